@@ -1,0 +1,60 @@
+# replui — see README.md. `make demo` and `make test` do everything on a fresh Debian machine.
+PY        ?= python3
+VENV      ?= .venv
+BIN       := $(VENV)/bin
+LAB_DIR   ?= .lab
+APT_PKGS  := mariadb-server mariadb-client openssh-server tmux
+
+.PHONY: help install deps system-deps demo test test-fast lab-up lab-down bench snapshots clean
+
+help:
+	@echo "make demo   - install what is needed, start the local lab, open the TUI on it"
+	@echo "make test   - run the whole test suite (real MariaDB servers included)"
+	@echo "make bench  - benchmarks (not tests)"
+	@echo "make lab-down - stop the demo lab"
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian packages for the lab and the SSH tier; skipped when already present.
+system-deps:
+	@if ! command -v mariadbd >/dev/null 2>&1 && ! command -v mysqld >/dev/null 2>&1 \
+	   || ! command -v sshd >/dev/null 2>&1 && ! test -x /usr/sbin/sshd; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS); \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS); fi; \
+	fi
+
+deps: system-deps install
+
+demo: deps
+	$(BIN)/replui lab up --dir $(LAB_DIR)
+	$(BIN)/replui --config $(LAB_DIR)/replui.toml
+
+lab-up: deps
+	$(BIN)/replui lab up --dir $(LAB_DIR)
+
+lab-down:
+	$(BIN)/replui lab down --dir $(LAB_DIR)
+
+test: deps
+	$(BIN)/python -m pytest -q -ra
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not lab"
+
+snapshots: install
+	$(BIN)/python -m pytest -q tests/test_tui_snapshots.py --snapshot-update
+
+bench: deps
+	$(BIN)/python -m bench
+
+clean:
+	-$(BIN)/replui lab down --dir $(LAB_DIR) 2>/dev/null
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,5 @@
+import sys
+
+from replui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,341 @@
+"""Configuration: a TOML file -> frozen :class:`Config`.
+
+The file has a ``[defaults]`` table and ``[[nodes]]`` entries::
+
+    [defaults]
+    user = "replui"
+    password_env = "REPLUI_PASSWORD"
+    poll_interval = 2.0        # seconds between polls
+    theme = "dark"
+    connect_timeout = 3.0      # seconds
+    read_timeout = 5.0         # seconds
+    lag_warning = 30           # seconds behind source
+    lag_critical = 300
+
+    [[nodes]]
+    name = "node1"
+    host = "db1.example.com"
+    port = 3306
+
+Every node key may also stand in ``[defaults]``. A node has at most one of
+``password``, ``password_env`` (an environment variable), ``password_command``
+(a command whose first output line is the password, run without a shell) or
+none of them, in which case ``~/.my.cnf`` ``[client]`` supplies the user and
+password (read by PyMySQL's ``read_default_file``).
+
+The file is found via ``--config FILE``, then ``./replui.toml``, then
+``$XDG_CONFIG_HOME/replui/config.toml`` (``~/.config`` when unset).
+
+Every error is a :class:`ConfigError` naming the file, the line (when it can be
+found) and the key, and saying what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli
+
+DEFAULT_PORT = 3306
+
+
+class ConfigError(Exception):
+    """A configuration problem: ``path``, ``line`` (1-based or None), ``key``
+    (dotted, e.g. ``nodes[2].port``) and ``message`` (what was expected)."""
+
+    def __init__(self, path: str | os.PathLike | None, message: str, *, line: int | None = None, key: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.key = key
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path or "<config>"
+        if self.line:
+            where += f":{self.line}"
+        if self.key:
+            where += f": {self.key}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """One ``[[nodes]]`` entry with ``[defaults]`` applied.
+
+    Timeouts are seconds. ``ssl_*`` follow the MySQL client option names.
+    ``source_path`` and ``index`` say where it was defined (for messages).
+    """
+
+    name: str
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    password_env: str | None = None
+    password_command: str | None = None
+    socket: str | None = None
+    ssl: bool = False
+    ssl_ca: str | None = None
+    ssl_cert: str | None = None
+    ssl_key: str | None = None
+    ssl_verify_server_cert: bool = False
+    connect_timeout: float = 3.0
+    read_timeout: float = 5.0
+    defaults_file: str | None = None
+    source_path: str | None = None
+    index: int = 0
+
+    @property
+    def address(self) -> str:
+        return self.socket if self.socket else f"{self.host}:{self.port}"
+
+    def resolve_password(self) -> str | None:
+        """The password from ``password``, ``password_env`` or
+        ``password_command``; None means "let ``~/.my.cnf`` decide".
+
+        Raises :class:`ConfigError` when the variable is unset or the command
+        fails. The password is never logged.
+        """
+        key = f"nodes[{self.index}]"
+        if self.password is not None:
+            return self.password
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise ConfigError(self.source_path, f"environment variable {self.password_env} is not set", key=f"{key}.password_env")
+            return value
+        if self.password_command:
+            try:
+                out = subprocess.run(shlex.split(self.password_command), capture_output=True, text=True, timeout=30, check=False)
+            except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+                raise ConfigError(self.source_path, f"password_command could not run: {exc}", key=f"{key}.password_command") from None
+            if out.returncode != 0:
+                raise ConfigError(self.source_path, f"password_command exited {out.returncode}: {out.stderr.strip()[:200]}", key=f"{key}.password_command")
+            return out.stdout.splitlines()[0] if out.stdout else ""
+        return None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole file. ``poll_interval``, lag thresholds and timeouts are seconds."""
+
+    path: str | None
+    nodes: tuple[NodeConfig, ...]
+    poll_interval: float = 2.0
+    theme: str = "dark"
+    lag_warning: float = 30.0
+    lag_critical: float = 300.0
+    log_dir: str | None = None
+
+    def node(self, name: str) -> NodeConfig:
+        """The node called ``name``; raises KeyError with the known names."""
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(f"no node named {name!r} (configured: {', '.join(n.name for n in self.nodes)})")
+
+
+# key -> (types accepted, description for messages)
+_NODE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "a string"),
+    "host": ((str,), "a host name or address"),
+    "port": ((int,), "a port number 1-65535"),
+    "user": ((str,), "a string"),
+    "password": ((str,), "a string"),
+    "password_env": ((str,), "an environment variable name"),
+    "password_command": ((str,), "a command line"),
+    "socket": ((str,), "a socket path"),
+    "ssl": ((bool,), "true or false"),
+    "ssl_ca": ((str,), "a file path"),
+    "ssl_cert": ((str,), "a file path"),
+    "ssl_key": ((str,), "a file path"),
+    "ssl_verify_server_cert": ((bool,), "true or false"),
+    "connect_timeout": ((int, float), "a number of seconds"),
+    "read_timeout": ((int, float), "a number of seconds"),
+    "defaults_file": ((str,), "a MySQL option file path"),
+}
+_GLOBAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "poll_interval": ((int, float), "a number of seconds > 0"),
+    "theme": ((str,), "a theme name"),
+    "lag_warning": ((int, float), "a number of seconds"),
+    "lag_critical": ((int, float), "a number of seconds"),
+    "log_dir": ((str,), "a directory path"),
+}
+_PASSWORD_KEYS = ("password", "password_env", "password_command")
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+class _Locator:
+    """Finds the line of a key in the TOML text, for messages (tomli gives
+    lines only for syntax errors)."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+
+    def _table_starts(self, header: str) -> list[int]:
+        pat = re.compile(r"^\s*" + re.escape(header) + r"\s*(#.*)?$")
+        return [i for i, ln in enumerate(self.lines) if pat.match(ln)]
+
+    def line(self, table: str | None, index: int | None, key: str | None) -> int | None:
+        start = 0
+        if table == "nodes":
+            starts = self._table_starts("[[nodes]]")
+            if index is None or index >= len(starts):
+                return None
+            start = starts[index]
+        elif table == "defaults":
+            starts = self._table_starts("[defaults]")
+            if not starts:
+                return None
+            start = starts[0]
+        if key is None:
+            return start + 1
+        kpat = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
+        for i in range(start + (1 if table else 0), len(self.lines)):
+            ln = self.lines[i]
+            if i > start and table and re.match(r"^\s*\[", ln):
+                break
+            if not table and re.match(r"^\s*\[", ln):
+                break
+            if kpat.match(ln):
+                return i + 1
+        return start + 1 if table else None
+
+
+def _check(path: str, loc: _Locator, table: str | None, index: int | None, key: str, value: Any, spec: tuple[tuple[type, ...], str]) -> None:
+    types, expected = spec
+    ok = isinstance(value, types) and not (bool not in types and isinstance(value, bool))
+    if ok and key == "port":
+        ok = 1 <= value <= 65535
+    if ok and key in ("poll_interval", "connect_timeout", "read_timeout"):
+        ok = value > 0
+    if ok and key in ("lag_warning", "lag_critical"):
+        ok = value >= 0
+    if not ok:
+        dotted = f"{table}[{index}].{key}" if table == "nodes" else (f"{table}.{key}" if table else key)
+        raise ConfigError(path, f"expected {expected}, got {value!r}", line=loc.line(table, index, key), key=dotted)
+
+
+def parse_config(text: str, path: str | os.PathLike = "<string>") -> Config:
+    """Parse TOML ``text`` (read from ``path``, used in messages) into a Config.
+
+    Raises :class:`ConfigError` for TOML syntax errors (with tomli's line),
+    unknown keys, wrong types, missing ``name``, duplicate names, and more
+    than one password source on a node.
+    """
+    path = str(path)
+    try:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
+        msg = getattr(exc, "msg", None) or str(exc)
+        raise ConfigError(path, f"invalid TOML: {msg}", line=getattr(exc, "lineno", None)) from None
+    loc = _Locator(text)
+
+    for key in data:
+        if key not in ("defaults", "nodes") and key not in _GLOBAL_KEYS:
+            raise ConfigError(path, "unknown key (expected [defaults], [[nodes]] or one of " + ", ".join(_GLOBAL_KEYS) + ")", line=loc.line(None, None, key), key=key)
+
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise ConfigError(path, "expected a table [defaults]", line=loc.line(None, None, "defaults"), key="defaults")
+    globals_: dict[str, Any] = {}
+    node_defaults: dict[str, Any] = {}
+    for key, value in defaults.items():
+        if key in _GLOBAL_KEYS:
+            _check(path, loc, "defaults", None, key, value, _GLOBAL_KEYS[key])
+            globals_[key] = value
+        elif key in _NODE_KEYS and key != "name":
+            _check(path, loc, "defaults", None, key, value, _NODE_KEYS[key])
+            node_defaults[key] = value
+        else:
+            raise ConfigError(path, "unknown key in [defaults]", line=loc.line("defaults", None, key), key=f"defaults.{key}")
+    for key in _GLOBAL_KEYS:
+        if key in data:
+            _check(path, loc, None, None, key, data[key], _GLOBAL_KEYS[key])
+            globals_[key] = data[key]
+
+    raw_nodes = data.get("nodes")
+    if raw_nodes is None:
+        raise ConfigError(path, "no [[nodes]] entries: expected at least one node with name, host and port")
+    if not isinstance(raw_nodes, list):
+        raise ConfigError(path, "expected [[nodes]] entries (an array of tables)", line=loc.line(None, None, "nodes"), key="nodes")
+
+    nodes: list[NodeConfig] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_nodes):
+        for key, value in raw.items():
+            if key not in _NODE_KEYS:
+                raise ConfigError(path, "unknown key (expected one of " + ", ".join(_NODE_KEYS) + ")", line=loc.line("nodes", i, key), key=f"nodes[{i}].{key}")
+            _check(path, loc, "nodes", i, key, value, _NODE_KEYS[key])
+        if "name" not in raw:
+            raise ConfigError(path, "missing name: every node needs a unique name", line=loc.line("nodes", i, None), key=f"nodes[{i}].name")
+        name = raw["name"]
+        if not _NAME_RE.match(name):
+            raise ConfigError(path, "expected a name of letters, digits, '.', '_' or '-' (at most 64)", line=loc.line("nodes", i, "name"), key=f"nodes[{i}].name")
+        if name in seen:
+            raise ConfigError(path, f"duplicate node name {name!r} (also nodes[{seen[name]}])", line=loc.line("nodes", i, "name"), key=f"nodes[{i}].name")
+        seen[name] = i
+        own_pw = [k for k in _PASSWORD_KEYS if k in raw]
+        if len(own_pw) > 1:
+            raise ConfigError(path, f"expected at most one of password, password_env, password_command; got {', '.join(own_pw)}", line=loc.line("nodes", i, own_pw[1]), key=f"nodes[{i}].{own_pw[1]}")
+        merged = dict(node_defaults)
+        if own_pw:  # a node's own password source replaces the default one
+            for k in _PASSWORD_KEYS:
+                merged.pop(k, None)
+        elif len([k for k in _PASSWORD_KEYS if k in merged]) > 1:
+            raise ConfigError(path, "expected at most one of password, password_env, password_command in [defaults]", line=loc.line("defaults", None, None), key="defaults")
+        merged.update(raw)
+        nodes.append(NodeConfig(**{k: (float(v) if k.endswith("_timeout") else v) for k, v in merged.items()}, source_path=path, index=i))
+
+    if not nodes:
+        raise ConfigError(path, "no [[nodes]] entries: expected at least one node")
+    return Config(
+        path=path,
+        nodes=tuple(nodes),
+        poll_interval=float(globals_.get("poll_interval", 2.0)),
+        theme=globals_.get("theme", "dark"),
+        lag_warning=float(globals_.get("lag_warning", 30.0)),
+        lag_critical=float(globals_.get("lag_critical", 300.0)),
+        log_dir=globals_.get("log_dir"),
+    )
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    """Read and parse the file at ``path``; ConfigError if unreadable or invalid."""
+    p = Path(path).expanduser()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(p, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(p, f"cannot read: {exc}") from None
+    return parse_config(text, p)
+
+
+def candidate_paths(cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> list[Path]:
+    """Where a config is looked for when ``--config`` is not given, in order."""
+    env = os.environ if env is None else env
+    base = Path(cwd) if cwd else Path.cwd()
+    xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
+    return [base / "replui.toml", Path(xdg) / "replui" / "config.toml"]
+
+
+def find_config(explicit: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Config:
+    """Load ``explicit`` if given, else the first existing candidate path.
+
+    Raises ConfigError listing the places looked at when none exists.
+    """
+    if explicit:
+        return load_config(explicit)
+    tried = candidate_paths(cwd, env)
+    for p in tried:
+        if p.is_file():
+            return load_config(p)
+    raise ConfigError(None, "no configuration found: pass --config FILE, or create " + " or ".join(str(p) for p in tried) + " (see sample-configs/, or run 'replui lab up')")

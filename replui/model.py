@@ -1,0 +1,258 @@
+"""The data replui passes around: node statuses, replication channels and findings.
+
+Everything here is a frozen dataclass with no behaviour beyond small derived
+properties, so the collector (``replui.mysql.status``), the analysis
+(``replui.analysis``), the CLI and the TUI all share one vocabulary.
+
+Field names use the modern terms (source/replica); each :class:`Channel` keeps
+``labels``, the server's own column names (``Master_Log_File`` on MariaDB and
+MySQL before 8.0.22, ``Source_Log_File`` on MySQL 8.0.22+), so the UI shows what
+a sysadmin sees in ``SHOW SLAVE STATUS\\G``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any, Mapping
+
+
+class Flavor(str, Enum):
+    """Server family, as probed from ``@@version`` / ``@@version_comment``."""
+
+    MARIADB = "mariadb"
+    MYSQL = "mysql"
+
+
+class Severity(str, Enum):
+    """Finding severity; ordered ``OK < WARNING < CRITICAL`` by :attr:`rank`."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return {"ok": 0, "warning": 1, "critical": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class BinlogFile:
+    """One row of ``SHOW BINARY LOGS``: ``Log_name`` and ``File_size`` (bytes)."""
+
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
+class BinlogCoordinates:
+    """A node's own source coordinates (``SHOW MASTER STATUS`` /
+    ``SHOW BINARY LOG STATUS`` on MySQL 8.2+).
+
+    ``file`` is the current binlog file, ``position`` its write position in bytes,
+    ``gtid`` the executed GTID set (MySQL ``Executed_Gtid_Set``; MariaDB
+    ``@@gtid_binlog_pos``), ``None`` when the server has none.
+    """
+
+    file: str | None
+    position: int | None
+    gtid: str | None = None
+    do_db: str = ""
+    ignore_db: str = ""
+
+
+#: Canonical channel field name -> the label to show on servers that use the
+#: legacy names (MariaDB, MySQL < 8.0.22). ``replui.mysql.dialect`` builds the
+#: per-server mapping; this is the fallback for canned statuses.
+LEGACY_LABELS: Mapping[str, str] = {
+    "io_running": "Slave_IO_Running",
+    "sql_running": "Slave_SQL_Running",
+    "io_state": "Slave_IO_State",
+    "sql_state": "Slave_SQL_Running_State",
+    "source_host": "Master_Host",
+    "source_port": "Master_Port",
+    "source_user": "Master_User",
+    "source_log_file": "Master_Log_File",
+    "read_source_log_pos": "Read_Master_Log_Pos",
+    "relay_log_file": "Relay_Log_File",
+    "relay_log_pos": "Relay_Log_Pos",
+    "relay_source_log_file": "Relay_Master_Log_File",
+    "exec_source_log_pos": "Exec_Master_Log_Pos",
+    "seconds_behind_source": "Seconds_Behind_Master",
+    "last_io_errno": "Last_IO_Errno",
+    "last_io_error": "Last_IO_Error",
+    "last_io_error_timestamp": "Last_IO_Error_Timestamp",
+    "last_sql_errno": "Last_SQL_Errno",
+    "last_sql_error": "Last_SQL_Error",
+    "last_sql_error_timestamp": "Last_SQL_Error_Timestamp",
+    "source_server_id": "Master_Server_Id",
+    "source_uuid": "Master_UUID",
+    "retrieved_gtid_set": "Retrieved_Gtid_Set",
+    "executed_gtid_set": "Executed_Gtid_Set",
+    "auto_position": "Auto_Position",
+    "using_gtid": "Using_Gtid",
+    "gtid_io_pos": "Gtid_IO_Pos",
+    "channel_name": "Channel_Name",
+}
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One replication channel of a replica, normalised from one row of
+    ``SHOW SLAVE STATUS`` / ``SHOW REPLICA STATUS`` / ``SHOW ALL SLAVES STATUS``.
+
+    ``name`` is ``""`` for the default channel (MySQL ``Channel_Name``, MariaDB
+    ``Connection_name``). Positions are byte offsets in the *source's* binlog
+    files; ``seconds_behind_source`` is ``None`` when the server reports NULL
+    (a stopped thread) — unknown, never 0. ``io_running`` keeps the server's
+    word (``"Yes"``, ``"No"``, ``"Connecting"``, ``"Preparing"``); ``sql_running``
+    likewise (``"Yes"``/``"No"``). Errnos are 0 when there is no error.
+    ``labels`` maps each canonical field name to the server's own column name.
+    ``raw`` is the row as the server returned it, values as strings.
+    """
+
+    name: str = ""
+    source_host: str | None = None
+    source_port: int | None = None
+    source_user: str | None = None
+    source_log_file: str | None = None
+    read_source_log_pos: int | None = None
+    relay_log_file: str | None = None
+    relay_log_pos: int | None = None
+    relay_source_log_file: str | None = None
+    exec_source_log_pos: int | None = None
+    io_running: str = "No"
+    sql_running: str = "No"
+    io_state: str = ""
+    sql_state: str = ""
+    seconds_behind_source: int | None = None
+    last_io_errno: int = 0
+    last_io_error: str = ""
+    last_io_error_timestamp: str = ""
+    last_sql_errno: int = 0
+    last_sql_error: str = ""
+    last_sql_error_timestamp: str = ""
+    source_server_id: int | None = None
+    source_uuid: str | None = None
+    retrieved_gtid_set: str = ""
+    executed_gtid_set: str = ""
+    auto_position: bool = False
+    using_gtid: str = ""
+    gtid_io_pos: str = ""
+    labels: Mapping[str, str] = field(default_factory=lambda: dict(LEGACY_LABELS))
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def io_ok(self) -> bool:
+        return self.io_running == "Yes"
+
+    @property
+    def sql_ok(self) -> bool:
+        return self.sql_running == "Yes"
+
+    def label(self, key: str) -> str:
+        """The server's own label for canonical field ``key``."""
+        return self.labels.get(key) or LEGACY_LABELS.get(key, key)
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """Everything collected from one server in one poll.
+
+    When ``reachable`` is False only ``name``/``host``/``port``, ``error`` and
+    ``errno`` (the client error, e.g. 2003) are meaningful. ``flavor`` and
+    ``version`` come from probing; ``server_uuid`` is None on MariaDB (it has
+    none). ``read_only``/``super_read_only`` are None where the variable does
+    not exist. ``gtid_mode`` is MySQL's ``@@gtid_mode`` (``"ON"``/``"OFF"``…) or,
+    on MariaDB, ``"ON"`` when any channel uses GTID else ``"OFF"``.
+    ``gtid_executed`` is MySQL ``@@gtid_executed`` or MariaDB
+    ``@@gtid_binlog_pos``; ``gtid_current_pos``/``gtid_slave_pos`` are MariaDB's.
+    ``collected_at`` is a UNIX time in seconds; ``query_seconds`` the time
+    the poll took.
+    """
+
+    name: str
+    host: str
+    port: int
+    reachable: bool = False
+    error: str | None = None
+    errno: int | None = None
+    flavor: Flavor | None = None
+    version: str | None = None
+    version_comment: str | None = None
+    hostname: str | None = None
+    server_id: int | None = None
+    server_uuid: str | None = None
+    read_only: bool | None = None
+    super_read_only: bool | None = None
+    log_bin: bool | None = None
+    binlog_format: str | None = None
+    log_replica_updates: bool | None = None
+    gtid_mode: str | None = None
+    gtid_executed: str | None = None
+    gtid_purged: str | None = None
+    gtid_current_pos: str | None = None
+    gtid_slave_pos: str | None = None
+    gtid_domain_id: int | None = None
+    binlog: BinlogCoordinates | None = None
+    binlog_files: tuple[BinlogFile, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    replica_syntax: bool = False
+    collected_at: float = 0.0
+    query_seconds: float = 0.0
+
+    @property
+    def is_replica(self) -> bool:
+        return bool(self.channels)
+
+    def binlog_file(self, name: str) -> BinlogFile | None:
+        """The entry of ``SHOW BINARY LOGS`` named ``name``, or None."""
+        for f in self.binlog_files:
+            if f.name == name:
+                return f
+        return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the analysis noticed.
+
+    ``code`` is stable (scripts match on it, e.g. ``"sql_error"``,
+    ``"coordinates_impossible"``); ``nodes`` the node names involved, first the
+    one the finding is about; ``channel`` the channel name when it is about
+    one; ``fields`` the canonical field names to highlight in that node's pane
+    (e.g. ``("last_sql_errno", "last_sql_error")``); ``wizard`` the name of the
+    repair wizard the advice names, if any (``"rebuild-replica"``…).
+    """
+
+    severity: Severity
+    code: str
+    nodes: tuple[str, ...]
+    message: str
+    advice: str = ""
+    channel: str | None = None
+    fields: tuple[str, ...] = ()
+    wizard: str | None = None
+    errno: int | None = None
+
+
+def worst(findings: "list[Finding] | tuple[Finding, ...]") -> Severity:
+    """The highest severity among ``findings``; ``OK`` for none."""
+    result = Severity.OK
+    for f in findings:
+        if f.severity.rank > result.rank:
+            result = f.severity
+    return result
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses/enums/tuples -> plain JSON-able values."""
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: to_jsonable(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_jsonable(v) for k, v in obj.items()}
+    return obj

@@ -1,0 +1,145 @@
+"""Rendering statuses and findings for ``replui status``: JSON, text, exit code.
+
+The JSON shape is documented in the README ("replui status --json"); keep the
+two in step. No terminal library is used here: this runs from cron.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from replui.model import Finding, NodeStatus, Severity, to_jsonable, worst
+
+EXIT_CODES = {Severity.OK: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+EXIT_UNKNOWN = 3
+_SYMBOL = {Severity.OK: "OK", Severity.WARNING: "WARNING", Severity.CRITICAL: "CRITICAL"}
+
+_CHANNEL_KEYS = (
+    "name", "source_host", "source_port", "source_user", "source_log_file", "read_source_log_pos",
+    "relay_log_file", "relay_log_pos", "relay_source_log_file", "exec_source_log_pos",
+    "io_running", "sql_running", "io_state", "sql_state", "seconds_behind_source",
+    "last_io_errno", "last_io_error", "last_io_error_timestamp",
+    "last_sql_errno", "last_sql_error", "last_sql_error_timestamp",
+    "source_server_id", "source_uuid", "retrieved_gtid_set", "executed_gtid_set",
+    "auto_position", "using_gtid", "gtid_io_pos",
+)
+
+
+def exit_code(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> int:
+    """Monitoring-plugin exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    (no node configured)."""
+    if not statuses:
+        return EXIT_UNKNOWN
+    return EXIT_CODES[worst(list(findings))]
+
+
+def node_json(s: NodeStatus) -> dict[str, Any]:
+    """One node as the README documents it."""
+    binlog = None
+    if s.binlog is not None:
+        binlog = {"file": s.binlog.file, "position": s.binlog.position, "gtid": s.binlog.gtid or None}
+    return {
+        "name": s.name,
+        "host": s.host,
+        "port": s.port,
+        "reachable": s.reachable,
+        "error": s.error,
+        "errno": s.errno,
+        "flavor": s.flavor.value if s.flavor else None,
+        "version": s.version,
+        "hostname": s.hostname,
+        "server_id": s.server_id,
+        "server_uuid": s.server_uuid,
+        "read_only": s.read_only,
+        "super_read_only": s.super_read_only,
+        "log_bin": s.log_bin,
+        "binlog_format": s.binlog_format,
+        "gtid_mode": s.gtid_mode,
+        "gtid_executed": s.gtid_executed,
+        "binlog": binlog,
+        "binlog_files": [{"name": f.name, "size": f.size} for f in s.binlog_files],
+        "channels": [
+            {**{k: to_jsonable(getattr(c, k)) for k in _CHANNEL_KEYS}, "labels": dict(c.labels)}
+            for c in s.channels
+        ],
+        "collected_at": s.collected_at,
+        "query_seconds": round(s.query_seconds, 4),
+    }
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "severity": f.severity.value,
+        "code": f.code,
+        "nodes": list(f.nodes),
+        "channel": f.channel,
+        "message": f.message,
+        "advice": f.advice,
+        "fields": list(f.fields),
+        "wizard": f.wizard,
+        "errno": f.errno,
+    }
+
+
+def to_json(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> str:
+    """The whole report as a JSON document (a string, indented)."""
+    code = exit_code(statuses, findings)
+    doc = {
+        "status": {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}[code],
+        "exit_code": code,
+        "nodes": [node_json(s) for s in statuses],
+        "findings": [finding_json(f) for f in findings],
+    }
+    return json.dumps(doc, indent=2)
+
+
+def _coord(file: str | None, pos: int | None) -> str:
+    if not file:
+        return "-"
+    return f"{file}:{pos if pos is not None else '?'}"
+
+
+def render_text(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> str:
+    """A compact plain-text report: one line per node and channel, then the
+    findings with their advice. The first line is the monitoring-plugin
+    summary (``REPLUI CRITICAL - ...``)."""
+    code = exit_code(statuses, findings)
+    label = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}[code]
+    problems = [f for f in findings if f.severity is not Severity.OK]
+    head = f"REPLUI {label} - {len(statuses)} node(s), {len(problems)} problem(s)"
+    if problems:
+        head += ": " + "; ".join(f"{f.code} on {f.nodes[0]}" for f in problems[:3])
+    lines = [head, ""]
+    for s in statuses:
+        if not s.reachable:
+            lines.append(f"{s.name} {s.host}:{s.port}  UNREACHABLE  {s.error or ''}")
+            continue
+        flavor = s.flavor.value if s.flavor else "?"
+        ro = "read_only" if s.read_only else "writable"
+        b = s.binlog
+        lines.append(
+            f"{s.name} {s.host}:{s.port}  {flavor} {s.version}  server_id={s.server_id}  {ro}  "
+            f"binlog={_coord(b.file, b.position) if b else 'off'}"
+        )
+        for c in s.channels:
+            lag = "NULL" if c.seconds_behind_source is None else f"{c.seconds_behind_source}s"
+            name = f"'{c.name}' " if c.name else ""
+            lines.append(
+                f"  {name}<- {c.source_host}:{c.source_port}  IO={c.io_running} SQL={c.sql_running}  "
+                f"read={_coord(c.source_log_file, c.read_source_log_pos)}  "
+                f"exec={_coord(c.relay_source_log_file, c.exec_source_log_pos)}  lag={lag}"
+            )
+            if c.last_io_errno:
+                lines.append(f"    {c.label('last_io_errno')}: {c.last_io_errno} {c.last_io_error}")
+            if c.last_sql_errno:
+                lines.append(f"    {c.label('last_sql_errno')}: {c.last_sql_errno} {c.last_sql_error}")
+    if problems:
+        lines.append("")
+        for f in problems:
+            lines.append(f"[{_SYMBOL[f.severity]}] {f.code} ({', '.join(f.nodes)}): {f.message}")
+            if f.advice:
+                lines.append(f"    advice: {f.advice}")
+            if f.wizard:
+                lines.append(f"    wizard: replui wizard {f.wizard}")
+    return "\n".join(lines)
