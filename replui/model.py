@@ -200,6 +200,9 @@ class NodeStatus:
     replica_syntax: bool = False
     collected_at: float = 0.0
     query_seconds: float = 0.0
+    #: Parts of the poll the server refused (e.g. a missing privilege for
+    #: ``SHOW BINARY LOGS``), one line each; the node is still reachable.
+    warnings: tuple[str, ...] = ()
 
     @property
     def is_replica(self) -> bool:

@@ -74,7 +74,7 @@ def _wrap(exc: BaseException) -> NodeError:
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return NodeError(None, f"timed out: {exc}" if str(exc) else "timed out", connection_lost=True)
     if isinstance(exc, OSError):
-        return NodeError(getattr(exc, "errno", None) and None, f"{exc.strerror or exc}", connection_lost=True)
+        return NodeError(None, f"{exc.strerror or exc}", connection_lost=True)
     return NodeError(None, f"{exc.__class__.__name__}: {exc}", connection_lost=True)
 
 

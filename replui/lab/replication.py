@@ -1,0 +1,117 @@
+"""The few replication statements the lab issues, for MariaDB and (best
+effort) MySQL 8, on a PyMySQL connection.
+
+Classic file/position coordinates only (seeds 001-004 do it this way):
+``SHOW MASTER STATUS`` on the source, ``CHANGE MASTER TO MASTER_LOG_FILE,
+MASTER_LOG_POS`` on the replica. Literals go through PyMySQL's escaping.
+Statement names per flavour: /work/shared/dialects.md.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pymysql
+
+
+def _is_new_mysql(conn: pymysql.connections.Connection) -> bool:
+    """MySQL >= 8.0.23 (REPLICA/SOURCE syntax); MariaDB keeps the classic names."""
+    v = conn.get_server_info()
+    if "mariadb" in v.lower():
+        return False
+    try:
+        parts = tuple(int(x) for x in v.split("-")[0].split(".")[:3])
+    except ValueError:
+        return False
+    return parts >= (8, 0, 23)
+
+
+def _rows(conn, sql: str, args: Any = None) -> list[dict]:
+    with conn.cursor(pymysql.cursors.DictCursor) as cur:
+        cur.execute(sql, args)
+        return list(cur.fetchall())
+
+
+def master_status(conn) -> tuple[str, int]:
+    """The source's current binlog coordinates ``(file, position in bytes)``.
+    Raises LookupError when binary logging is off."""
+    try:
+        rows = _rows(conn, "SHOW MASTER STATUS")
+    except pymysql.err.ProgrammingError:  # MySQL 8.4 removed it
+        rows = _rows(conn, "SHOW BINARY LOG STATUS")
+    if not rows:
+        raise LookupError("binary logging is off (SHOW MASTER STATUS is empty)")
+    return rows[0]["File"], int(rows[0]["Position"])
+
+
+def replica_status(conn) -> dict | None:
+    """The replica status row with ``Slave_*``/``Master_*`` keys (MySQL's
+    new names are mapped back), or None when no source is configured."""
+    rows = _rows(conn, "SHOW REPLICA STATUS" if _is_new_mysql(conn) else "SHOW SLAVE STATUS")
+    if not rows:
+        return None
+    row = dict(rows[0])
+    for new, old in (("Replica_IO_Running", "Slave_IO_Running"), ("Replica_SQL_Running", "Slave_SQL_Running"),
+                     ("Relay_Source_Log_File", "Relay_Master_Log_File"), ("Exec_Source_Log_Pos", "Exec_Master_Log_Pos"),
+                     ("Source_Port", "Master_Port"), ("Source_Host", "Master_Host"), ("Seconds_Behind_Source", "Seconds_Behind_Master")):
+        if new in row and old not in row:
+            row[old] = row[new]
+    return row
+
+
+def threads_running(row: dict | None) -> bool:
+    """Both replication threads report ``Yes``."""
+    return bool(row) and row.get("Slave_IO_Running") == "Yes" and row.get("Slave_SQL_Running") == "Yes"
+
+
+def stop_replica(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute("STOP REPLICA" if _is_new_mysql(conn) else "STOP SLAVE")
+
+
+def start_replica(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute("START REPLICA" if _is_new_mysql(conn) else "START SLAVE")
+
+
+def reset_replica_all(conn) -> None:
+    """Forget the source entirely (``RESET SLAVE ALL``); the threads must be stopped."""
+    with conn.cursor() as cur:
+        cur.execute("RESET REPLICA ALL" if _is_new_mysql(conn) else "RESET SLAVE ALL")
+
+
+def point(conn, *, host: str, port: int, user: str, password: str, log_file: str, log_pos: int) -> None:
+    """``CHANGE MASTER TO`` the source at ``host:port`` from ``log_file``/``log_pos``,
+    retrying a lost connection every second (``MASTER_CONNECT_RETRY=1``)."""
+    with conn.cursor() as cur:
+        if _is_new_mysql(conn):
+            cur.execute(
+                "CHANGE REPLICATION SOURCE TO SOURCE_HOST=%s, SOURCE_PORT=%s, SOURCE_USER=%s, SOURCE_PASSWORD=%s, "
+                "SOURCE_LOG_FILE=%s, SOURCE_LOG_POS=%s, SOURCE_CONNECT_RETRY=1, GET_SOURCE_PUBLIC_KEY=1",
+                (host, int(port), user, password, log_file, int(log_pos)))
+        else:
+            extra = ", MASTER_USE_GTID=no" if "mariadb" in conn.get_server_info().lower() else ""
+            cur.execute(
+                "CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=%s, MASTER_USER=%s, MASTER_PASSWORD=%s, "
+                f"MASTER_LOG_FILE=%s, MASTER_LOG_POS=%s, MASTER_CONNECT_RETRY=1{extra}",
+                (host, int(port), user, password, log_file, int(log_pos)))
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
+    """Call ``predicate()`` until it returns a truthy value (returned) or
+    ``timeout`` seconds pass (TimeoutError naming ``what`` and the last value
+    or error seen)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        try:
+            value = predicate()
+            if value:
+                return value
+            last = value
+        except Exception as exc:  # noqa: BLE001 - servers restart under us; retry until the deadline
+            last = exc
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not reached after {timeout:.0f} s (last: {last!r})")
+        time.sleep(interval)

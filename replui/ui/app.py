@@ -1,0 +1,159 @@
+"""The replui TUI: a thin view on :class:`replui.monitor.StatusSource`.
+
+Polling: one async worker per node, living on the App (so it survives pushed
+screens). Each runs ``monitor.poll(name)`` in a thread, posts
+:class:`~replui.ui.messages.NodeStatusUpdated`, then waits
+``config.poll_interval`` seconds (or until ``r`` wakes it); the next poll of a
+node starts only after the previous one finished, and a hung node delays no
+other. Each update re-runs ``monitor.analyse`` over all latest statuses.
+
+With ``poll=False`` (tests, snapshots) every node is polled exactly once,
+synchronously, before the dashboard is built, so the first frame is
+deterministic; ``r`` then polls each node once more in a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from textual.app import App
+from textual.binding import Binding
+
+from replui.model import Finding, NodeStatus, Severity
+from replui.ui.messages import FindingsUpdated, NodeStatusUpdated
+from replui.ui.screens.dashboard import DashboardScreen
+from replui.ui.screens.help import HelpScreen
+from replui.ui.theme_files import resolve_theme_name
+from replui.ui.themes import register_themes
+
+if TYPE_CHECKING:  # replui.monitor imports the analysis; the app only needs the protocol
+    from replui.monitor import StatusSource
+
+
+class ReplUIApp(App):
+    """``ReplUIApp(monitor, theme=None, poll=True, theme_dirs=None)``.
+
+    ``theme`` overrides ``monitor.config.theme`` (``"dark"``, ``"light"``,
+    ``"high-contrast"`` or a theme name); ``theme_dirs`` replaces the theme
+    folders searched (default: bundled ``themes/`` then
+    ``$XDG_CONFIG_HOME/replui/themes``).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "replui"
+    BINDINGS = [
+        Binding("r", "refresh_now", "Refresh"),
+        Binding("t", "next_theme", "Theme"),
+        Binding("f", "focus_findings", "Findings"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, monitor: "StatusSource", theme: str | None = None, poll: bool = True, theme_dirs: Iterable[Path] | None = None) -> None:
+        super().__init__()
+        self.monitor = monitor
+        self.config = monitor.config
+        self.poll_enabled = poll
+        self.names: list[str] = list(monitor.node_names())
+        self.statuses: dict[str, NodeStatus] = {}
+        self.findings: list[Finding] = []
+        self.poll_counts: dict[str, int] = {n: 0 for n in self.names}
+        self._inflight: set[str] = set()
+        self._wake: dict[str, asyncio.Event] = {}
+        self.theme_names, theme_errors = register_themes(self, theme_dirs)
+        requested = theme or self.config.theme
+        name, problem = resolve_theme_name(requested, self.theme_names)
+        if name not in self.available_themes:
+            name = "textual-dark"
+        self._startup_problems = theme_errors + ([problem] if problem else [])
+        self.theme = name
+        self.dashboard: DashboardScreen | None = None
+
+    # ---- lifecycle -------------------------------------------------------
+    def on_mount(self) -> None:
+        if not self.poll_enabled:
+            for name in self.names:
+                self._record(self._poll_blocking(name))
+            self.findings = self._analyse()
+        self.dashboard = DashboardScreen(self.config, self.statuses, self.findings)
+        self.push_screen(self.dashboard)
+        if self._startup_problems:
+            self.notify("\n".join(self._startup_problems), title="Theme problems", severity="warning", timeout=15)
+        if self.poll_enabled:
+            for name in self.names:
+                self._wake[name] = asyncio.Event()
+                self.run_worker(self._poll_loop(name), name=f"poll:{name}", group="poll", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "poll")
+
+    # ---- polling ---------------------------------------------------------
+    def _poll_blocking(self, name: str) -> NodeStatus:
+        try:
+            return self.monitor.poll(name)
+        except Exception as exc:  # poll() should never raise; never show a traceback if it does
+            n = self.config.node(name)
+            return NodeStatus(name=name, host=n.host, port=n.port, reachable=False, error=f"poll failed: {exc}")
+
+    async def _poll_once(self, name: str) -> None:
+        self._inflight.add(name)
+        try:
+            status = await asyncio.to_thread(self._poll_blocking, name)
+        finally:
+            self._inflight.discard(name)
+        self.post_message(NodeStatusUpdated(status))
+
+    async def _poll_loop(self, name: str) -> None:
+        wake = self._wake[name]
+        while True:
+            wake.clear()
+            await self._poll_once(name)
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=self.config.poll_interval)
+            except TimeoutError:
+                pass
+
+    def _record(self, status: NodeStatus) -> None:
+        self.statuses[status.name] = status
+        self.poll_counts[status.name] = self.poll_counts.get(status.name, 0) + 1
+
+    def _analyse(self) -> list[Finding]:
+        latest = [self.statuses[n] for n in self.names if n in self.statuses]
+        try:
+            return list(self.monitor.analyse(latest))
+        except Exception as exc:  # an analysis bug must not take the view down
+            return [Finding(Severity.WARNING, "analysis_failed", tuple(self.names[:1]), f"the analysis failed: {exc!r}", advice="Report this as a replui bug; the panes still show the raw status.")]
+
+    async def on_node_status_updated(self, message: NodeStatusUpdated) -> None:
+        self._record(message.status)
+        self.findings = self._analyse()
+        if self.dashboard is not None and self.dashboard.is_attached:
+            await self.dashboard.show(self.statuses, self.findings)
+        self.post_message(FindingsUpdated(self.findings))
+
+    # ---- actions ---------------------------------------------------------
+    def action_refresh_now(self) -> None:
+        """Poll every node now (a node whose poll is in flight polls again right after)."""
+        if self.poll_enabled:
+            for ev in self._wake.values():
+                ev.set()
+            return
+        for name in self.names:
+            if name not in self._inflight:
+                self.run_worker(self._poll_once(name), name=f"refresh:{name}", group="refresh", exit_on_error=False)
+
+    def action_next_theme(self) -> None:
+        names = self.theme_names or list(self.available_themes)
+        i = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(i + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def action_focus_findings(self) -> None:
+        if self.dashboard is not None:
+            self.dashboard.findings_list.table.focus()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())

@@ -1,0 +1,76 @@
+"""The dashboard: header, one pane per node side by side, findings, footer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import ScrollableContainer
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from replui.config import Config
+from replui.model import Finding, NodeStatus
+from replui.ui.widgets.findings_list import FindingsList
+from replui.ui.widgets.header import DashboardHeader
+from replui.ui.widgets.node_pane import NodePane, placeholder
+
+
+def channel_slots(statuses: list[NodeStatus]) -> int:
+    """Channel sections per pane: the most channels any node has, at least 1."""
+    return max([len(s.channels) for s in statuses if s.reachable] + [1])
+
+
+class DashboardScreen(Screen):
+    """Shows ``statuses`` (name -> latest status) and ``findings``; :meth:`show` updates."""
+
+    def __init__(self, config: Config, statuses: dict[str, NodeStatus], findings: list[Finding]) -> None:
+        super().__init__(id="dashboard")
+        self.config = config
+        self.names = [n.name for n in config.nodes]
+        self.statuses = dict(statuses)
+        self.findings = list(findings)
+
+    def _status(self, name: str) -> NodeStatus:
+        if name in self.statuses:
+            return self.statuses[name]
+        n = self.config.node(name)
+        return placeholder(name, n.host, n.port)
+
+    def _known(self) -> list[NodeStatus]:
+        return [self.statuses[n] for n in self.names if n in self.statuses]
+
+    # typed accessors
+    @property
+    def header(self) -> DashboardHeader:
+        return self.query_one(DashboardHeader)
+
+    @property
+    def findings_list(self) -> FindingsList:
+        return self.query_one(FindingsList)
+
+    def pane(self, name: str) -> NodePane:
+        """The pane of node ``name``."""
+        for p in self.query(NodePane):
+            if p.node_name == name:
+                return p
+        raise KeyError(name)
+
+    def compose(self) -> ComposeResult:
+        yield DashboardHeader()
+        slots = channel_slots(self._known())
+        with ScrollableContainer(id="panes"):
+            for name in self.names:
+                yield NodePane(self._status(name), self.findings, slots)
+        yield FindingsList(self.findings)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.header.show(self.names, self._known(), self.findings)
+
+    async def show(self, statuses: dict[str, NodeStatus], findings: list[Finding]) -> None:
+        """Show the latest ``statuses`` and ``findings`` in every pane, the header and the list."""
+        self.statuses, self.findings = dict(statuses), list(findings)
+        slots = channel_slots(self._known())
+        for name in self.names:
+            await self.pane(name).show(self._status(name), self.findings, slots)
+        self.header.show(self.names, self._known(), self.findings)
+        self.findings_list.show(self.findings)

@@ -1,0 +1,41 @@
+"""The help screen: keys and what the marks mean."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP_TEXT = """\
+replui — replication dashboard
+
+Keys
+  r   refresh every node now
+  t   next theme
+  f   focus the findings list (↑/↓ to read each finding's advice)
+  ?   this help
+  q   quit
+
+Marks (colour and symbol, so they read in monochrome)
+  ✖   critical: replication is broken or data may differ
+  ▲   warning: something to check
+  ✔   ok
+
+Each pane shows the server's own labels (Master_Log_File on MariaDB and
+MySQL < 8.0.22, Source_Log_File on MySQL 8.0.22+). Rows line up across panes
+so the coordinates of source and replica compare on one line.
+Seconds_Behind_Master NULL means unknown (a thread is stopped), never 0.
+
+Press escape, q or ? to close."""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [("escape", "dismiss", "Close"), ("q", "dismiss", "Close"), ("question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(HELP_TEXT, id="help-text")
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

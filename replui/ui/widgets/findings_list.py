@@ -1,0 +1,75 @@
+"""The findings list: one table row per finding, and the selected finding's
+full message and advice below it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from replui.model import Finding
+from replui.ui.rows import SYMBOLS
+
+
+def describe(f: Finding) -> str:
+    """The full text of finding ``f`` for the detail box."""
+    where = ", ".join(f.nodes)
+    if f.channel:
+        where += f" (channel '{f.channel}')"
+    lines = [f"{SYMBOLS[f.severity]} {f.severity.value.upper()} {f.code} — {where}", f.message]
+    if f.advice:
+        lines += ["", "Advice: " + f.advice]
+    if f.wizard:
+        lines.append(f"Wizard: {f.wizard}")
+    return "\n".join(lines)
+
+
+class FindingsList(Vertical):
+    """Findings table + detail. :meth:`show` replaces the findings, keeping the cursor where it can."""
+
+    def __init__(self, findings: list[Finding] | None = None) -> None:
+        super().__init__(id="findings")
+        self.findings: list[Finding] = list(findings or [])
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#findings-table", DataTable)
+
+    @property
+    def detail(self) -> Static:
+        return self.query_one("#finding-detail", Static)
+
+    def compose(self) -> ComposeResult:
+        table: DataTable = DataTable(id="findings-table", cursor_type="row", zebra_stripes=False)
+        table.border_title = "Findings"
+        yield table
+        with VerticalScroll(id="finding-detail-scroll"):
+            yield Static("", id="finding-detail")
+
+    def on_mount(self) -> None:
+        self.table.add_columns("", "Code", "Nodes", "Message")
+        self.show(self.findings)
+
+    def show(self, findings: list[Finding]) -> None:
+        table = self.table
+        keep = table.cursor_row if table.row_count else 0
+        self.findings = list(findings)
+        table.clear()
+        if not findings:
+            table.add_row("✔", "ok", "", "no findings: replication looks healthy")
+        for f in findings:
+            nodes = ", ".join(f.nodes) + (f" ['{f.channel}']" if f.channel else "")
+            table.add_row(SYMBOLS[f.severity], f.code, nodes, f.message)
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+        self._show_detail(table.cursor_row)
+
+    def _show_detail(self, index: int) -> None:
+        if 0 <= index < len(self.findings):
+            self.detail.update(describe(self.findings[index]))
+        else:
+            self.detail.update("No findings. Select a finding to read its advice.")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail(event.cursor_row)

@@ -1,0 +1,156 @@
+"""The pre-flight checks the wizards share (issue 3, "pre-flight checks").
+
+Each factory returns a :class:`~replui.wizards.plan.Check` that reads
+``ctx.statuses`` (the runner refreshes them just before the checks run) and
+``ctx.values``; none writes anything. A failed check's reason names the node
+and the fact, e.g. ``"node2 is the source: the target must not be node2"``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from replui.analysis.topology import match_source
+from replui.model import BinlogCoordinates, Channel, NodeStatus
+from replui.wizards.plan import Check, CheckResult, StepContext
+
+
+def _status(ctx: StepContext, node: str) -> NodeStatus:
+    st = ctx.statuses.get(node)
+    if st is None:
+        raise LookupError(f"no status for {node}")
+    return st
+
+
+def channel_of(status: NodeStatus | None, name: str = "") -> Channel | None:
+    """The replica's channel ``name`` (default channel ``""``; the only one when there is one)."""
+    if status is None:
+        return None
+    for ch in status.channels:
+        if ch.name == name:
+            return ch
+    return status.channels[0] if len(status.channels) == 1 and not name else None
+
+
+def reachable(*nodes: str) -> Check:
+    """Every node answers."""
+    def run(ctx: StepContext) -> CheckResult:
+        for n in nodes:
+            st = ctx.statuses.get(n)
+            if st is None or not st.reachable:
+                return CheckResult(False, f"{n} is not reachable: {st.error if st else 'no status'}")
+        return CheckResult(True)
+    return Check(f"{', '.join(nodes)} reachable", run)
+
+
+def target_is_not(target: str, other: str, role: str = "source") -> Check:
+    """Refuse when the target is the source/authoritative node — by name, or by
+    being the same server (equal ``@@server_id`` and ``@@hostname``/``server_uuid``)."""
+    def run(ctx: StepContext) -> CheckResult:
+        if target == other:
+            return CheckResult(False, f"{target} is the {role}: the target must be another node")
+        t, o = ctx.statuses.get(target), ctx.statuses.get(other)
+        if t and o and t.reachable and o.reachable:
+            same = (t.server_uuid and t.server_uuid == o.server_uuid) or (
+                t.server_id == o.server_id and t.hostname == o.hostname and t.port == o.port and t.host == o.host)
+            if same:
+                return CheckResult(False, f"{target} and {other} are the same server (server_id {t.server_id}): the target is the {role}")
+        return CheckResult(True)
+    return Check(f"{target} is not the {role} {other}", run)
+
+
+def replicates_from(replica: str, source: str, channel: str = "") -> Check:
+    """Refuse when ``replica`` has no channel whose source is ``source``
+    (matched like the topology: ``Master_Server_Id``, else host and port)."""
+    def run(ctx: StepContext) -> CheckResult:
+        st = _status(ctx, replica)
+        ch = channel_of(st, channel)
+        if ch is None:
+            return CheckResult(False, f"{replica} is not a replica (SHOW SLAVE STATUS is empty)")
+        name, _ = match_source(ch, st, list(ctx.statuses.values()))
+        if name != source:
+            where = f"{ch.source_host}:{ch.source_port}"
+            return CheckResult(False, f"{replica} is not a replica of {source}: it replicates from {name or where}")
+        return CheckResult(True)
+    return Check(f"{replica} is a replica of {source}", run)
+
+
+def is_replica(node: str, channel: str = "") -> Check:
+    def run(ctx: StepContext) -> CheckResult:
+        if channel_of(_status(ctx, node), channel) is None:
+            return CheckResult(False, f"{node} is not a replica (SHOW SLAVE STATUS is empty): nothing to restart or re-point")
+        return CheckResult(True)
+    return Check(f"{node} is a replica", run)
+
+
+def server_ids_unique(nodes: Sequence[str]) -> Check:
+    """Every node has a non-zero ``@@server_id`` no other node shares (a
+    replica ignores events carrying its own server_id: seed 004)."""
+    def run(ctx: StepContext) -> CheckResult:
+        seen: dict[int, str] = {}
+        for n in nodes:
+            st = _status(ctx, n)
+            if not st.reachable or st.server_id is None:
+                continue
+            if st.server_id == 0:
+                return CheckResult(False, f"{n} has server_id 0: replication needs a unique non-zero server_id")
+            if st.server_id in seen:
+                return CheckResult(False, f"server_ids not unique: {seen[st.server_id]} and {n} both have server_id {st.server_id}")
+            seen[st.server_id] = n
+        return CheckResult(True)
+    return Check(f"server_ids unique ({', '.join(nodes)})", run)
+
+
+def log_bin_on(source: str) -> Check:
+    """The source writes a binary log (seed 004: ``log_bin`` in my.cnf)."""
+    def run(ctx: StepContext) -> CheckResult:
+        st = _status(ctx, source)
+        if st.log_bin is False:
+            return CheckResult(False, f"log_bin is OFF on {source}: a source must write a binary log (set log_bin and restart it)")
+        return CheckResult(True)
+    return Check(f"log_bin on {source}", run)
+
+
+Coords = Callable[[StepContext], "BinlogCoordinates | None"]
+
+
+def coordinates_present(coords: Coords, what: str = "the dump", before: str | None = None) -> Check:
+    """``coords(ctx)`` names a binlog file and position (``--master-data=2``
+    writes them at the head of a dump)."""
+    def run(ctx: StepContext) -> CheckResult:
+        c = coords(ctx)
+        if c is None or not c.file or c.position is None:
+            return CheckResult(False, f"the coordinates are missing from {what}: no binlog file and position to point the replica at")
+        return CheckResult(True)
+    return Check(f"coordinates present in {what}", run, before)
+
+
+def source_has_binlog(source: str, coords: Coords, before: str | None = None, refresh: bool = True) -> Check:
+    """``source`` still has the binlog file the coordinates name (else the
+    replica fails with 1236 "could not find first log file": seed 004).
+    Refreshes the source's ``SHOW BINARY LOGS`` when it runs (``refresh``)."""
+    async def run(ctx: StepContext) -> CheckResult:
+        c = coords(ctx)
+        if c is None or not c.file:
+            return CheckResult(False, "no coordinates to check")
+        st = await ctx.refresh(source) if refresh and ctx.config is not None and _can_refresh(ctx, source) else _status(ctx, source)
+        if not st.reachable:
+            return CheckResult(False, f"{source} is not reachable: {st.error}")
+        if not st.binlog_files:
+            return CheckResult(False, f"{source} lists no binary logs (SHOW BINARY LOGS is empty or not permitted)")
+        f = st.binlog_file(c.file)
+        if f is None:
+            have = ", ".join(b.name for b in st.binlog_files[-3:])
+            return CheckResult(False, f"{source} no longer has binlog {c.file} (it has … {have}): the coordinates cannot be used")
+        if c.position is not None and c.position > f.size:
+            return CheckResult(False, f"position {c.position} is past the end of {c.file} on {source} ({f.size} bytes): impossible position")
+        return CheckResult(True)
+    return Check(f"{source} still has the binlog file of the coordinates", run, before)
+
+
+def _can_refresh(ctx: StepContext, node: str) -> bool:
+    try:
+        ctx.config.node(node)
+    except (KeyError, AttributeError):
+        return False
+    return not ctx.values.get("_offline")

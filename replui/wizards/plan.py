@@ -1,0 +1,295 @@
+"""What a wizard is: a :class:`Plan` of :class:`Step` s, its pre-flight
+:class:`Check` s, the events a step streams, and the :class:`StepContext` a
+step runs in.
+
+A plan is data, built by a pure ``build_<name>_plan(config, statuses, **options)``
+function (see :mod:`replui.wizards.registry`) and run by
+:func:`replui.wizards.runner.run_plan` — the same engine for the TUI and the
+CLI. Nothing here imports textual or rich.
+
+Design: /work/shared/design.md ("A wizard step is data"); issue 3.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable, Mapping, Union
+
+from replui.config import Config
+from replui.model import NodeStatus
+
+
+# -- events a step streams -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputLine:
+    """One line of a step's output. ``stream`` is ``"stdout"``, ``"stderr"``
+    (a command's own streams) or ``"info"`` (replui's narration)."""
+
+    text: str
+    stream: str = "info"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a byte/row stream has got: ``bytes`` moved so far, ``rows``
+    (statements/rows seen, None when unknown), ``seconds`` elapsed, ``total``
+    expected bytes (None when unknown), ``rate`` bytes per second, ``eta``
+    seconds left (None when unknown)."""
+
+    bytes: int = 0
+    rows: int | None = None
+    seconds: float = 0.0
+    total: int | None = None
+    rate: float | None = None
+    eta: float | None = None
+
+
+@dataclass(frozen=True)
+class StepState:
+    """Emitted by the runner (never by a step) as a step changes state:
+    ``state`` is ``"running"``, ``"done"``, ``"failed"``, ``"refused"``
+    (pre-flight or identity check), ``"declined"`` (operator said no),
+    ``"cancelled"`` or ``"skipped"`` (dry run); ``message`` says why;
+    ``seconds`` is the step's duration."""
+
+    state: str
+    message: str = ""
+    seconds: float = 0.0
+
+
+Event = Union[OutputLine, Progress, StepState]
+
+
+class StepFailed(Exception):
+    """A step's run raises this (or any exception) to fail; ``str()`` is the
+    one-line reason shown to the operator."""
+
+
+# -- checks -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """``ok`` and, when not, the ``reason`` in words fit for the operator."""
+
+    ok: bool
+    reason: str = ""
+
+
+CheckFn = Callable[["StepContext"], Union[CheckResult, Awaitable[CheckResult]]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A pre-flight check. ``run(ctx)`` returns (or awaits to) a
+    :class:`CheckResult`; it must not write anything. ``before`` is the id of
+    the step it must pass before (None: before the first destructive step,
+    with the other pre-flight checks)."""
+
+    name: str
+    run: CheckFn
+    before: str | None = None
+
+    async def evaluate(self, ctx: "StepContext") -> CheckResult:
+        """Run the check; an exception becomes ``CheckResult(False, reason)``."""
+        try:
+            result = self.run(ctx)
+            if inspect.isawaitable(result):
+                result = await result
+            return result  # type: ignore[return-value]
+        except Exception as exc:  # noqa: BLE001 - a check that cannot run refuses
+            return CheckResult(False, f"could not check: {exc}")
+
+
+# -- steps and plans ----------------------------------------------------------------
+
+RunFn = Callable[["StepContext"], AsyncIterator[Event]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a plan.
+
+    ``why`` is the teaching text (what the step does and the seed or manual
+    it comes from); ``preview`` the exact SQL or command for the target's
+    dialect, passwords as ``'***'``; ``destructive`` steps change a server
+    and need the operator's yes; ``replaces_data`` steps overwrite data and
+    need the target node's name typed. ``target`` is the node the step acts
+    on (None: replui itself). ``run(ctx)`` is an async generator of
+    :class:`OutputLine`/:class:`Progress`; it fails by raising.
+    """
+
+    id: str
+    title: str
+    why: str
+    preview: str
+    run: RunFn
+    target: str | None = None
+    destructive: bool = False
+    replaces_data: bool = False
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a node is: ``@@server_id``, ``@@server_uuid`` (None on MariaDB),
+    ``@@hostname``, ``@@port``. None fields are unknown and not compared."""
+
+    server_id: int | None = None
+    server_uuid: str | None = None
+    hostname: str | None = None
+    port: int | None = None
+
+    def differences(self, other: "Identity") -> list[str]:
+        """``["server_id 2 -> 3", …]`` for fields known on both sides that differ."""
+        out = []
+        for f in ("server_id", "server_uuid", "hostname", "port"):
+            a, b = getattr(self, f), getattr(other, f)
+            if a is not None and b is not None and a != b:
+                out.append(f"{f} {a} -> {b}")
+        return out
+
+    def describe(self) -> str:
+        parts = [f"server_id={self.server_id}", f"hostname={self.hostname}", f"port={self.port}"]
+        if self.server_uuid:
+            parts.insert(1, f"server_uuid={self.server_uuid}")
+        return ", ".join(parts)
+
+
+def identity_of(status: NodeStatus | None) -> Identity:
+    """The identity a status recorded (port unknown: the status holds the
+    configured port, not ``@@port``)."""
+    if status is None or not status.reachable:
+        return Identity()
+    return Identity(status.server_id, status.server_uuid, status.hostname, None)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A wizard's plan: ``wizard`` (its CLI name), ``title``, ``summary`` (the
+    reasoning in a few lines), ``steps`` in order, ``preflight`` checks,
+    ``identities`` of the nodes as seen when the plan was built,
+    ``secrets`` to mask in every transcript line, ``options`` as given."""
+
+    wizard: str
+    title: str
+    summary: str
+    steps: tuple[Step, ...]
+    preflight: tuple[Check, ...] = ()
+    identities: Mapping[str, Identity] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self) -> str:
+        """The plan as plain text: title, summary, checks, and every step with
+        its target, flags, why and exact preview (what ``--dry-run`` prints
+        and the golden tests compare)."""
+        lines = [f"# {self.title}", f"wizard: {self.wizard}", ""]
+        lines += [self.summary.rstrip(), ""]
+        if self.preflight:
+            lines.append("Pre-flight checks:")
+            for c in self.preflight:
+                lines.append(f"  - {c.name}" + (f" (before step {c.before})" if c.before else ""))
+            lines.append("")
+        for i, s in enumerate(self.steps, 1):
+            flags = []
+            if s.destructive:
+                flags.append("DESTRUCTIVE")
+            if s.replaces_data:
+                flags.append("REPLACES DATA (type the node name)")
+            lines.append(f"{i}. [{s.id}] {s.title}" + (f" on {s.target}" if s.target else "") + (f"  <{', '.join(flags)}>" if flags else ""))
+            lines.append("   why: " + s.why.strip().replace("\n", "\n        "))
+            for pl in s.preview.strip().splitlines():
+                lines.append("   > " + pl)
+            lines.append("")
+        return "\n".join(lines).rstrip() + "\n"
+
+
+# -- the context a step runs in ---------------------------------------------------------
+
+
+@dataclass
+class StepContext:
+    """What a running step may use.
+
+    ``config``; ``statuses`` by node name (refreshed by :meth:`refresh`);
+    ``clients`` by node name (:class:`replui.mysql.client.NodeClient`, opened
+    lazily); ``transports`` by node name (where commands run: a
+    ``replui.transport`` Transport; empty until a step needs one);
+    ``cancel`` is set to stop the run; ``log(text)`` writes to the transcript
+    only; ``values`` carries facts from step to step (e.g. ``"coordinates"``
+    read from the head of a dump); ``secrets`` are masked in all output.
+    Blocking client calls run in a worker thread (:meth:`sql`).
+    """
+
+    config: Config
+    statuses: dict[str, NodeStatus] = field(default_factory=dict)
+    clients: dict[str, Any] = field(default_factory=dict)
+    transports: dict[str, Any] = field(default_factory=dict)
+    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    log: Callable[[str], None] = lambda text: None
+    values: dict[str, Any] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list)
+
+    def client(self, node: str) -> Any:
+        """The node's client, created on first use (raises KeyError for an unknown node)."""
+        if node not in self.clients:
+            from replui.mysql.client import NodeClient
+
+            self.clients[node] = NodeClient(self.config.node(node))
+        return self.clients[node]
+
+    def transport(self, node: str) -> Any:
+        """The node's transport, created on first use (a local one for now)."""
+        if node not in self.transports:
+            from replui.transport import local_transport_for  # type: ignore[attr-defined]
+
+            self.transports[node] = local_transport_for(self.config.node(node))
+        return self.transports[node]
+
+    async def query(self, node: str, sql: str, args: Any = None) -> list[dict[str, Any]]:
+        """Rows of ``sql`` on ``node`` (in a thread). Raises NodeError."""
+        return await asyncio.to_thread(self.client(node).query, sql, args)
+
+    async def execute(self, node: str, sql: str, args: Any = None) -> int:
+        """Run one statement on ``node`` (in a thread). Raises NodeError."""
+        return await asyncio.to_thread(self.client(node).execute, sql, args)
+
+    async def scalar(self, node: str, sql: str, args: Any = None) -> Any:
+        return await asyncio.to_thread(self.client(node).scalar, sql, args)
+
+    def literal(self, node: str) -> Callable[[Any], str]:
+        """An escaper for SQL literals bound to ``node``'s connection."""
+        return self.client(node).literal
+
+    async def refresh(self, node: str) -> NodeStatus:
+        """Collect ``node``'s status now, store and return it (never raises)."""
+        from replui.mysql.status import collect_status
+
+        status = await asyncio.to_thread(collect_status, self.client(node), self.config.node(node))
+        self.statuses[node] = status
+        return status
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep up to ``seconds``; raise asyncio.CancelledError when cancelled meanwhile."""
+        try:
+            await asyncio.wait_for(self.cancel.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            return
+        raise asyncio.CancelledError("cancelled by the operator")
+
+    def close(self) -> None:
+        """Close every client (transports own their processes and close themselves)."""
+        for c in self.clients.values():
+            try:
+                c.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def now() -> float:
+    return time.monotonic()

@@ -1,0 +1,45 @@
+"""``restart-replication --node N``: seed 000, "network connectivity broken
+between sites": ``stop slave; start slave;`` then ``show slave status\\G``."""
+
+from __future__ import annotations
+
+from replui.config import Config
+from replui.wizards import checks
+from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.plan import Plan
+from replui.wizards.sql import show_replica_status, start_replica, stop_replica
+from replui.wizards.steps import describe_channel, sql_step, status_step, verify_step
+
+SEED = "seed 000 (runbook 'MySQL Replication Error')"
+
+
+def build_restart_replication_plan(config: Config, statuses, *, node: str | None = None, timeout: float = 60.0, **_: object) -> Plan:
+    """Plan: show status, ``STOP SLAVE; START SLAVE`` on ``node``, verify.
+    Raises WizardError when ``node`` is unknown."""
+    sts = status_map(statuses)
+    st = need_node(config, sts, node, "--node")
+    assert node is not None
+    if st.reachable and not st.channels:
+        raise WizardError(f"{node} is not a replica (SHOW SLAVE STATUS is empty): nothing to restart")
+    sx = syntax(sts, node)
+    source = source_of(sts, node)
+    before = describe_channel(node, st)
+    summary = (f"Restart the replication threads of {node}"
+               + (f" (source {source})" if source else "") + ".\n"
+               "When the network between a replica and its source breaks, the IO thread may stop and not recover; "
+               f"restarting the threads once the network works again often fixes it ({SEED}).")
+    steps = (
+        status_step("before", f"Show {node}'s replica status", "Record the state before changing anything; the IO error "
+                    f"names what broke (e.g. 2003 can't connect). {SEED}: 'Try pinging the address of the master host (show slave status\\G)'.",
+                    node, show_replica_status(sx).sql),
+        sql_step("restart", f"Stop and start replication on {node}",
+                 f"Restart both replication threads so the IO thread reconnects to its source ({SEED}: 'stop slave; start slave;'). "
+                 "The relay log and the coordinates are kept: nothing is skipped or lost.",
+                 node, lambda ctx, lit: [stop_replica(sx), start_replica(sx)], destructive=True),
+        verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
+    )
+    pre = [checks.is_replica(node)]
+    if source:
+        pre.append(checks.server_ids_unique([node, source]))
+    return Plan("restart-replication", f"Restart replication on {node}", summary + ("\nSeen now:\n  " + "\n  ".join(before) if before else ""),
+                steps, tuple(pre), identities(sts, [node]), (), {"node": node})

@@ -1,0 +1,144 @@
+"""Step builders the wizards share: run SQL, show reasoning, verify a replica.
+
+``sql_step`` takes a ``make(ctx, literal)`` function so the preview (built
+with ``ctx=None`` and the offline escaper) and the statement run (built with
+the live connection's escaper and the values earlier steps stored) come from
+the same code.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import AsyncIterator, Callable, Sequence
+
+from replui.model import BinlogCoordinates, NodeStatus
+from replui.wizards.checks import channel_of
+from replui.wizards.plan import Event, OutputLine, Step, StepContext, StepFailed
+from replui.wizards.sql import Literal, Statement, offline_literal
+
+Make = Callable[["StepContext | None", Literal], Sequence[Statement]]
+
+
+def preview_of(make: Make, note: str = "") -> str:
+    text = "\n".join(s.shown + ";" for s in make(None, offline_literal))
+    return text + (f"\n-- {note}" if note else "")
+
+
+def sql_step(id: str, title: str, why: str, node: str, make: Make, *, destructive: bool = True,
+             replaces_data: bool = False, note: str = "") -> Step:
+    """A step running ``make``'s statements on ``node`` one by one, printing
+    each as shown (password masked) and ``Query OK, n rows affected``."""
+    async def run(ctx: StepContext) -> AsyncIterator[Event]:
+        for st in make(ctx, ctx.literal(node)):
+            yield OutputLine(f"{node}> {st.shown};", "info")
+            n = await ctx.execute(node, st.sql)
+            yield OutputLine(f"Query OK, {n} rows affected", "stdout")
+
+    return Step(id, title, why, preview_of(make, note), run, node, destructive, replaces_data)
+
+
+def info_step(id: str, title: str, why: str, lines: Sequence[str], preview: str = "") -> Step:
+    """A step that only explains (no server is touched)."""
+    async def run(ctx: StepContext) -> AsyncIterator[Event]:
+        for ln in lines:
+            yield OutputLine(ln, "info")
+
+    return Step(id, title, why, preview or "(nothing is run: reasoning only)", run, None, False, False)
+
+
+def describe_channel(node: str, st: NodeStatus) -> list[str]:
+    """``SHOW SLAVE STATUS\\G``-style lines with the server's own labels."""
+    ch = channel_of(st)
+    if not st.reachable:
+        return [f"{node}: not reachable ({st.error})"]
+    if ch is None:
+        return [f"{node}: not a replica"]
+    keys = ("io_running", "sql_running", "source_host", "source_port", "source_log_file", "read_source_log_pos",
+            "relay_source_log_file", "exec_source_log_pos", "seconds_behind_source", "last_io_errno", "last_io_error",
+            "last_sql_errno", "last_sql_error")
+    out = []
+    for k in keys:
+        v = getattr(ch, k)
+        if k.startswith("last_") and not v:
+            continue
+        out.append(f"{node}: {ch.label(k):>22}: {'NULL' if v is None else v}")
+    return out
+
+
+def status_step(id: str, title: str, why: str, node: str, sql_text: str) -> Step:
+    """Read-only: show the replica's status (kept in the transcript as the 'before')."""
+    async def run(ctx: StepContext) -> AsyncIterator[Event]:
+        st = await ctx.refresh(node)
+        for ln in describe_channel(node, st):
+            yield OutputLine(ln, "stdout")
+
+    return Step(id, title, why, sql_text + "\\G", run, node, False, False)
+
+
+def caught_up(ch, src: BinlogCoordinates | None) -> bool:
+    """Both threads run, no error, the SQL thread has executed everything the
+    IO thread read, ``Seconds_Behind_Master`` is 0, and (when the source's
+    coordinates are known) the IO thread has read up to them."""
+    if ch is None or not (ch.io_ok and ch.sql_ok) or ch.last_io_errno or ch.last_sql_errno:
+        return False
+    if ch.seconds_behind_source != 0:
+        return False
+    if ch.relay_source_log_file != ch.source_log_file or ch.exec_source_log_pos != ch.read_source_log_pos:
+        return False
+    if src is not None and src.file:
+        if ch.source_log_file != src.file:
+            return ch.source_log_file is not None and src.file is not None and ch.source_log_file > src.file
+        return (ch.read_source_log_pos or 0) >= (src.position or 0)
+    return True
+
+
+def verify_step(replica: str, source: str | None, *, timeout: float = 60.0, interval: float = 0.5,
+                id: str = "verify", why: str = "", status_sql: str = "SHOW SLAVE STATUS",
+                source_sql: str = "SHOW MASTER STATUS") -> Step:
+    """Wait (at most ``timeout`` seconds) until ``replica`` has both threads
+    ``Yes`` and has caught up with ``source``'s current coordinates
+    (``Seconds_Behind_Master`` 0, read = executed position); print the lag as
+    it falls. Fails at once on an SQL thread error, else at the deadline with
+    the last state seen."""
+    why = why or ("Replication is repaired only when both threads say Yes and the replica has read and applied "
+                  "everything up to the source's current binlog position (seed 000: 'use show slave status\\G to "
+                  f"verify any fix'; seed 002: watch Seconds_Behind_Master fall to 0). Waits at most {timeout:.0f} s.")
+
+    async def run(ctx: StepContext) -> AsyncIterator[Event]:
+        deadline = time.monotonic() + timeout
+        last_line = ""
+        first_pos = None
+        while True:
+            src = None
+            if source is not None:
+                sst = await ctx.refresh(source)
+                src = sst.binlog if sst.reachable else None
+            st = await ctx.refresh(replica)
+            ch = channel_of(st)
+            if ch is None:
+                raise StepFailed(f"{replica} is not a replica any more" if st.reachable else f"{replica} is not reachable: {st.error}")
+            pos = (ch.source_log_file, ch.read_source_log_pos)
+            first_pos = first_pos or pos
+            line = (f"{replica}: IO {ch.io_running}, SQL {ch.sql_running}, read {pos[0]}:{pos[1]}, "
+                    f"executed {ch.relay_source_log_file}:{ch.exec_source_log_pos}, "
+                    f"{ch.label('seconds_behind_source')} {'NULL' if ch.seconds_behind_source is None else ch.seconds_behind_source}"
+                    + (f"; source at {src.file}:{src.position}" if src else ""))
+            if line != last_line:
+                yield OutputLine(line, "stdout")
+                last_line = line
+            if ch.last_sql_errno and not ch.sql_ok:
+                raise StepFailed(f"{replica}: SQL thread stopped with error {ch.last_sql_errno}: {ch.last_sql_error}")
+            if caught_up(ch, src):
+                advanced = "" if pos == first_pos else f" (read position advanced from {first_pos[0]}:{first_pos[1]})"
+                yield OutputLine(f"verified: {replica} runs both threads and is caught up with {source or 'its source'}{advanced}", "info")
+                ctx.values.setdefault("verified", []).append(replica)
+                return
+            if time.monotonic() > deadline:
+                err = f" last IO error {ch.last_io_errno}: {ch.last_io_error}" if ch.last_io_errno else ""
+                raise StepFailed(f"{replica} not healthy after {timeout:.0f} s: IO {ch.io_running}, SQL {ch.sql_running}.{err}")
+            await ctx.sleep(interval)
+
+    preview = f"{status_sql}\\G on {replica} every {interval:g} s (at most {timeout:.0f} s)"
+    if source:
+        preview += f"\n{source_sql} on {source} for its current coordinates"
+    return Step(id, f"Verify {replica} is replicating and caught up", why, preview, run, replica, False, False)
