@@ -177,3 +177,34 @@ def test_missing_server_names_the_install_command_and_exits_3(tmp_path):
     assert "apt-get install -y mariadb-server" in out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "lab").exists()
+
+
+@pytest.mark.lab
+def test_up_restarts_a_killed_node_on_its_datadir(healthy_lab, capsys):
+    import signal
+
+    lab = healthy_lab
+    os.kill(lab.node("node2").pid, signal.SIGKILL)
+    from replui.lab.replication import wait_for
+
+    wait_for(lambda: not lab.is_alive("node2"), 30, "node2 gone")
+    assert main(["lab", "up", "--dir", str(lab.dir)]) == 0
+    assert "restarted node2" in capsys.readouterr().out
+    lab.reload()
+    lab.wait_replication_running()
+    assert lab.sql("node2", "SELECT COUNT(*) FROM shop.orders") == [(300,)]
+
+
+@pytest.mark.lab
+def test_heal_repairs_a_duplicate_key_break(healthy_lab):
+    lab = healthy_lab
+    lab.sql("node2", ["SET sql_log_bin=0", "INSERT INTO shop.orders VALUES (9001, 1, 100, 'new', NOW())"])
+    lab.sql("node1", "INSERT INTO shop.orders VALUES (9001, 2, 200, 'paid', NOW())")
+    from replui.lab.replication import wait_for
+
+    row = wait_for(lambda: (r := lab.replica_status("node2")) and r["Last_SQL_Errno"] and r, 60, "the 1062 break")
+    assert row["Last_SQL_Errno"] == 1062
+    lab.heal()
+    assert lab.replica_status("node2")["Slave_SQL_Running"] == "Yes"
+    assert lab.sql("node2", "SELECT customer_id FROM shop.orders WHERE id = 9001") == [(2,)]
+    assert lab.sql("node1", "CHECKSUM TABLE shop.orders") == lab.sql("node2", "CHECKSUM TABLE shop.orders")

@@ -190,3 +190,20 @@ async def test_real_analysis_of_the_shared_1062_pair_marks_last_sql_errno():
         replica = app.dashboard.pane("node2")
         assert replica.row("ch0-last_sql_errno").has_class("-error")
         assert "sql_error" in [f.code for f in app.findings]
+
+
+def test_theme_file_loading_does_not_import_textual():
+    import subprocess
+    import sys
+
+    code = "import sys, replui.ui.theme_files as t, replui.ui.rows; t.load_theme_files(); assert 'textual' not in sys.modules and 'rich' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_bundled_themes_are_valid_and_cover_the_config_names():
+    from replui.ui.theme_files import THEME_ALIASES, load_theme_files
+
+    specs, errors = load_theme_files([bundled_theme_dir()])
+    assert errors == []
+    names = {s.name for s in specs}
+    assert {THEME_ALIASES[k] for k in ("dark", "light", "high-contrast")} <= names

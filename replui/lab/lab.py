@@ -220,8 +220,8 @@ class Lab:
             server.finish_initialise(p, n.paths, timeout=timeout * 2)
         self._start_nodes(self.names, timeout)
         for n in self.state.nodes:
-            with self.connect(n.name) as conn, conn.cursor() as cur:
-                cur.execute("RESET MASTER")
+            with self.connect(n.name) as conn:
+                rep.reset_binlogs(conn)
         self._point_all(timeout)
         with self.connect(names[0]) as conn, conn.cursor() as cur:
             sample.load(cur)
@@ -348,6 +348,7 @@ class Lab:
                 cur.execute(f"ALTER USER '{REPL_USER}'@'%%' IDENTIFIED BY %s", (self.repl_password,))
                 cur.execute(f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'%'")
                 cur.execute("SET GLOBAL read_only=" + ("OFF" if name in wr else "ON"))
+                cur.execute("FLUSH BINARY LOGS")  # a fresh binlog file: a damaged current one no longer matters
         if resync_data:
             self._resync_from(self.names[0])
         self._point_all(timeout)

@@ -65,6 +65,16 @@ def threads_running(row: dict | None) -> bool:
     return bool(row) and row.get("Slave_IO_Running") == "Yes" and row.get("Slave_SQL_Running") == "Yes"
 
 
+def reset_binlogs(conn) -> None:
+    """Delete every binlog and start again at file .000001 (``RESET MASTER``;
+    MySQL 8.4: ``RESET BINARY LOGS AND GTIDS``). Only on a fresh lab."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("RESET MASTER")
+        except pymysql.err.ProgrammingError:
+            cur.execute("RESET BINARY LOGS AND GTIDS")
+
+
 def stop_replica(conn) -> None:
     with conn.cursor() as cur:
         cur.execute("STOP REPLICA" if _is_new_mysql(conn) else "STOP SLAVE")

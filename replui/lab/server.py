@@ -156,17 +156,16 @@ def write_my_cnf(paths: NodePaths, *, flavor: str, server_id: int, port: int, au
         "log_bin=mysql-bin",
         "binlog_format=ROW",
         f"relay_log={paths.name}-relay-bin",
-        "log_slave_updates=ON",
         f"auto_increment_increment={inc}",
         f"auto_increment_offset={off}",
         f"read_only={'ON' if read_only else 'OFF'}",
         "innodb_buffer_pool_size=32M",
-        "innodb_log_file_size=16M",
         "performance_schema=OFF",
         "max_connections=30",
     ]
     if flavor == "mariadb":
-        lines += ["innodb_use_native_aio=OFF", "aria_log_file_size=8M"]
+        # log_slave_updates: node1 passes node2's writes on to node3.. (MySQL 8 has it ON by default)
+        lines += ["log_slave_updates=ON", "innodb_log_file_size=16M", "innodb_use_native_aio=OFF", "aria_log_file_size=8M"]
     else:
         lines += ["mysqlx=OFF"]
     paths.base.mkdir(parents=True, exist_ok=True)

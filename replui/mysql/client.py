@@ -217,15 +217,15 @@ class NodeClient:
     def literal(self, value: Any) -> str:
         """``value`` as an SQL literal (strings quoted and escaped).
 
-        Uses the live connection's ``literal()`` (which honours
-        ``NO_BACKSLASH_ESCAPES``); without a connection, falls back to
+        Uses the live connection's escaper (``Connection.escape``, which
+        ``literal()`` aliases; it honours ``NO_BACKSLASH_ESCAPES``); without a connection, falls back to
         :func:`pymysql.converters.escape_item` (``'...'`` with backslash
         escapes). Never opens a connection.
         """
         conn = self._conn
         if conn is not None and conn.open:
             try:
-                return conn.literal(value)
+                return conn.escape(value)  # literal()'s non-deprecated name in PyMySQL 2.2
             except Exception:  # noqa: BLE001 - fall back to the offline escaper
                 pass
         if isinstance(value, str):

@@ -269,7 +269,8 @@ def _unreachable(node: NodeConfig, err: NodeError | Exception, collected_at: flo
     if isinstance(err, NodeError):
         msg, errno = err.message, err.errno
     else:
-        msg, errno = " ".join(f"{err.__class__.__name__}: {err}".split()), None
+        text = str(err) if isinstance(err, ValueError) else f"{err.__class__.__name__}: {err}"
+        msg, errno = " ".join(text.split()), None
     return NodeStatus(name=node.name, host=node.host, port=node.port, reachable=False, error=msg, errno=errno,
                       collected_at=collected_at, query_seconds=query_seconds)
 

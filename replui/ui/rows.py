@@ -122,7 +122,7 @@ def source_rows(s: NodeStatus) -> list[Row]:
     b = s.binlog if s.reachable else None
     if s.reachable and s.binlog_files:
         total = sum(f.size for f in s.binlog_files)
-        files = f"{len(s.binlog_files)} files, {human_bytes(total)}"
+        files = f"{len(s.binlog_files)} file{'' if len(s.binlog_files) == 1 else 's'}, {human_bytes(total)}"
     elif s.reachable:
         files = "none" if not s.log_bin else "—"
     else:
