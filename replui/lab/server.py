@@ -149,6 +149,8 @@ def write_my_cnf(paths: NodePaths, *, flavor: str, server_id: int, port: int, au
         f"socket={_opt(paths.socket)}",
         f"pid-file={_opt(paths.pid_file)}",
         f"log-error={_opt(paths.error_log)}",
+        # a private tmpdir: parallel bootstraps sharing /tmp were seen to collide on #sql-temptable files
+        f"tmpdir={_opt(paths.base / 'tmp')}",
         f"port={port}",
         "bind-address=127.0.0.1",
         "skip-name-resolve",
@@ -169,6 +171,7 @@ def write_my_cnf(paths: NodePaths, *, flavor: str, server_id: int, port: int, au
     else:
         lines += ["mysqlx=OFF"]
     paths.base.mkdir(parents=True, exist_ok=True)
+    (paths.base / "tmp").mkdir(exist_ok=True)
     paths.my_cnf.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

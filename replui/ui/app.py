@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 
 from replui.model import Finding, NodeStatus, Severity
 from replui.ui.messages import FindingsUpdated, NodeStatusUpdated
@@ -129,8 +130,12 @@ class ReplUIApp(App):
     async def on_node_status_updated(self, message: NodeStatusUpdated) -> None:
         self._record(message.status)
         self.findings = self._analyse()
-        if self.dashboard is not None and self.dashboard.is_attached:
-            await self.dashboard.show(self.statuses, self.findings)
+        if self.dashboard is not None and self.is_running:  # not while shutting down
+            try:
+                await self.dashboard.show(self.statuses, self.findings)
+            except NoMatches:
+                if self.is_running and self.dashboard.is_attached:
+                    raise
         self.post_message(FindingsUpdated(self.findings))
 
     # ---- actions ---------------------------------------------------------

@@ -246,9 +246,10 @@ class StepContext:
     def transport(self, node: str) -> Any:
         """The node's transport, created on first use (a local one for now)."""
         if node not in self.transports:
-            from replui.transport import local_transport_for  # type: ignore[attr-defined]
+            from replui.transport.local import LocalTransport
 
-            self.transports[node] = local_transport_for(self.config.node(node))
+            self.config.node(node)  # KeyError for an unknown node
+            self.transports[node] = LocalTransport()
         return self.transports[node]
 
     async def query(self, node: str, sql: str, args: Any = None) -> list[dict[str, Any]]:
@@ -283,10 +284,20 @@ class StepContext:
         raise asyncio.CancelledError("cancelled by the operator")
 
     def close(self) -> None:
-        """Close every client (transports own their processes and close themselves)."""
+        """Close every client (see :meth:`aclose` for transports too)."""
         for c in self.clients.values():
             try:
                 c.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    async def aclose(self) -> None:
+        """Close every client and clean up every transport (no process or
+        private file left behind)."""
+        self.close()
+        for t in self.transports.values():
+            try:
+                await t.cleanup()
             except Exception:  # noqa: BLE001
                 pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -28,6 +29,7 @@ class DashboardScreen(Screen):
         self.names = [n.name for n in config.nodes]
         self.statuses = dict(statuses)
         self.findings = list(findings)
+        self._ready = False
 
     def _status(self, name: str) -> NodeStatus:
         if name in self.statuses:
@@ -52,7 +54,7 @@ class DashboardScreen(Screen):
         for p in self.query(NodePane):
             if p.node_name == name:
                 return p
-        raise KeyError(name)
+        raise NoMatches(f"no pane for node {name!r}")
 
     def compose(self) -> ComposeResult:
         yield DashboardHeader()
@@ -63,12 +65,20 @@ class DashboardScreen(Screen):
         yield FindingsList(self.findings)
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.header.show(self.names, self._known(), self.findings)
+    async def on_mount(self) -> None:
+        self._ready = True
+        await self.show(self.statuses, self.findings)
+
+    def on_unmount(self) -> None:
+        self._ready = False
 
     async def show(self, statuses: dict[str, NodeStatus], findings: list[Finding]) -> None:
-        """Show the latest ``statuses`` and ``findings`` in every pane, the header and the list."""
+        """Show the latest ``statuses`` and ``findings`` in every pane, the header and the list.
+
+        Before the screen is mounted this only stores them; mounting shows them."""
         self.statuses, self.findings = dict(statuses), list(findings)
+        if not self._ready:
+            return
         slots = channel_slots(self._known())
         for name in self.names:
             await self.pane(name).show(self._status(name), self.findings, slots)

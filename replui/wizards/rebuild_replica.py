@@ -1,0 +1,97 @@
+"""``rebuild-replica --source S --replica R [--databases LIST] [--via-file]``:
+seeds 000 (data written to the replica → duplicate key → re-snapshot, restore,
+re-point) and 004 (dump with ``--single-transaction --master-data``).
+
+Stop R's replication, replace the in-scope databases on R with a dump of S
+streamed straight into R (or the seeds' way through a gzip file), point R at
+the coordinates from the head of the dump, start, verify. S is only read.
+"""
+
+from __future__ import annotations
+
+import os
+
+from replui.config import Config
+from replui.wizards import checks
+from replui.wizards.checks import channel_of
+from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.plan import Plan, Step
+from replui.wizards.sql import show_replica_status, start_replica, stop_replica
+from replui.wizards.steps import sql_step, status_step, verify_step
+from replui.wizards.transfer import SEEDS, point_step, scope_step, stream_step, via_file_steps
+
+
+def parse_databases(value) -> list[str] | None:
+    """``"shop,crm"`` or a list -> ``["shop", "crm"]``; None/empty -> None (all user databases)."""
+    if not value:
+        return None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = [d.strip() for d in items if d and d.strip()]
+    return out or None
+
+
+def uses_gtid(ch) -> bool:
+    return bool(ch is not None and ch.using_gtid and ch.using_gtid.lower() in ("slave_pos", "current_pos"))
+
+
+def transfer_plan_steps(config: Config, sts, source: str, replica: str, databases, via_file: bool, gtid: bool) -> list[Step]:
+    sx_r = syntax(sts, replica)
+    if via_file:
+        return [scope_step(source, databases), *via_file_steps(config, source, replica, sx_r, databases, gtid)]
+    return [scope_step(source, databases), stream_step(config, source, replica, sx_r, databases, gtid)]
+
+
+def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None = None, replica: str | None = None,
+                               databases=None, via_file: bool = False, repl_user: str | None = None,
+                               repl_password_env: str | None = None, timeout: float = 120.0, **_: object) -> Plan:
+    """Plan: before, scope, stop R, replace R's data (stream or via file),
+    CHANGE MASTER with the dump's coordinates, start, verify. When R does not
+    replicate from S yet, ``repl_user`` and ``repl_password_env`` (the name
+    of an environment variable holding the password) give the credentials.
+    WizardError for unknown nodes or S == R."""
+    sts = status_map(statuses)
+    need_node(config, sts, source, "--source")
+    rst = need_node(config, sts, replica, "--replica")
+    assert source is not None and replica is not None
+    if source == replica:
+        raise WizardError(f"--source and --replica are both {source}: the replica must be another node")
+    dbs = parse_databases(databases)
+    sx = syntax(sts, replica)
+    current = source_of(sts, replica)
+    ch = channel_of(rst)
+    gtid = sx.mariadb and uses_gtid(ch) and current == source
+    steps: list[Step] = [
+        status_step("before", f"Show {replica}'s replica status", "Record the state and the error before changing anything "
+                    "(seed 000: a duplicate key error 1062 means data was written on the replica).", replica, show_replica_status(sx).sql),
+        sql_step("stop", f"Stop replication on {replica}", f"No event may be applied while the data is replaced. {SEEDS}.",
+                 replica, lambda ctx, lit: [stop_replica(sx)]),
+    ]
+    steps += transfer_plan_steps(config, sts, source, replica, dbs, via_file, gtid)
+    pre = [checks.reachable(source, replica), checks.target_is_not(replica, source, "source"),
+           checks.server_ids_unique([source, replica]), checks.log_bin_on(source)]
+    coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
+    if current == source or not repl_user:
+        pre.insert(2, checks.replicates_from(replica, source))
+        point = point_step(replica, source, sx, use_gtid=gtid)
+        secrets: tuple[str, ...] = ()
+    else:
+        if not repl_password_env:
+            raise WizardError("--repl-user needs --repl-password-env VAR (the password is never taken on the command line)")
+        pw = os.environ.get(repl_password_env)
+        if pw is None:
+            raise WizardError(f"environment variable {repl_password_env} is not set")
+        scfg = config.node(source)
+        point = point_step(replica, source, sx, host=scfg.host, port=scfg.port, user=repl_user, password=pw)
+        secrets = (pw,)
+    pre += [checks.coordinates_present(coords, "the dump", before="change-master"),
+            checks.source_has_binlog(source, coords, before="change-master")]
+    steps += [point,
+              sql_step("start", f"Start replication on {replica}", "Seed 004: 'start slave;'.", replica, lambda ctx, lit: [start_replica(sx)]),
+              verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source))]
+    scope = ", ".join(dbs) if dbs else "every user database"
+    summary = (f"Rebuild {replica} from {source} ({scope}) " + ("through a compressed file (--via-file)" if via_file else "streaming the dump straight into the restore")
+               + f".\n{source} is only read. {replica}'s in-scope databases are replaced; it then continues from the coordinates at the head of the dump.")
+    if ch is not None and (ch.last_sql_errno or ch.last_io_errno):
+        summary += f"\n{replica} reports " + "; ".join(f"{e}: {t}" for e, t in ((ch.last_sql_errno, ch.last_sql_error), (ch.last_io_errno, ch.last_io_error)) if e)
+    return Plan("rebuild-replica", f"Rebuild {replica} from {source}", summary, tuple(steps), tuple(pre),
+                identities(sts, [source, replica]), secrets, {"source": source, "replica": replica, "databases": dbs, "via_file": via_file})

@@ -1,0 +1,110 @@
+"""``resync-pair --authoritative A --other B``: seed 001 ("Fixing MySQL
+Multi-Master Replication"): stop replication on both, rebuild B from A, point
+each at the other's coordinates crosswise, start both, and test with a
+write on each side that must appear on the other.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import AsyncIterator
+
+from replui.config import Config
+from replui.wizards import checks
+from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.heartbeat import CREATE, _epoch
+from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
+from replui.wizards.rebuild_replica import parse_databases, transfer_plan_steps
+from replui.wizards.reset_replica import read_source_coordinates_step
+from replui.wizards.sql import show_source_status, start_replica, stop_replica
+from replui.wizards.steps import sql_step, verify_step
+from replui.wizards.transfer import point_step
+
+SEED = "seed 001 ('Fixing MySQL Multi-Master Replication')"
+WRITE = "REPLACE INTO replui.heartbeat (server_id, ts) VALUES (@@server_id, NOW(6))"
+
+
+def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
+    """A write on each side must appear on the other (seed 001: 'make an
+    update on each server, and it should appear on the other server!').
+    Writes one row per server in ``replui.heartbeat``."""
+    async def run(ctx: StepContext) -> AsyncIterator[Event]:
+        for st in CREATE:
+            await ctx.execute(a, st.sql)
+        for writer, reader in ((a, b), (b, a)):
+            sid = int(await ctx.scalar(writer, "SELECT @@server_id"))
+            await ctx.execute(writer, WRITE)
+            ts = await ctx.scalar(writer, "SELECT ts FROM replui.heartbeat WHERE server_id = @@server_id")
+            yield OutputLine(f"{writer}> {WRITE};  -- ts {ts}", "info")
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    got = await ctx.scalar(reader, "SELECT ts FROM replui.heartbeat WHERE server_id = %s", (sid,))
+                except Exception:  # noqa: BLE001 - the table may not have arrived yet
+                    got = None
+                if got is not None and _epoch(got) >= _epoch(ts):
+                    yield OutputLine(f"{reader}: sees {writer}'s write (ts {got})", "stdout")
+                    break
+                if time.monotonic() > deadline:
+                    raise StepFailed(f"{writer}'s test write did not appear on {reader} within {timeout:.0f} s")
+                await ctx.sleep(0.1)
+
+    return Step("test-write", f"Test: a write on {a} appears on {b}, and one on {b} on {a}",
+                f"{SEED}: 'To test everything is working make an update on each server, and it should appear on the other server!' "
+                "One row per server in replui.heartbeat.", f"{WRITE};  -- on {a}, then read on {b}; then the same from {b} to {a}",
+                run, None, False, False)
+
+
+def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | None = None, other: str | None = None,
+                           databases=None, via_file: bool = False, timeout: float = 120.0, **_: object) -> Plan:
+    """Plan: stop both, rebuild B from A, CHANGE MASTER on B (A's dump
+    coordinates) and on A (B's coordinates after the restore), start both,
+    verify both, test write both ways. WizardError unless A and B replicate
+    from each other."""
+    sts = status_map(statuses)
+    need_node(config, sts, authoritative, "--authoritative")
+    need_node(config, sts, other, "--other")
+    a, b = authoritative, other
+    assert a is not None and b is not None
+    if a == b:
+        raise WizardError(f"--authoritative and --other are both {a}")
+    if sts[a].reachable and sts[b].reachable and not (source_of(sts, a) == b and source_of(sts, b) == a):
+        raise WizardError(f"{a} and {b} are not a master⇄master pair ({a} replicates from {source_of(sts, a) or 'nothing'}, "
+                          f"{b} from {source_of(sts, b) or 'nothing'})")
+    sa, sb = syntax(sts, a), syntax(sts, b)
+    dbs = parse_databases(databases)
+    steps: list[Step] = [
+        sql_step("stop-other", f"Stop replication on {b}", f"{SEED}: 'First we need to make sure replication is stopped on both servers'.",
+                 b, lambda ctx, lit: [stop_replica(sb)]),
+        sql_step("stop-authoritative", f"Stop replication on {a}", f"{SEED}. Stopping the threads does not change {a}'s data.",
+                 a, lambda ctx, lit: [stop_replica(sa)]),
+        *transfer_plan_steps(config, sts, a, b, dbs, via_file, False),
+        point_step(b, a, sb),
+        read_source_coordinates_step(b, show_source_status(sb).sql, key="b_coordinates"),
+        point_step(a, b, sa, key="b_coordinates", step_id="change-master-authoritative"),
+        sql_step("start-other", f"Start replication on {b}", f"{SEED}: 'START SLAVE;' on each server.", b, lambda ctx, lit: [start_replica(sb)]),
+        sql_step("start-authoritative", f"Start replication on {a}", f"{SEED}.", a, lambda ctx, lit: [start_replica(sa)]),
+        verify_step(b, a, timeout=timeout, id="verify-other", **verify_sql(sts, b, a)),
+        verify_step(a, b, timeout=timeout, id="verify-authoritative", **verify_sql(sts, a, b)),
+        test_write_step(a, b),
+    ]
+    # the crosswise CHANGE MASTER on A uses the coordinates read from B
+    steps[steps.index(next(s for s in steps if s.id == "read-coordinates"))] = _renamed(steps[[s.id for s in steps].index("read-coordinates")], "read-other-coordinates")
+    coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
+    bcoords = lambda ctx: ctx.values.get("b_coordinates")  # noqa: E731
+    pre = (checks.reachable(a, b), checks.target_is_not(b, a, "authoritative node"), checks.replicates_from(b, a), checks.replicates_from(a, b),
+           checks.server_ids_unique([a, b]), checks.log_bin_on(a), checks.log_bin_on(b),
+           checks.coordinates_present(coords, "the dump", before="change-master"),
+           checks.source_has_binlog(a, coords, before="change-master"),
+           checks.source_has_binlog(b, bcoords, before="change-master-authoritative"))
+    summary = (f"Make {b} identical to {a} (authoritative) and restart replication both ways.\n"
+               f"{a}'s data is only read; {b}'s in-scope databases are replaced (without writing {b}'s binlog, so nothing flows back to {a}).\n"
+               f"Then crosswise: {b} reads {a}'s binlog from the dump's coordinates, {a} reads {b}'s binlog from its position after the restore. {SEED}.")
+    return Plan("resync-pair", f"Resync {b} from {a}", summary, tuple(steps), pre, identities(sts, [a, b]), (),
+                {"authoritative": a, "other": b, "databases": dbs, "via_file": via_file})
+
+
+def _renamed(step: Step, new_id: str) -> Step:
+    import dataclasses
+
+    return dataclasses.replace(step, id=new_id)

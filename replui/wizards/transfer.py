@@ -1,0 +1,303 @@
+"""The data-moving steps of rebuild-replica, resync-pair and add-replica:
+choose the databases in scope, replace them on the replica with a dump of
+the source (streamed, or the seeds' way through a compressed file), and
+point the replica at the coordinates from the head of the dump.
+
+The restore runs with ``SET SESSION sql_log_bin=0`` (the client's
+``init-command``), so nothing it does reaches the replica's binlog — in a
+master⇄master pair the source would otherwise replay the restore. The source
+is only read (``mariadb-dump --single-transaction --master-data=2``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import shlex
+import tempfile
+from typing import Any, AsyncIterator, Callable
+
+from replui.config import Config, NodeConfig
+from replui.model import BinlogCoordinates
+from replui.wizards import dumpstream
+from replui.wizards.plan import Event, OutputLine, Progress, Step, StepContext, StepFailed
+from replui.wizards.sql import Statement, Syntax, change_source, quote_ident
+
+SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys")
+SEEDS = "seeds 000 (re-snapshot the source with its binlog position, restore, re-point) and 004 (mysqldump --single-transaction --master-data)"
+
+
+def scope_step(source: str, databases: list[str] | None) -> Step:
+    """Read-only: the databases to copy (``databases``, else every user
+    database of the source — seed 003 IV.6: 'dump everything except mysql and
+    information_schema') and their size; ``ctx.values["databases"]``,
+    ``ctx.values["estimate_bytes"]``."""
+    async def run(ctx: StepContext) -> AsyncIterator[Event]:
+        rows = await ctx.query(source, "SHOW DATABASES")
+        have = [next(iter(r.values())) for r in rows]
+        if databases:
+            missing = [d for d in databases if d not in have]
+            if missing:
+                raise StepFailed(f"{source} has no database {', '.join(missing)}")
+            chosen = list(databases)
+        else:
+            chosen = [d for d in have if d.lower() not in SYSTEM_DATABASES]
+        if not chosen:
+            raise StepFailed(f"{source} has no user database to copy")
+        ph = ", ".join(["%s"] * len(chosen))
+        size = await ctx.scalar(source, f"SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema IN ({ph})", chosen)
+        ctx.values["databases"] = chosen
+        ctx.values["estimate_bytes"] = int(size or 0)
+        yield OutputLine(f"in scope: {', '.join(chosen)} (about {int(size or 0) / 1e6:.1f} MB of table data on {source})", "stdout")
+
+    scope = ", ".join(databases) if databases else f"every database of {source} except {', '.join(SYSTEM_DATABASES)}"
+    return Step("scope", "Choose the databases to copy", f"In scope: {scope}. Seed 003 IV.6: dump the databases you replicate, never 'mysql'.",
+                "SHOW DATABASES;\nSELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema IN (<in scope>);",
+                run, source, False, False)
+
+
+def _dump_preview(source_cfg: NodeConfig, replica_cfg: NodeConfig, sx: Syntax, databases: list[str] | None, gtid: bool) -> str:
+    new_mysql = not sx.mariadb and sx.version >= (8, 0, 26)
+    tool = "mariadb-dump" if sx.mariadb else "mysqldump"
+    client = "mariadb" if sx.mariadb else "mysql"
+    dbs = ("--databases " + " ".join(shlex.quote(d) for d in databases)) if databases else "--databases <in scope>"
+    return (f"{tool} --defaults-extra-file=<0600 file: {source_cfg.name}'s user, password ***> --single-transaction "
+            f"{'--source-data=2' if new_mysql else '--master-data=2'}{' --gtid' if gtid else ''} --routines --triggers --events "
+            f"--hex-blob --quick {dbs}\n"
+            f"  | {client} --defaults-extra-file=<0600 file: {replica_cfg.name}'s user, password ***; init-command=SET SESSION sql_log_bin=0> --batch")
+
+
+async def _drop_databases(ctx: StepContext, replica: str, dbs: list[str]) -> AsyncIterator[Event]:
+    await ctx.execute(replica, "SET SESSION sql_log_bin=0")
+    try:
+        for d in dbs:
+            sql = f"DROP DATABASE IF EXISTS {quote_ident(d)}"
+            yield OutputLine(f"{replica}> {sql};  -- sql_log_bin=0", "info")
+            await ctx.execute(replica, sql)
+    finally:
+        await ctx.execute(replica, "SET SESSION sql_log_bin=1")
+
+
+async def _no_binlog_node(ctx: StepContext, node: NodeConfig) -> NodeConfig:
+    """A copy of ``node`` whose option file also sets ``init-command=SET SESSION sql_log_bin=0``
+    (a 0600 file on the replica's transport, chaining the node's own ``defaults_file``)."""
+    text = (f"!include {node.defaults_file}\n" if node.defaults_file else "") + "[client]\ninit-command=\"SET SESSION sql_log_bin=0\"\n"
+    path = await ctx.transport(node.name).write_private_file(text.encode(), ".cnf")
+    ctx.values.setdefault("_private_files", []).append((node.name, path))
+    return dataclasses.replace(node, defaults_file=path)
+
+
+async def _with_progress(coro_fn: Callable[[Callable, Callable], Any]) -> AsyncIterator[Any]:
+    """Run ``coro_fn(on_progress, on_line)`` as a task; yield its Progress/OutputLine
+    events as they come, then ``("result", value)``. Cancelling the generator
+    cancels the task and waits for its cleanup."""
+    q: asyncio.Queue = asyncio.Queue()
+
+    def on_progress(p: dumpstream.Progress) -> None:
+        q.put_nowait(Progress(p.bytes, None, p.seconds, p.total_bytes_estimate, p.rate_bytes_per_s, p.eta_seconds))
+
+    def on_line(line: str) -> None:
+        q.put_nowait(OutputLine(line.rstrip("\n"), "stderr"))
+
+    task = asyncio.ensure_future(coro_fn(on_progress, on_line))
+    task.add_done_callback(lambda _t: q.put_nowait(None))
+    try:
+        while True:
+            ev = await q.get()
+            if ev is None:
+                break
+            yield ev
+        while not q.empty():
+            ev = q.get_nowait()
+            if ev is not None:
+                yield ev
+        yield ("result", task.result())
+    finally:
+        if not task.done():
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def _fail(exc: BaseException) -> StepFailed:
+    if isinstance(exc, dumpstream.StreamError):
+        tail = f" — {exc.stderr_tail.splitlines()[-1]}" if exc.stderr_tail.strip() else ""
+        return StepFailed(f"{exc.step} failed: {exc.message}{tail}")
+    return StepFailed(str(exc) or exc.__class__.__name__)
+
+
+def stream_step(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool) -> Step:
+    """Destructive, replaces data: drop the in-scope databases on the replica
+    (``sql_log_bin=0``) and stream the source's dump into it; the dump's
+    coordinates land in ``ctx.values["coordinates"]``."""
+    async def run(ctx: StepContext) -> AsyncIterator[Event]:
+        dbs = ctx.values["databases"]
+        async for ev in _drop_databases(ctx, replica, dbs):
+            yield ev
+        rep_cfg = await _no_binlog_node(ctx, config.node(replica))
+        yield OutputLine(f"streaming {', '.join(dbs)} from {source} into {replica} (no intermediate file)", "info")
+
+        def go(on_progress, on_line):
+            return dumpstream.stream_dump(config.node(source), rep_cfg, source_transport=ctx.transport(source),
+                                          replica_transport=ctx.transport(replica), databases=dbs, gtid=gtid, flavor=sx.flavor,
+                                          on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
+                                          estimate_bytes=ctx.values.get("estimate_bytes") or None)
+        try:
+            async for ev in _with_progress(go):
+                if isinstance(ev, tuple):
+                    res = ev[1]
+                    c = res.coordinates
+                    ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
+                    yield OutputLine(f"dump: {' '.join(res.dump_argv)}", "info")
+                    yield OutputLine(f"restore: {' '.join(res.restore_argv)}", "info")
+                    yield OutputLine(f"{res.bytes} bytes of SQL in {res.seconds:.1f} s; coordinates from the head of the dump: "
+                                     f"{c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""), "stdout")
+                else:
+                    yield ev
+        except (dumpstream.StreamError, dumpstream.TransportError) as exc:  # type: ignore[attr-defined]
+            raise _fail(exc) from None
+        finally:
+            await _remove_private(ctx)
+
+    return Step("stream", f"Replace {replica}'s data with {source}'s (dump streamed into restore)",
+                f"Dump {source} with its binlog coordinates and restore into {replica} while the dump runs: no file, nothing held "
+                f"whole in memory. The in-scope databases on {replica} are dropped first (so no stray table survives); neither "
+                f"the drop nor the restore is written to {replica}'s binlog (sql_log_bin=0). {source} is only read. {SEEDS}.",
+                f"-- on {replica}, sql_log_bin=0:\nDROP DATABASE IF EXISTS `<each database in scope>`;\n" + _dump_preview(config.node(source), config.node(replica), sx, databases, gtid),
+                run, replica, True, True)
+
+
+async def _remove_private(ctx: StepContext) -> None:
+    for node, path in ctx.values.pop("_private_files", []):
+        try:
+            await ctx.transport(node).remove(path)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool) -> list[Step]:
+    """The seeds' way: dump into a gzip file (sha256 beside it), copy it
+    (checksum checked), restore from it. Files live in a 0700 temporary
+    directory removed at the end."""
+    async def dump(ctx: StepContext) -> AsyncIterator[Event]:
+        d = tempfile.mkdtemp(prefix="replui-dump-")
+        ctx.values["dump_dir"] = d
+        path = os.path.join(d, f"{source}.sql.gz")
+
+        def go(on_progress, on_line):
+            return dumpstream.dump_to_file(config.node(source), path, source_transport=ctx.transport(source), databases=ctx.values["databases"],
+                                           gtid=gtid, flavor=sx.flavor, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
+                                           estimate_bytes=ctx.values.get("estimate_bytes") or None)
+        try:
+            async for ev in _with_progress(go):
+                if isinstance(ev, tuple):
+                    fd = ev[1]
+                    ctx.values["file_dump"] = fd
+                    c = fd.coordinates
+                    ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
+                    yield OutputLine(f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 {fd.sha256}; "
+                                     f"coordinates {c.file}:{c.position}", "stdout")
+                else:
+                    yield ev
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(exc) from None
+
+    async def copy(ctx: StepContext) -> AsyncIterator[Event]:
+        fd = ctx.values["file_dump"]
+        dst = os.path.join(ctx.values["dump_dir"], f"{source}.copy.sql.gz")
+
+        def go(on_progress, on_line):
+            return dumpstream.copy_file(fd.path, dst, sha256=fd.sha256, on_progress=on_progress, cancel=ctx.cancel)
+        try:
+            async for ev in _with_progress(go):
+                if isinstance(ev, tuple):
+                    ctx.values["copied"] = dst
+                    os.unlink(fd.path)
+                    yield OutputLine(f"copied to {dst}; sha256 {ev[1]} matches", "stdout")
+                else:
+                    yield ev
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(exc) from None
+
+    async def restore(ctx: StepContext) -> AsyncIterator[Event]:
+        async for ev in _drop_databases(ctx, replica, ctx.values["databases"]):
+            yield ev
+        rep_cfg = await _no_binlog_node(ctx, config.node(replica))
+        fd = ctx.values["file_dump"]
+
+        def go(on_progress, on_line):
+            return dumpstream.restore_from_file(rep_cfg, ctx.values["copied"], replica_transport=ctx.transport(replica), sha256=fd.sha256,
+                                                flavor=sx.flavor, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel)
+        try:
+            async for ev in _with_progress(go):
+                if isinstance(ev, tuple):
+                    yield OutputLine(f"restored {ev[1].bytes} bytes of SQL in {ev[1].seconds:.1f} s", "stdout")
+                else:
+                    yield ev
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(exc) from None
+        finally:
+            await _remove_private(ctx)
+            import shutil
+
+            shutil.rmtree(ctx.values.get("dump_dir", ""), ignore_errors=True)
+
+    tool = "mariadb-dump" if sx.mariadb else "mysqldump"
+    client = "mariadb" if sx.mariadb else "mysql"
+    dump_cmd = _dump_preview(config.node(source), config.node(replica), sx, databases, gtid).split("\n")[0]
+    return [
+        Step("dump-file", f"Dump {source} into a compressed file", f"Seed 004: '{tool} --single-transaction --master-data | gzip > file'; "
+             "the sha256 of the file is written beside it.", dump_cmd + " | gzip > <tmpdir>/" + source + ".sql.gz", dump, source, False, False),
+        Step("copy-file", "Copy the file and check its checksum", "Seed 000: copy the snapshot to a node with access to the replica "
+             "(scp -3); the sha256 proves the copy is whole.", f"cp <tmpdir>/{source}.sql.gz <tmpdir>/{source}.copy.sql.gz && sha256 check",
+             copy, None, False, False),
+        Step("restore-file", f"Replace {replica}'s data from the file", f"Seed 004: 'gunzip < file | mysql'. The in-scope databases on {replica} "
+             "are dropped first; neither the drop nor the restore is written to its binlog (sql_log_bin=0).",
+             f"-- on {replica}, sql_log_bin=0:\nDROP DATABASE IF EXISTS `<each database in scope>`;\n"
+             f"gunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch",
+             restore, replica, True, True),
+    ]
+
+
+def point_step(replica: str, source: str, sx: Syntax, *, key: str = "coordinates", host: str | None = None, port: int | None = None,
+               user: str | None = None, password: str | None = None, password_fn: Callable[[], str] | None = None,
+               use_gtid: bool = False, step_id: str = "change-master") -> Step:
+    """``CHANGE MASTER TO`` on ``replica`` with the coordinates in
+    ``ctx.values[key]`` (and connection settings when given). With
+    ``use_gtid`` (MariaDB) sets ``gtid_slave_pos`` from the dump and uses
+    ``MASTER_USE_GTID=slave_pos`` instead of file/position."""
+    shown_pw = "***" if (password is not None or password_fn is not None) else None
+
+    def statements(c: BinlogCoordinates | None, lit, pw: str | None) -> list[Statement]:
+        out = []
+        if use_gtid:
+            g = c.gtid if c else "<GTID from the dump>"
+            out.append(Statement(f"SET GLOBAL gtid_slave_pos = {lit(g)}", f"SET GLOBAL gtid_slave_pos = {lit(g)}"))
+            out.append(change_source(sx, host=host, port=port, user=user, password=pw, use_gtid="slave_pos", literal=lit))
+        else:
+            out.append(change_source(sx, host=host, port=port, user=user, password=pw, log_file=c.file if c else "<file from the dump head>",
+                                     log_pos=c.position if c else 0, use_gtid="no" if sx.mariadb else None,
+                                     get_public_key=bool(host), literal=lit))
+        return out
+
+    async def run(ctx: StepContext) -> AsyncIterator[Event]:
+        c = ctx.values.get(key)
+        if c is None or not c.file:
+            raise StepFailed("no coordinates from the dump: refusing to point the replica anywhere")
+        pw = password if password is not None else (password_fn() if password_fn else None)
+        for st in statements(c, ctx.literal(replica), pw):
+            yield OutputLine(f"{replica}> {st.shown};", "info")
+            await ctx.execute(replica, st.sql)
+            yield OutputLine("Query OK", "stdout")
+
+    preview = ";\n".join(s.shown for s in statements(None, lambda v: _lit(v), shown_pw)) + ";"
+    preview = preview.replace("MASTER_LOG_POS=0", "MASTER_LOG_POS=<position from the dump head>").replace("SOURCE_LOG_POS=0", "SOURCE_LOG_POS=<position from the dump head>")
+    return Step(step_id, f"Point {replica} at {source}'s coordinates from the dump",
+                f"The dump's head says where {source}'s binlog stood at the snapshot (--master-data=2); {replica} continues from exactly "
+                f"there, so nothing is applied twice or skipped. {SEEDS}.", preview, run, replica, True, False)
+
+
+def _lit(v: Any) -> str:
+    from replui.wizards.sql import offline_literal
+
+    return offline_literal(v)
