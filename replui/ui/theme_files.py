@@ -75,10 +75,12 @@ def is_colour(value: object) -> bool:
 
 
 def bundled_theme_dir() -> Path:
-    """The top-level ``themes/`` folder of the source tree (next to ``replui/``)."""
+    """The top-level ``themes/`` folder, reached through the ``replui/themes``
+    symlink (so an installed wheel, which copies it as package data, finds it too)."""
     import replui
 
-    return Path(replui.__file__).resolve().parents[1] / "themes"
+    packaged = Path(replui.__file__).parent / "themes"
+    return packaged if packaged.is_dir() else Path(replui.__file__).resolve().parents[1] / "themes"
 
 
 def user_theme_dir(env: dict[str, str] | None = None) -> Path:

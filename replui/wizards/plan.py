@@ -201,7 +201,8 @@ class Plan:
                 flags.append("DESTRUCTIVE")
             if s.replaces_data:
                 flags.append("REPLACES DATA (type the node name)")
-            lines.append(f"{i}. [{s.id}] {s.title}" + (f" on {s.target}" if s.target else "") + (f"  <{', '.join(flags)}>" if flags else ""))
+            lines.append(f"{i}. [{s.id}] {s.title}" + (f"  <{', '.join(flags)}>" if flags else ""))
+            lines.append(f"   target: {s.target or '(replui only)'}")
             lines.append("   why: " + s.why.strip().replace("\n", "\n        "))
             for pl in s.preview.strip().splitlines():
                 lines.append("   > " + pl)

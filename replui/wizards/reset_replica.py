@@ -25,7 +25,7 @@ from replui.wizards.steps import sql_step, status_step, verify_step
 SEED = "seed 004 ('Fail over MySQL and Rails', Fatal Error 1236 / Could not initialize master info structure)"
 
 
-def read_source_coordinates_step(source: str, sql_text: str, key: str = "coordinates") -> Step:
+def read_source_coordinates_step(source: str, sql_text: str, key: str = "coordinates", step_id: str = "read-coordinates") -> Step:
     """Read-only: ``SHOW MASTER STATUS`` on ``source``; stores
     BinlogCoordinates in ``ctx.values[key]``."""
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
@@ -37,7 +37,7 @@ def read_source_coordinates_step(source: str, sql_text: str, key: str = "coordin
         ctx.values[key] = st.binlog
         yield OutputLine(f"{source}: File {st.binlog.file}, Position {st.binlog.position}", "stdout")
 
-    return Step("read-coordinates", f"Read {source}'s current binlog coordinates",
+    return Step(step_id, f"Read {source}'s current binlog coordinates",
                 f"The replica will start from the source's position now ({SEED}; seed 003 V.3: 'as shown in master status').",
                 sql_text, run, source, False, False)
 

@@ -80,16 +80,17 @@ def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | Non
                  a, lambda ctx, lit: [stop_replica(sa)]),
         *transfer_plan_steps(config, sts, a, b, dbs, via_file, False),
         point_step(b, a, sb),
-        read_source_coordinates_step(b, show_source_status(sb).sql, key="b_coordinates"),
-        point_step(a, b, sa, key="b_coordinates", step_id="change-master-authoritative"),
+        read_source_coordinates_step(b, show_source_status(sb).sql, key="b_coordinates", step_id="read-other-coordinates"),
+        point_step(a, b, sa, key="b_coordinates", step_id="change-master-authoritative",
+                   title=f"Point {a} at {b}'s current coordinates (crosswise)",
+                   why=f"{SEED}: compare each side's SHOW MASTER STATUS with the other's SHOW SLAVE STATUS crosswise and CHANGE MASTER "
+                       f"where they differ. {b}'s restore was not binlogged, so {a} continues from {b}'s position now."),
         sql_step("start-other", f"Start replication on {b}", f"{SEED}: 'START SLAVE;' on each server.", b, lambda ctx, lit: [start_replica(sb)]),
         sql_step("start-authoritative", f"Start replication on {a}", f"{SEED}.", a, lambda ctx, lit: [start_replica(sa)]),
         verify_step(b, a, timeout=timeout, id="verify-other", **verify_sql(sts, b, a)),
         verify_step(a, b, timeout=timeout, id="verify-authoritative", **verify_sql(sts, a, b)),
         test_write_step(a, b),
     ]
-    # the crosswise CHANGE MASTER on A uses the coordinates read from B
-    steps[steps.index(next(s for s in steps if s.id == "read-coordinates"))] = _renamed(steps[[s.id for s in steps].index("read-coordinates")], "read-other-coordinates")
     coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
     bcoords = lambda ctx: ctx.values.get("b_coordinates")  # noqa: E731
     pre = (checks.reachable(a, b), checks.target_is_not(b, a, "authoritative node"), checks.replicates_from(b, a), checks.replicates_from(a, b),
@@ -103,8 +104,3 @@ def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | Non
     return Plan("resync-pair", f"Resync {b} from {a}", summary, tuple(steps), pre, identities(sts, [a, b]), (),
                 {"authoritative": a, "other": b, "databases": dbs, "via_file": via_file})
 
-
-def _renamed(step: Step, new_id: str) -> Step:
-    import dataclasses
-
-    return dataclasses.replace(step, id=new_id)

@@ -261,11 +261,13 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
 
 def point_step(replica: str, source: str, sx: Syntax, *, key: str = "coordinates", host: str | None = None, port: int | None = None,
                user: str | None = None, password: str | None = None, password_fn: Callable[[], str] | None = None,
-               use_gtid: bool = False, step_id: str = "change-master") -> Step:
+               use_gtid: bool = False, step_id: str = "change-master", title: str | None = None, why: str | None = None) -> Step:
     """``CHANGE MASTER TO`` on ``replica`` with the coordinates in
     ``ctx.values[key]`` (and connection settings when given). With
     ``use_gtid`` (MariaDB) sets ``gtid_slave_pos`` from the dump and uses
     ``MASTER_USE_GTID=slave_pos`` instead of file/position."""
+    ph_file = "<file from the dump head>" if key == "coordinates" else f"<File of SHOW MASTER STATUS on {source}>"
+    ph_pos = "<position from the dump head>" if key == "coordinates" else f"<Position of SHOW MASTER STATUS on {source}>"
     shown_pw = "***" if (password is not None or password_fn is not None) else None
 
     def statements(c: BinlogCoordinates | None, lit, pw: str | None) -> list[Statement]:
@@ -275,7 +277,7 @@ def point_step(replica: str, source: str, sx: Syntax, *, key: str = "coordinates
             out.append(Statement(f"SET GLOBAL gtid_slave_pos = {lit(g)}", f"SET GLOBAL gtid_slave_pos = {lit(g)}"))
             out.append(change_source(sx, host=host, port=port, user=user, password=pw, use_gtid="slave_pos", literal=lit))
         else:
-            out.append(change_source(sx, host=host, port=port, user=user, password=pw, log_file=c.file if c else "<file from the dump head>",
+            out.append(change_source(sx, host=host, port=port, user=user, password=pw, log_file=c.file if c else ph_file,
                                      log_pos=c.position if c else 0, use_gtid="no" if sx.mariadb else None,
                                      get_public_key=bool(host), literal=lit))
         return out
@@ -291,10 +293,10 @@ def point_step(replica: str, source: str, sx: Syntax, *, key: str = "coordinates
             yield OutputLine("Query OK", "stdout")
 
     preview = ";\n".join(s.shown for s in statements(None, lambda v: _lit(v), shown_pw)) + ";"
-    preview = preview.replace("MASTER_LOG_POS=0", "MASTER_LOG_POS=<position from the dump head>").replace("SOURCE_LOG_POS=0", "SOURCE_LOG_POS=<position from the dump head>")
-    return Step(step_id, f"Point {replica} at {source}'s coordinates from the dump",
-                f"The dump's head says where {source}'s binlog stood at the snapshot (--master-data=2); {replica} continues from exactly "
-                f"there, so nothing is applied twice or skipped. {SEEDS}.", preview, run, replica, True, False)
+    preview = preview.replace("MASTER_LOG_POS=0", f"MASTER_LOG_POS={ph_pos}").replace("SOURCE_LOG_POS=0", f"SOURCE_LOG_POS={ph_pos}")
+    return Step(step_id, title or f"Point {replica} at {source}'s coordinates from the dump",
+                why or (f"The dump's head says where {source}'s binlog stood at the snapshot (--master-data=2); {replica} continues from exactly "
+                        f"there, so nothing is applied twice or skipped. {SEEDS}."), preview, run, replica, True, False)
 
 
 def _lit(v: Any) -> str:

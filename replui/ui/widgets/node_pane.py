@@ -84,8 +84,11 @@ class NodePane(Vertical):
             return ""
         if s.errno is None and s.error and s.error.startswith("waiting"):
             return s.error
+        text = s.error or "no answer"
+        if s.errno is not None and text.startswith(f"{s.errno}"):
+            text = text[len(str(s.errno)):].lstrip(" :")
         errno = f"error {s.errno}: " if s.errno is not None else ""
-        return f"✖ UNREACHABLE\n{errno}{s.error or 'no answer'}"
+        return f"✖ UNREACHABLE\n{errno}{text}"
 
     def _apply_state(self) -> None:
         s = self.status

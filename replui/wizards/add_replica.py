@@ -1,0 +1,121 @@
+"""``add-replica --source S --replica R``: seeds 003 (sections IV-V: replication
+user, dump, restore, ``change master``, check both threads) and 004 (server-id,
+log_bin, a least-privilege user created on both sides — 1133 otherwise).
+
+Pre-flight: both reachable, unique non-zero server_ids, ``log_bin`` on S, R
+not already a replica, R can reach S's address, and where S filters its
+binlog (``binlog-ignore-db``/``binlog-do-db``) the ``mysql`` schema is left
+out (seed 003 IV.2: "ignoring the mysql database is really important!").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets as pysecrets
+import socket
+
+from replui.config import Config
+from replui.wizards import checks
+from replui.wizards.common import WizardError, identities, need_node, status_map, syntax, verify_sql
+from replui.wizards.plan import Check, CheckResult, Plan, Step, StepContext
+from replui.wizards.rebuild_replica import parse_databases, transfer_plan_steps
+from replui.wizards.sql import Statement, create_replication_user, start_replica, stop_replica
+from replui.wizards.steps import sql_step, verify_step
+from replui.wizards.transfer import point_step
+
+SEEDS = "seeds 003 (IV.5 grant replication slave; V.3 change master, start slave) and 004 (replication user on both sides, 1133)"
+
+
+def binlog_filter_check(source: str) -> Check:
+    def run(ctx: StepContext) -> CheckResult:
+        st = ctx.statuses.get(source)
+        b = st.binlog if st else None
+        if b is None:
+            return CheckResult(True)
+        ignore = {x.strip().lower() for x in b.ignore_db.split(",") if x.strip()}
+        do = {x.strip().lower() for x in b.do_db.split(",") if x.strip()}
+        if (ignore or do) and "mysql" not in ignore and (not do or "mysql" in do):
+            return CheckResult(False, f"{source} filters its binlog (Binlog_Do_DB={b.do_db!r}, Binlog_Ignore_DB={b.ignore_db!r}) but does not "
+                                      "ignore 'mysql': permission changes would replicate and can stop the replica (seed 003 IV.2)")
+        return CheckResult(True)
+    return Check(f"binlog-ignore-db covers mysql on {source} where filters are used", run)
+
+
+def reach_check(replica: str, host: str, port: int) -> Check:
+    """R can open a TCP connection to S's address (tested from where R's
+    transport runs commands; for the lab, this machine)."""
+    async def run(ctx: StepContext) -> CheckResult:
+        def probe() -> None:
+            with socket.create_connection((host, port), timeout=3):
+                pass
+        try:
+            await asyncio.to_thread(probe)
+        except OSError as exc:
+            return CheckResult(False, f"{replica} cannot reach {host}:{port}: {exc.strerror or exc} (firewall, bind-address: seed 004)")
+        return CheckResult(True)
+    return Check(f"{replica} can reach {host}:{port}", run)
+
+
+def not_a_replica(node: str) -> Check:
+    def run(ctx: StepContext) -> CheckResult:
+        st = ctx.statuses.get(node)
+        if st is not None and st.channels:
+            return CheckResult(False, f"{node} is already a replica (of {st.channels[0].source_host}:{st.channels[0].source_port}): use rebuild-replica")
+        return CheckResult(True)
+    return Check(f"{node} is not a replica yet", run)
+
+
+def build_add_replica_plan(config: Config, statuses, *, source: str | None = None, replica: str | None = None, databases=None,
+                           via_file: bool = False, repl_user: str = "replui_repl", repl_host: str = "%",
+                           repl_password_env: str | None = None, timeout: float = 120.0, **_: object) -> Plan:
+    """Plan: create the replication user (REPLICATION SLAVE only) on S and on
+    R (without binlogging it), stop R, copy the data, ``CHANGE MASTER TO``
+    S's address with the user and the dump's coordinates, start, verify.
+    The password comes from ``repl_password_env`` or is generated (masked in
+    previews and transcripts). WizardError for unknown nodes or S == R."""
+    sts = status_map(statuses)
+    need_node(config, sts, source, "--source")
+    need_node(config, sts, replica, "--replica")
+    assert source is not None and replica is not None
+    if source == replica:
+        raise WizardError(f"--source and --replica are both {source}")
+    if repl_password_env:
+        pw = os.environ.get(repl_password_env)
+        if pw is None:
+            raise WizardError(f"environment variable {repl_password_env} is not set")
+    else:
+        pw = pysecrets.token_urlsafe(18)
+    ss, sr = syntax(sts, source), syntax(sts, replica)
+    scfg = config.node(source)
+    dbs = parse_databases(databases)
+
+    def user_sql(sx):
+        def make(ctx, lit) -> list[Statement]:
+            return [Statement.plain("SET SESSION sql_log_bin=0"), *create_replication_user(sx, repl_user, repl_host, pw, literal=lit),
+                    Statement.plain("SET SESSION sql_log_bin=1")]
+        return make
+
+    steps: list[Step] = [
+        sql_step("create-user-source", f"Create the replication user on {source}",
+                 f"A user with REPLICATION SLAVE only (least privilege) for {replica}'s IO thread; not written to the binlog. {SEEDS}.",
+                 source, user_sql(ss)),
+        sql_step("create-user-replica", f"Create the same user on {replica}",
+                 f"Seed 004, error 1133: 'The repl user needs to be set on each of the machines that are part of the replication' "
+                 f"(a later master⇄master pair, or a failover, needs it on {replica} too).", replica, user_sql(sr)),
+        sql_step("stop", f"Make sure replication is stopped on {replica}", "Seed 003 V.3: 'slave stop;'.", replica, lambda ctx, lit: [stop_replica(sr)]),
+        *transfer_plan_steps(config, sts, source, replica, dbs, via_file, False),
+        point_step(replica, source, sr, host=scfg.host, port=scfg.port, user=repl_user, password=pw),
+        sql_step("start", f"Start replication on {replica}", "Seed 003 V.3: 'start slave; show slave status\\G'.", replica, lambda ctx, lit: [start_replica(sr)]),
+        verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
+    ]
+    coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
+    pre = (checks.reachable(source, replica), checks.target_is_not(replica, source, "source"), not_a_replica(replica),
+           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), binlog_filter_check(source),
+           reach_check(replica, scfg.host, scfg.port),
+           checks.coordinates_present(coords, "the dump", before="change-master"),
+           checks.source_has_binlog(source, coords, before="change-master"))
+    summary = (f"Make {replica} a new replica of {source}: replication user '{repl_user}'@'{repl_host}' (password ***), "
+               f"copy of {', '.join(dbs) if dbs else 'every user database'}, then CHANGE MASTER to {scfg.host}:{scfg.port} at the dump's coordinates.")
+    return Plan("add-replica", f"Add {replica} as a replica of {source}", summary, tuple(steps), pre, identities(sts, [source, replica]),
+                (pw,), {"source": source, "replica": replica, "databases": dbs, "via_file": via_file, "repl_user": repl_user})
