@@ -299,7 +299,10 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
             parts.append(f"{lbl(fk)}/{lbl(pk)} {f}:{p} behind by an unknown amount{gone}")
         else:
             files = f", {d[1]} file{'s' if d[1] != 1 else ''}" if d[1] else ""
-            parts.append(f"{lbl(fk)}/{lbl(pk)} {f}:{p} is {d[0]} bytes{files} behind")
+            if d == (0, 0):
+                parts.append(f"{lbl(fk)}/{lbl(pk)} {f}:{p} is caught up")
+            else:
+                parts.append(f"{lbl(fk)}/{lbl(pk)} {f}:{p} is {d[0]} bytes{files} behind")
     lag = ch.seconds_behind_source
     running = ch.io_ok and ch.sql_ok and lag is not None and lag <= lag_warning
     advice = ("Both threads run: it is catching up; watch the positions converge." if running else

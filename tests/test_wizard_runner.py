@@ -1,0 +1,175 @@
+"""The runner with fake steps: pre-flight refusals before anything
+destructive, identity checks, stop at the first failure, cancel that leaves
+no process behind, and a transcript with every password masked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import canned
+from replui.transport.local import LocalTransport
+from replui.wizards.plan import Check, CheckResult, Identity, OutputLine, Plan, Progress, Step, StepContext, StepFailed, StepState
+from replui.wizards.runner import run_plan
+
+SECRET = "s3'cr\\et\"pw"
+
+
+def make_step(id, log, *, destructive=False, fail=False, target=None, lines=("hello",)):
+    async def run(ctx):
+        log.append(id)
+        for ln in lines:
+            yield OutputLine(ln, "stdout")
+        yield Progress(bytes=10, seconds=0.1)
+        if fail:
+            raise StepFailed(f"{id} broke")
+    return Step(id, f"Step {id}", f"why {id}", f"SELECT '{id}'", run, target, destructive, False)
+
+
+def context(**kw) -> StepContext:
+    cfg, sts = canned.healthy_pair()
+    return StepContext(config=cfg, statuses={s.name: s for s in sts}, **kw)
+
+
+async def yes(step):
+    return True
+
+
+async def run(plan, ctx, tmp_path, confirm=yes, events=None):
+    def on_event(step, ev):
+        if events is not None:
+            events.append((step.id if step else None, ev))
+    return await run_plan(plan, ctx, confirm=confirm, on_event=on_event, refresh_statuses=False, transcript_dir=tmp_path)
+
+
+async def test_failed_preflight_refuses_before_any_destructive_step(tmp_path):
+    log, asked = [], []
+
+    async def confirm(step):
+        asked.append(step.id)
+        return True
+
+    plan = Plan("fake", "Fake", "summary", (make_step("read", log), make_step("write", log, destructive=True)),
+                (Check("log_bin on node1", lambda ctx: CheckResult(False, "log_bin is OFF on node1")),))
+    res = await run(plan, context(), tmp_path, confirm)
+    assert not res.ok and res.failed_step is None and "log_bin is OFF on node1" in res.message
+    assert log == [] and asked == []
+
+
+async def test_a_failed_step_stops_the_run_and_later_steps_never_run(tmp_path):
+    log, events = [], []
+    plan = Plan("fake", "Fake", "s", (make_step("dump", log, fail=True), make_step("change-master", log, destructive=True),
+                                      make_step("start", log, destructive=True)))
+    res = await run(plan, context(), tmp_path, events=events)
+    assert not res.ok and res.failed_step == "dump" and "step dump" in res.message and "dump broke" in res.message
+    assert log == ["dump"]
+    assert ("dump", StepState("failed", "dump broke", next(e.seconds for s, e in events if isinstance(e, StepState) and e.state == "failed"))) in events
+    assert any(isinstance(e, Progress) for _, e in events)
+
+
+async def test_operator_declining_stops_before_the_step(tmp_path):
+    log = []
+
+    async def no(step):
+        return False
+
+    res = await run(Plan("fake", "F", "s", (make_step("write", log, destructive=True),)), context(), tmp_path, no)
+    assert not res.ok and res.failed_step == "write" and "declined" in res.message and log == []
+
+
+async def test_identity_mismatch_stops_before_a_destructive_step(tmp_path):
+    log = []
+    ctx = context()
+
+    async def reader(node):
+        return Identity(server_id=99, hostname="elsewhere", port=3306)
+
+    ctx.identity_reader = reader  # type: ignore[attr-defined]
+    plan = Plan("fake", "F", "s", (make_step("write", log, destructive=True, target="node2"),),
+                identities={"node2": Identity(server_id=2, hostname="node2.lab")})
+    res = await run(plan, ctx, tmp_path)
+    assert not res.ok and res.failed_step == "write" and "server_id 2 -> 99" in res.message and log == []
+
+
+async def test_identity_port_seen_first_is_checked_afterwards(tmp_path):
+    log, ports = [], iter([3306, 3307])
+    ctx = context()
+
+    async def reader(node):
+        return Identity(server_id=2, hostname="node2.lab", port=next(ports))
+
+    ctx.identity_reader = reader  # type: ignore[attr-defined]
+    plan = Plan("fake", "F", "s", (make_step("a", log, destructive=True, target="node2"), make_step("b", log, destructive=True, target="node2")),
+                identities={"node2": Identity(server_id=2, hostname="node2.lab")})
+    res = await run(plan, ctx, tmp_path)
+    assert res.failed_step == "b" and "port 3306 -> 3307" in res.message and log == ["a"]
+
+
+async def test_check_before_a_step_runs_right_before_it(tmp_path):
+    log = []
+    plan = Plan("fake", "F", "s", (make_step("dump", log), make_step("change-master", log, destructive=True)),
+                (Check("coordinates present", lambda ctx: CheckResult(False, "the coordinates are missing from the dump"), before="change-master"),))
+    res = await run(plan, context(), tmp_path)
+    assert res.failed_step == "change-master" and "missing from the dump" in res.message and log == ["dump"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+async def test_cancel_stops_the_running_command_and_leaves_no_process(tmp_path):
+    transport = LocalTransport()
+    started: list[int] = []
+    log = []
+
+    async def run_sleep(ctx):
+        proc = await transport.spawn([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(600)"])
+        started.append(proc.pid)
+        try:
+            line = await proc.stdout.readline()
+            yield OutputLine(line.decode().strip(), "stdout")
+            await proc.wait()
+        finally:
+            from replui.transport.local import terminate_tree
+            await terminate_tree(proc, 2)
+
+    ctx = context()
+    plan = Plan("fake", "F", "s", (Step("long", "Long", "why", "sleep 600", run_sleep), make_step("after", log, destructive=True)))
+
+    def on_event(step, ev):
+        if isinstance(ev, OutputLine) and ev.text == "up":
+            ctx.cancel.set()
+
+    res = await run_plan(plan, ctx, confirm=yes, on_event=on_event, refresh_statuses=False, transcript_dir=tmp_path)
+    assert not res.ok and res.failed_step == "long" and "cancelled" in res.message
+    assert log == [] and started and not _alive(started[0])
+    await transport.cleanup()
+
+
+async def test_transcript_has_plan_commands_output_decisions_outcome_and_no_password(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPLUI_PASSWORD", "adminpw-XYZ")
+    log = []
+    step = make_step("write", log, destructive=True, lines=(f"connecting with password {SECRET}", "adminpw-XYZ leaked?"))
+    plan = Plan("fake", "Fake plan", "summary", (make_step("read", log), step), secrets=(SECRET,))
+    res = await run(plan, context(), tmp_path)
+    assert res.ok and res.transcript_path is not None and res.transcript_path.parent == tmp_path
+    text = res.transcript_path.read_text()
+    assert "# replui wizard transcript: Fake plan" in text and "## Plan" in text and "SELECT 'write'" in text
+    assert "decision: confirmed" in text and "done in" in text and "## Outcome" in text and "**OK**" in text
+    assert SECRET not in text and "adminpw-XYZ" not in text and "***" in text
+    assert oct(os.stat(res.transcript_path).st_mode & 0o777) == "0o600"
+
+
+async def test_log_dir_comes_from_config_then_xdg_state_home(tmp_path):
+    from replui.wizards.transcript import log_dir
+
+    cfg, _ = canned.healthy_pair()
+    assert log_dir(cfg, {"XDG_STATE_HOME": str(tmp_path)}) == tmp_path / "replui" / "transcripts"
+    assert log_dir(cfg, {"HOME": "/home/x"}).as_posix() == "/home/x/.local/state/replui/transcripts"
+    from dataclasses import replace
+    assert log_dir(replace(cfg, log_dir=str(tmp_path / "logs")), {}) == tmp_path / "logs"

