@@ -198,3 +198,21 @@ async def test_refuses_an_impossible_position():
     ctx = ctx_for(canned.seed002_crashed_pair(), coordinates=BinlogCoordinates("mysql-bin.000234", 173841457))
     res = await checks.source_has_binlog("node1", lambda c: c.values["coordinates"]).evaluate(ctx)
     assert not res.ok and "impossible position" in res.reason
+
+
+def test_cli_names_match_the_registry():
+    from replui.wizards.cli import WIZARD_NAMES
+
+    assert WIZARD_NAMES == tuple(WIZARDS)
+
+
+def test_cli_parses_wizard_options():
+    import argparse
+
+    from replui.wizards.cli import _options, add_wizard_parser
+
+    parser = argparse.ArgumentParser()
+    add_wizard_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["wizard", "repoint", "--node", "node2", "--next-binlog", "--dry-run"])
+    assert args.name == "repoint" and args.dry_run and not args.yes
+    assert _options(args) == {"node": "node2", "next_binlog": True, "timeout": 120.0}

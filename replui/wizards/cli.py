@@ -16,7 +16,9 @@ import signal
 import sys
 from typing import TextIO
 
-from replui.wizards.registry import WIZARDS
+#: The wizard names (``replui.wizards.registry.WIZARDS`` keys, kept here so
+#: building the parser imports no wizard module).
+WIZARD_NAMES = ("restart-replication", "repoint", "reset-replica", "heartbeat", "rebuild-replica", "resync-pair", "add-replica")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -24,8 +26,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 def add_wizard_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``wizard NAME …`` to ``subparsers`` (from ``add_subparsers``)."""
     p = subparsers.add_parser("wizard", help="run a guided repair (see 'replui wizard --help')",
-                              description="Run a guided repair wizard: " + ", ".join(WIZARDS))
-    p.add_argument("name", choices=list(WIZARDS), metavar="NAME", help="one of: " + ", ".join(WIZARDS))
+                              description="Run a guided repair wizard: " + ", ".join(WIZARD_NAMES))
+    p.add_argument("name", choices=list(WIZARD_NAMES), metavar="NAME", help="one of: " + ", ".join(WIZARD_NAMES))
     p.add_argument("--config", "-c", metavar="FILE", help="config file")
     p.add_argument("--node", help="the node to act on (restart-replication, repoint, reset-replica)")
     p.add_argument("--source", help="the source node (rebuild-replica, add-replica, heartbeat)")
@@ -52,9 +54,9 @@ def _options(args: argparse.Namespace) -> dict:
     return {k: v for k, v in out.items() if v not in (None, False)}
 
 
-def _ask(prompt: str, stdin: TextIO) -> str:
-    sys.stdout.write(prompt)
-    sys.stdout.flush()
+def _ask(prompt: str, stdin: TextIO, out: TextIO) -> str:
+    out.write(prompt)
+    out.flush()
     line = stdin.readline()
     return line.strip() if line else ""
 
@@ -117,9 +119,9 @@ async def _run(plan, config, statuses, yes: bool, stdin: TextIO, out: TextIO) ->
         out.write("It will run:\n" + "\n".join("  " + ln for ln in step.preview.splitlines()) + "\n")
         out.flush()
         if step.replaces_data:
-            answer = await asyncio.to_thread(_ask, f"Type the node name ({step.target}) to go on, anything else stops: ", stdin)
+            answer = await asyncio.to_thread(_ask, f"Type the node name ({step.target}) to go on, anything else stops: ", stdin, out)
             return answer == step.target
-        answer = await asyncio.to_thread(_ask, "Go on? [y/N] ", stdin)
+        answer = await asyncio.to_thread(_ask, "Go on? [y/N] ", stdin, out)
         return answer.lower() in ("y", "yes")
 
     def on_event(step, ev) -> None:
