@@ -25,48 +25,32 @@ manuals' mysqldump pages):
 Failures raise :class:`StreamError` naming the side that failed; the other
 process is terminated; cancel terminates both. No process is left behind.
 The ``--via-file`` path (seed way: gzip file, sha256, copy, restore) is in
-:mod:`replui.wizards.dumpfile`-style helpers at the end of this module.
+:mod:`replui.wizards.dumpfile` (re-exported here).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import re
 import time
-import zlib
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from replui.config import NodeConfig
-from replui.transport.base import Process, Transport, TransportError
+from replui.transport.base import Process, Transport, TransportError  # noqa: F401  (re-exported)
 from replui.transport.local import terminate_tree
-from replui.wizards.optionfile import client_option_file, defaults_extra_file_arg
+from replui.wizards.optionfile import client_option_file
+from replui.wizards.coordinates import HEAD_LIMIT, TAIL_KEEP, CoordinateScanner, DumpCoordinates, parse_coordinates  # noqa: F401
+from replui.wizards.dumptools import (  # noqa: F401
+    CLIENT_TOOLS, DUMP_TOOLS, ToolInfo, _run_capture, client_argv, dump_argv, find_tool, parse_tool_version,
+)
 
-DUMP_TOOLS = ("mariadb-dump", "mysqldump")
-CLIENT_TOOLS = ("mariadb", "mysql")
-HEAD_LIMIT = 64 * 1024  # bytes scanned (and at most held back) at the head
-TAIL_KEEP = 64 * 1024  # bytes kept from the end of the stream for deferred GTIDs
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 Progress events per second
 STDERR_TAIL = 20  # lines kept per tool for messages
 
 
+
 # ----------------------------------------------------------------------------- data
-@dataclass(frozen=True)
-class DumpCoordinates:
-    """Where the replica starts: ``file``/``position`` (bytes) in the source's
-    binlog and the ``gtid`` position/set (MariaDB ``gtid_slave_pos`` or MySQL
-    ``GTID_PURGED``), each None when the dump did not carry it."""
-
-    file: str | None = None
-    position: int | None = None
-    gtid: str | None = None
-
-    @property
-    def complete(self) -> bool:
-        return self.file is not None and self.position is not None
-
-
 @dataclass(frozen=True)
 class Progress:
     """One progress report. ``step`` is ``"stream"``, ``"dump"``, ``"copy"`` or
@@ -121,146 +105,6 @@ class StreamCancelled(StreamError):
 
     def __init__(self, message: str = "cancelled; the dump and the restore were stopped"):
         super().__init__("cancel", message)
-
-
-# ----------------------------------------------------------------------------- coordinates
-_CHANGE_RE = re.compile(
-    rb"CHANGE\s+(?:MASTER|REPLICATION\s+SOURCE)\s+TO\s+(?:[^;]*?,\s*)?(?:MASTER|SOURCE)_LOG_FILE\s*=\s*'((?:[^'\\]|\\.)*)'"
-    rb"\s*,\s*(?:MASTER|SOURCE)_LOG_POS\s*=\s*(\d+)\s*[,;]", re.I)
-_MARIADB_GTID_RE = re.compile(rb"SET\s+GLOBAL\s+gtid_slave_pos\s*=\s*'([^']*)'\s*;", re.I)
-_MYSQL_GTID_RE = re.compile(rb"SET\s+@@GLOBAL\.GTID_PURGED\s*=\s*(?:/\*!\d+\s*'\+'\s*\*/\s*)?'([^']*)'\s*;", re.I)
-
-
-def parse_coordinates(text: bytes) -> DumpCoordinates:
-    """The coordinates in a piece of dump text (head or tail). Only complete
-    statements count (a value cut at the end of ``text`` is ignored); the
-    ``--`` comment prefix is optional (``--master-data=1`` writes none).
-    Newlines inside a MySQL GTID set are removed."""
-    file = pos = gtid = None
-    m = _CHANGE_RE.search(text)
-    if m:
-        file, pos = m.group(1).decode("utf-8", "replace"), int(m.group(2))
-    g = _MARIADB_GTID_RE.search(text) or _MYSQL_GTID_RE.search(text)
-    if g:
-        gtid = "".join(g.group(1).decode("utf-8", "replace").split())
-    return DumpCoordinates(file, pos, gtid)
-
-
-class CoordinateScanner:
-    """Feed the stream in chunks of any size; reads coordinates from the first
-    :data:`HEAD_LIMIT` bytes and the last :data:`TAIL_KEEP` bytes (holding no
-    more than that). ``head_done`` turns true once file and position are
-    known or the head window is full; :meth:`result` merges head and tail."""
-
-    def __init__(self, head_limit: int = HEAD_LIMIT, tail_keep: int = TAIL_KEEP):
-        self.head_limit = head_limit
-        self.tail_keep = tail_keep
-        self._head = bytearray()
-        self._tail = b""
-        self.head = DumpCoordinates()
-
-    @property
-    def head_done(self) -> bool:
-        return self.head.complete or len(self._head) >= self.head_limit
-
-    def feed(self, chunk: bytes) -> None:
-        if len(self._head) < self.head_limit:
-            self._head += chunk[: self.head_limit - len(self._head)]
-            self.head = parse_coordinates(bytes(self._head))
-        if len(chunk) >= self.tail_keep:
-            self._tail = chunk[-self.tail_keep:]
-        else:
-            self._tail = (self._tail + chunk)[-self.tail_keep:]
-
-    def result(self) -> DumpCoordinates:
-        tail = parse_coordinates(self._tail)
-        return DumpCoordinates(self.head.file or tail.file,
-                               self.head.position if self.head.position is not None else tail.position,
-                               tail.gtid or self.head.gtid)
-
-
-# ----------------------------------------------------------------------------- commands
-@dataclass(frozen=True)
-class ToolInfo:
-    """A client tool: ``path``, ``flavor`` ("mariadb"/"mysql") and ``version``
-    as a tuple (e.g. (8, 0, 36)); from its ``--version`` line."""
-
-    path: str
-    flavor: str
-    version: tuple[int, ...]
-
-
-_VER_RE = re.compile(r"Distrib\s+(\d+)\.(\d+)\.(\d+)|Ver\s+(\d+)\.(\d+)\.(\d+)")
-
-
-def parse_tool_version(path: str, line: str, default_flavor: str = "mariadb") -> ToolInfo:
-    """``--version`` output → :class:`ToolInfo`. ``mysqldump  Ver 8.0.36 for Linux``
-    (MySQL 8), ``mysqldump  Ver 10.13 Distrib 5.7.44`` (5.7),
-    ``mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB``."""
-    flavor = "mariadb" if "mariadb" in line.lower() else ("mysql" if line.strip() else default_flavor)
-    m = _VER_RE.search(line)
-    version: tuple[int, ...] = ()
-    if m:
-        nums = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
-        version = tuple(int(x) for x in nums)
-    return ToolInfo(path, flavor, version)
-
-
-def dump_argv(tool: ToolInfo, option_file: str, *, databases: list[str] | None = None, gtid: bool = False) -> list[str]:
-    """The dump command (seeds 000/004, MySQL/MariaDB manuals): consistent
-    snapshot with coordinates as a comment; routines, triggers, events;
-    binary as hex; rows streamed (``--quick``). ``--source-data=2`` for MySQL
-    8.0.26+ (``--master-data`` is deprecated there and gone in 8.4); MariaDB
-    with ``gtid`` adds ``--gtid``. ``databases`` None means ``--all-databases``."""
-    new_mysql = tool.flavor == "mysql" and tool.version >= (8, 0, 26)
-    argv = [tool.path, defaults_extra_file_arg(option_file), "--single-transaction",
-            "--source-data=2" if new_mysql else "--master-data=2"]
-    if gtid and tool.flavor == "mariadb":
-        argv.append("--gtid")
-    argv += ["--routines", "--triggers", "--events", "--hex-blob", "--quick"]
-    if databases:
-        bad = [d for d in databases if not d or d.startswith("-") or "\x00" in d]
-        if bad:
-            raise ValueError(f"not a database name: {bad[0]!r}")
-        argv += ["--databases", *databases]
-    else:
-        argv.append("--all-databases")
-    return argv
-
-
-def client_argv(tool: ToolInfo, option_file: str) -> list[str]:
-    """The restore command: the client reading SQL from stdin."""
-    return [tool.path, defaults_extra_file_arg(option_file), "--batch"]
-
-
-async def _run_capture(transport: Transport, argv: list[str], timeout: float = 30.0) -> tuple[int, str]:
-    proc = await transport.spawn(argv)
-    try:
-        out = await asyncio.wait_for(proc.stdout.read(), timeout)
-        rc = await asyncio.wait_for(proc.wait(), timeout)
-    finally:
-        await terminate_tree(proc, 2)
-    return rc, out.decode("utf-8", "replace")
-
-
-async def find_tool(transport: Transport, names: tuple[str, ...], explicit: str | None = None,
-                    default_flavor: str = "mariadb") -> ToolInfo:
-    """The first of ``names`` that exists where ``transport`` runs commands
-    (``explicit`` wins), with its ``--version``. Local: ``shutil.which``;
-    elsewhere ``command -v`` in ``sh``. Raises :class:`TransportError` when none exists."""
-    path = explicit
-    if path is None and transport.name == "local":
-        import shutil
-
-        path = next((p for p in (shutil.which(n) for n in names) if p), None)
-    elif path is None:
-        script = 'for n in "$@"; do command -v "$n" && exit 0; done; exit 1'
-        rc, out = await _run_capture(transport, ["sh", "-c", script, "sh", *names])
-        path = out.strip().splitlines()[0] if rc == 0 and out.strip() else None
-    if not path:
-        raise TransportError(f"none of {', '.join(names)} is installed ({transport.name}); install the MariaDB or MySQL client")
-    rc, out = await _run_capture(transport, [path, "--version"])
-    return parse_tool_version(path, out.splitlines()[0] if out else "", default_flavor)
 
 
 # ----------------------------------------------------------------------------- plumbing
@@ -498,227 +342,5 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
             await replica_transport.remove(rep_opt)
 
 
-# ----------------------------------------------------------------------------- --via-file (the seeds' way)
-@dataclass(frozen=True)
-class FileDump:
-    """A dump written by :func:`dump_to_file`: the gzip ``path`` on this
-    machine, ``sha256`` (hex, of the compressed file; also written to
-    ``path + ".sha256"`` in ``sha256sum`` format), coordinates, SQL ``bytes``,
-    ``compressed_bytes``, wall ``seconds``, the dump's exit status, stderr tail
-    and command."""
-
-    path: str
-    sha256: str
-    coordinates: DumpCoordinates
-    bytes: int
-    compressed_bytes: int
-    seconds: float
-    dump_rc: int
-    dump_stderr_tail: str = ""
-    dump_argv: list[str] = field(default_factory=list)
-
-
-class _HashingFile:
-    """A binary file that hashes and counts what is written through it."""
-
-    def __init__(self, fh):
-        import hashlib
-
-        self.fh, self.hash, self.count = fh, hashlib.sha256(), 0
-
-    def write(self, data) -> int:
-        self.hash.update(data)
-        self.count += len(data)
-        return self.fh.write(data)
-
-    def flush(self) -> None:
-        self.fh.flush()
-
-
-async def _race(work: asyncio.Future, cancel: asyncio.Event | None):
-    """Await ``work``; raise StreamCancelled (after cancelling it) if ``cancel`` is set first."""
-    if cancel is None:
-        return await work
-    cancel_t = asyncio.ensure_future(cancel.wait())
-    try:
-        await asyncio.wait([work, cancel_t], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        cancel_t.cancel()
-    if not work.done():
-        work.cancel()
-        await asyncio.gather(work, return_exceptions=True)
-        raise StreamCancelled("cancelled; the command was stopped")
-    return work.result()
-
-
-async def dump_to_file(source: NodeConfig, path: str, *, source_transport: Transport, databases: list[str] | None = None,
-                       gtid: bool = False, flavor: str = "mariadb", dump_tool: str | None = None,
-                       on_progress: Callable[[Progress], None] | None = None, on_line: Callable[[str], None] | None = None,
-                       cancel: asyncio.Event | None = None, chunk_size: int = 256 * 1024,
-                       estimate_bytes: int | None = None, compresslevel: int = 6) -> FileDump:
-    """Dump ``source`` (same command as :func:`stream_dump`) into a gzip file at
-    ``path`` on this machine, compressing in Python (gzip level
-    ``compresslevel``, in a worker thread) and hashing as it writes. Written to
-    ``path.partial`` and renamed on success; removed on failure.
-
-    Raises StreamError("dump") on a failed dump or missing coordinates,
-    StreamCancelled, TransportError."""
-    import gzip
-    import os
-
-    started = time.monotonic()
-    tool = await find_tool(source_transport, DUMP_TOOLS, dump_tool, flavor)
-    opt = await source_transport.write_private_file(client_option_file(source, flavor=tool.flavor), ".cnf")
-    argv = dump_argv(tool, opt, databases=databases, gtid=gtid)
-    tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
-    scanner, meter = CoordinateScanner(), _Meter("dump", estimate_bytes, on_progress)
-    partial = path + ".partial"
-    dump, tasks, ok = None, [], False
-    fh = open(partial, "wb")
-    try:
-        hf = _HashingFile(fh)
-        gz = gzip.GzipFile(filename="", mode="wb", fileobj=hf, compresslevel=compresslevel, mtime=0)
-        dump = await source_transport.spawn(argv)
-        tasks.append(asyncio.ensure_future(_pump_lines(dump.stderr, tail, on_line)))
-
-        async def consume() -> int:
-            while chunk := await dump.stdout.read(chunk_size):
-                scanner.feed(chunk)
-                if scanner.head_done and not scanner.head.complete:
-                    raise _NoCoordinates()
-                await asyncio.to_thread(gz.write, chunk)
-                meter.add(len(chunk))
-            return await dump.wait()
-
-        try:
-            rc = await _race(asyncio.ensure_future(consume()), cancel)
-        except _NoCoordinates:
-            await _finish([dump], tasks)
-            raise _no_coordinates_error(argv[0].rsplit("/", 1)[-1]) from None
-        await _finish([dump], tasks)
-        name = argv[0].rsplit("/", 1)[-1]
-        if rc != 0:
-            raise StreamError("dump", _describe(rc, tail, name), rc, _tail_text(tail))
-        if not scanner.head.complete:
-            raise _no_coordinates_error(name)
-        await asyncio.to_thread(gz.close)
-        fh.close()
-        digest = hf.hash.hexdigest()
-        os.replace(partial, path)
-        with open(path + ".sha256", "w", encoding="utf-8") as sh:
-            sh.write(f"{digest}  {os.path.basename(path)}\n")
-        meter.add(0, force=True)
-        ok = True
-        return FileDump(path, digest, scanner.result(), meter.bytes, hf.count, time.monotonic() - started, rc,
-                        _tail_text(tail), argv)
-    finally:
-        await asyncio.shield(_finish([dump], tasks))
-        fh.close()
-        if not ok:
-            import contextlib
-
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(partial)
-        await source_transport.remove(opt)
-
-
-async def copy_file(src: str, dst: str, *, sha256: str | None = None, on_progress: Callable[[Progress], None] | None = None,
-                    cancel: asyncio.Event | None = None, chunk_size: int = 1024 * 1024) -> str:
-    """Copy ``src`` to ``dst`` on this machine (``dst.partial``, renamed when
-    complete), hashing on the way; returns the sha256 (hex). With ``sha256``
-    given, a different digest raises StreamError("copy") and removes the copy."""
-    import hashlib
-    import os
-
-    meter, h = _Meter("copy", os.path.getsize(src), on_progress), hashlib.sha256()
-    partial = dst + ".partial"
-    ok = False
-    try:
-        with open(src, "rb") as fi, open(partial, "wb") as fo:
-            while True:
-                if cancel is not None and cancel.is_set():
-                    raise StreamCancelled("cancelled; the copy was stopped")
-                data = await asyncio.to_thread(fi.read, chunk_size)
-                if not data:
-                    break
-                h.update(data)
-                await asyncio.to_thread(fo.write, data)
-                meter.add(len(data))
-        if sha256 is not None and h.hexdigest() != sha256.lower():
-            raise StreamError("copy", f"checksum mismatch after copying {src} to {dst}: expected {sha256}, got {h.hexdigest()}")
-        os.replace(partial, dst)
-        meter.add(0, force=True)
-        ok = True
-        return h.hexdigest()
-    except OSError as exc:
-        raise StreamError("copy", f"cannot copy {src} to {dst}: {exc.strerror or exc}") from None
-    finally:
-        if not ok and os.path.exists(partial):
-            os.unlink(partial)
-
-
-async def file_sha256(path: str, chunk_size: int = 1024 * 1024) -> str:
-    """sha256 (hex) of a file, read in chunks in a worker thread."""
-    import hashlib
-
-    def run() -> str:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while data := fh.read(chunk_size):
-                h.update(data)
-        return h.hexdigest()
-
-    return await asyncio.to_thread(run)
-
-
-async def restore_from_file(replica: NodeConfig, path: str, *, replica_transport: Transport, sha256: str | None = None,
-                            flavor: str = "mariadb", client_tool: str | None = None,
-                            on_progress: Callable[[Progress], None] | None = None, on_line: Callable[[str], None] | None = None,
-                            cancel: asyncio.Event | None = None, chunk_size: int = 256 * 1024,
-                            estimate_bytes: int | None = None) -> DumpResult:
-    """Verify ``path`` (gzip, on this machine) against ``sha256`` when given
-    (StreamError("copy") on mismatch, before the replica is touched), then
-    decompress it in Python and feed the client on ``replica_transport``.
-    Returns :class:`DumpResult` (``dump_rc`` None; coordinates read from the
-    file). Raises StreamError("restore"), StreamCancelled, TransportError."""
-    import gzip
-
-    started = time.monotonic()
-    if sha256 is not None:
-        got = await file_sha256(path)
-        if got != sha256.lower():
-            raise StreamError("copy", f"{path}: checksum mismatch (expected {sha256}, got {got}); the file is damaged — copy it again")
-    tool = await find_tool(replica_transport, CLIENT_TOOLS, client_tool, flavor)
-    opt = await replica_transport.write_private_file(client_option_file(replica, flavor=tool.flavor), ".cnf")
-    tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
-    scanner, meter = CoordinateScanner(), _Meter("restore", estimate_bytes, on_progress)
-    restore, tasks = None, []
-    gz = gzip.open(path, "rb")
-    try:
-        argv = client_argv(tool, opt)
-        restore = await replica_transport.spawn(argv, stdin=True)
-        tasks += [asyncio.ensure_future(_pump_lines(restore.stderr, tail, on_line)), asyncio.ensure_future(restore.stdout.read())]
-
-        async def always() -> bool:
-            return True
-
-        relay = asyncio.ensure_future(_relay(lambda: asyncio.to_thread(gz.read, chunk_size), restore, scanner, meter, False, always))
-        tasks.append(relay)
-        try:
-            failure = await _drive(relay, None, restore, cancel)
-        except (OSError, EOFError, zlib.error) as exc:  # gzip: damaged or truncated file
-            await _finish([restore], tasks)
-            raise StreamError("restore", f"{path}: cannot read the compressed dump ({exc})") from None
-        await _finish([restore], tasks)
-        name = argv[0].rsplit("/", 1)[-1]
-        if failure is not None:
-            if failure[0] == "cancel":
-                raise StreamCancelled("cancelled; the restore was stopped")
-            msg = _describe(restore.returncode, tail, name) if failure[0] != "restore-early" else f"{name} exited before the end of the file"
-            raise StreamError("restore", msg, restore.returncode, _tail_text(tail))
-        return DumpResult(scanner.result(), meter.bytes, time.monotonic() - started, None, restore.returncode,
-                          "", _tail_text(tail), [], argv)
-    finally:
-        await asyncio.shield(_finish([restore], tasks))
-        gz.close()
-        await replica_transport.remove(opt)
+# The --via-file path lives in its own module; re-exported for callers of this one.
+from replui.wizards.dumpfile import FileDump, copy_file, dump_to_file, file_sha256, restore_from_file  # noqa: E402,F401

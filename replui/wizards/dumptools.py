@@ -1,0 +1,98 @@
+"""The dump and client tools: which exist on a transport, their versions, and
+the exact command lines (passwords only ever in an option file, never argv)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+from replui.transport.base import Transport, TransportError
+from replui.transport.local import terminate_tree
+from replui.wizards.optionfile import defaults_extra_file_arg
+
+DUMP_TOOLS = ("mariadb-dump", "mysqldump")
+CLIENT_TOOLS = ("mariadb", "mysql")
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    """A client tool: ``path``, ``flavor`` ("mariadb"/"mysql") and ``version``
+    as a tuple (e.g. (8, 0, 36)); from its ``--version`` line."""
+
+    path: str
+    flavor: str
+    version: tuple[int, ...]
+
+
+_VER_RE = re.compile(r"Distrib\s+(\d+)\.(\d+)\.(\d+)|Ver\s+(\d+)\.(\d+)\.(\d+)")
+
+
+def parse_tool_version(path: str, line: str, default_flavor: str = "mariadb") -> ToolInfo:
+    """``--version`` output → :class:`ToolInfo`. ``mysqldump  Ver 8.0.36 for Linux``
+    (MySQL 8), ``mysqldump  Ver 10.13 Distrib 5.7.44`` (5.7),
+    ``mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB``."""
+    flavor = "mariadb" if "mariadb" in line.lower() else ("mysql" if line.strip() else default_flavor)
+    m = _VER_RE.search(line)
+    version: tuple[int, ...] = ()
+    if m:
+        nums = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
+        version = tuple(int(x) for x in nums)
+    return ToolInfo(path, flavor, version)
+
+
+def dump_argv(tool: ToolInfo, option_file: str, *, databases: list[str] | None = None, gtid: bool = False) -> list[str]:
+    """The dump command (seeds 000/004, MySQL/MariaDB manuals): consistent
+    snapshot with coordinates as a comment; routines, triggers, events;
+    binary as hex; rows streamed (``--quick``). ``--source-data=2`` for MySQL
+    8.0.26+ (``--master-data`` is deprecated there and gone in 8.4); MariaDB
+    with ``gtid`` adds ``--gtid``. ``databases`` None means ``--all-databases``."""
+    new_mysql = tool.flavor == "mysql" and tool.version >= (8, 0, 26)
+    argv = [tool.path, defaults_extra_file_arg(option_file), "--single-transaction",
+            "--source-data=2" if new_mysql else "--master-data=2"]
+    if gtid and tool.flavor == "mariadb":
+        argv.append("--gtid")
+    argv += ["--routines", "--triggers", "--events", "--hex-blob", "--quick"]
+    if databases:
+        bad = [d for d in databases if not d or d.startswith("-") or "\x00" in d]
+        if bad:
+            raise ValueError(f"not a database name: {bad[0]!r}")
+        argv += ["--databases", *databases]
+    else:
+        argv.append("--all-databases")
+    return argv
+
+
+def client_argv(tool: ToolInfo, option_file: str) -> list[str]:
+    """The restore command: the client reading SQL from stdin."""
+    return [tool.path, defaults_extra_file_arg(option_file), "--batch"]
+
+
+async def _run_capture(transport: Transport, argv: list[str], timeout: float = 30.0) -> tuple[int, str]:
+    proc = await transport.spawn(argv)
+    try:
+        out = await asyncio.wait_for(proc.stdout.read(), timeout)
+        rc = await asyncio.wait_for(proc.wait(), timeout)
+    finally:
+        await terminate_tree(proc, 2)
+    return rc, out.decode("utf-8", "replace")
+
+
+async def find_tool(transport: Transport, names: tuple[str, ...], explicit: str | None = None,
+                    default_flavor: str = "mariadb") -> ToolInfo:
+    """The first of ``names`` that exists where ``transport`` runs commands
+    (``explicit`` wins), with its ``--version``. Local: ``shutil.which``;
+    elsewhere ``command -v`` in ``sh``. Raises :class:`TransportError` when none exists."""
+    path = explicit
+    if path is None and transport.name == "local":
+        import shutil
+
+        path = next((p for p in (shutil.which(n) for n in names) if p), None)
+    elif path is None:
+        script = 'for n in "$@"; do command -v "$n" && exit 0; done; exit 1'
+        rc, out = await _run_capture(transport, ["sh", "-c", script, "sh", *names])
+        path = out.strip().splitlines()[0] if rc == 0 and out.strip() else None
+    if not path:
+        raise TransportError(f"none of {', '.join(names)} is installed ({transport.name}); install the MariaDB or MySQL client")
+    rc, out = await _run_capture(transport, [path, "--version"])
+    return parse_tool_version(path, out.splitlines()[0] if out else "", default_flavor)
