@@ -2,7 +2,8 @@
 
 ``replui`` (or ``replui tui``) opens the dashboard; ``replui status`` prints the
 same collection and findings for scripts and cron; ``replui lab …`` runs the
-local lab. Only the TUI path imports textual.
+local lab; ``replui wizard NAME`` runs a guided repair. Only the TUI path
+imports textual.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (documented in the README)")
 
     from replui.lab.cli import add_lab_parser
+    from replui.wizards.cli import add_wizard_parser
 
     add_lab_parser(sub)
+    add_wizard_parser(sub)
     return parser
 
 
@@ -94,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from replui.lab.cli import run_lab
 
             return run_lab(args)
+        if args.command == "wizard":
+            from replui.wizards.cli import run_wizard
+
+            return run_wizard(args)
     except KeyboardInterrupt:
         print("replui: interrupted", file=sys.stderr)
         return 130
