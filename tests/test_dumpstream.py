@@ -16,10 +16,10 @@ import pytest
 
 from replui.config import NodeConfig
 from replui.transport import LocalTransport
-from replui.wizards.dumpstream import (
-    CoordinateScanner, DumpCoordinates, StreamCancelled, StreamError, ToolInfo, client_argv, dump_argv, dump_to_file,
-    copy_file, parse_coordinates, parse_tool_version, restore_from_file, stream_dump,
-)
+from replui.wizards.coordinates import CoordinateScanner, DumpCoordinates, parse_coordinates
+from replui.wizards.dumpfile import copy_file, dump_to_file, restore_from_file
+from replui.wizards.dumpstream import StreamCancelled, StreamError, stream_dump
+from replui.wizards.dumptools import ToolInfo, client_argv, dump_argv, parse_tool_version
 from replui.wizards.optionfile import client_option_file, quote_option_value
 
 HOSTILE = "p'a\"s\\s#w rd\n\t;--x\\"

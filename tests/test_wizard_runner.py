@@ -85,7 +85,7 @@ async def test_identity_mismatch_stops_before_a_destructive_step(tmp_path):
     async def reader(node):
         return Identity(server_id=99, hostname="elsewhere", port=3306)
 
-    ctx.identity_reader = reader  # type: ignore[attr-defined]
+    ctx.identity_reader = reader
     plan = Plan("fake", "F", "s", (make_step("write", log, destructive=True, target="node2"),),
                 identities={"node2": Identity(server_id=2, hostname="node2.lab")})
     res = await run(plan, ctx, tmp_path)
@@ -99,7 +99,7 @@ async def test_identity_port_seen_first_is_checked_afterwards(tmp_path):
     async def reader(node):
         return Identity(server_id=2, hostname="node2.lab", port=next(ports))
 
-    ctx.identity_reader = reader  # type: ignore[attr-defined]
+    ctx.identity_reader = reader
     plan = Plan("fake", "F", "s", (make_step("a", log, destructive=True, target="node2"), make_step("b", log, destructive=True, target="node2")),
                 identities={"node2": Identity(server_id=2, hostname="node2.lab")})
     res = await run(plan, ctx, tmp_path)

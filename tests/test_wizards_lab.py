@@ -72,7 +72,7 @@ def insert_customers(lab, node: str, ids, extra: list[str] | None = None) -> Non
 def test_seed000_network_break_restart_replication_repairs(healthy_lab):
     lab = healthy_lab
     lab.sql("node2", "STOP SLAVE IO_THREAD")  # the IO thread gave up after the network broke
-    insert_customers(lab, "node1", range(5001, 5011))
+    insert_customers(lab, "node1", range(315001, 315011))
     assert wizard(lab, "restart-replication", "--node", "node2") == 0
     assert_healthy_and_identical(lab)
 
@@ -80,7 +80,7 @@ def test_seed000_network_break_restart_replication_repairs(healthy_lab):
 @pytest.mark.parametrize("via_file", [False, True], ids=["stream", "via-file"])
 def test_seed000_duplicate_key_rebuild_replica_repairs(healthy_lab, via_file):
     lab = healthy_lab
-    key = 6002 if via_file else 6001
+    key = 316002 if via_file else 316001
     insert_customers(lab, "node2", [key], extra=["SET sql_log_bin=0"])  # written on the replica by mistake
     insert_customers(lab, "node1", [key])
     row = wait_error(lab, "node2", "Last_SQL_Errno")
@@ -94,14 +94,14 @@ def test_seed000_duplicate_key_rebuild_replica_repairs(healthy_lab, via_file):
 
 def test_seed001_master_master_drift_resync_pair_repairs(healthy_lab):
     lab = healthy_lab
-    insert_customers(lab, "node2", [7001, 7003], extra=["SET sql_log_bin=0"])
+    insert_customers(lab, "node2", [317001, 317003], extra=["SET sql_log_bin=0"])
     lab.sql("node2", ["SET sql_log_bin=0", "DELETE FROM shop.orders WHERE id <= 5"])
-    insert_customers(lab, "node1", [7001])
+    insert_customers(lab, "node1", [317001])
     wait_error(lab, "node2", "Last_SQL_Errno")
     assert wizard(lab, "resync-pair", "--authoritative", "node1", "--other", "node2") == 0
     assert_healthy_and_identical(lab)
-    insert_customers(lab, "node2", [7101])  # writes still flow both ways
-    insert_customers(lab, "node1", [7102])
+    insert_customers(lab, "node2", [317101])  # writes still flow both ways
+    insert_customers(lab, "node1", [317102])
     assert_healthy_and_identical(lab)
 
 
@@ -116,7 +116,7 @@ def test_seed002_impossible_position_repoint_next_binlog_repairs(healthy_lab):
         with conn.cursor() as cur:
             cur.execute("CHANGE MASTER TO MASTER_LOG_FILE=%s, MASTER_LOG_POS=%s", (file, pos + 100000))
     lab.sql("node1", "FLUSH BINARY LOGS")  # the restarted node1 writes a new binlog
-    insert_customers(lab, "node1", range(8001, 8006))
+    insert_customers(lab, "node1", range(318001, 318006))
     lab.sql("node2", "START SLAVE")
     row = wait_error(lab, "node2", "Last_IO_Errno")
     assert int(row["Last_IO_Errno"]) == 1236
@@ -127,7 +127,7 @@ def test_seed002_impossible_position_repoint_next_binlog_repairs(healthy_lab):
 def test_seed002_corrupt_relay_log_repoint_from_exec_position_repairs(healthy_lab):
     lab = healthy_lab
     lab.sql("node2", "STOP SLAVE SQL_THREAD")
-    insert_customers(lab, "node1", range(8101, 8111))
+    insert_customers(lab, "node1", range(318101, 318111))
     target = lab.master_status("node1")
     rep.wait_for(lambda: (lambda r: (r["Master_Log_File"], int(r["Read_Master_Log_Pos"])) >= target)(lab.replica_status("node2")), 30, "IO thread")
     row = lab.replica_status("node2")
@@ -155,8 +155,8 @@ def test_seed003_heartbeat_measures_lag_on_the_replica(healthy_lab, capsys):
 def test_seed003_004_add_replica_sets_up_a_new_replica(healthy_lab):
     lab = healthy_lab
     lab.sql("node2", ["STOP SLAVE", "RESET SLAVE ALL"])  # node2 starts as a stand-alone server with stale data
-    insert_customers(lab, "node2", [9001], extra=["SET sql_log_bin=0"])
-    insert_customers(lab, "node1", range(9101, 9104))
+    insert_customers(lab, "node2", [319001], extra=["SET sql_log_bin=0"])
+    insert_customers(lab, "node1", range(319101, 319104))
     assert wizard(lab, "add-replica", "--source", "node1", "--replica", "node2") == 0
     row = lab.replica_status("node2")
     assert row["Master_User"] == "replui_repl" and rep.threads_running(row)
@@ -186,7 +186,7 @@ def test_seed004_purged_binlog_reset_replica_repairs(healthy_lab):
     row = wait_error(lab, "node2", "Last_IO_Errno")
     assert int(row["Last_IO_Errno"]) == 1236
     assert wizard(lab, "reset-replica", "--node", "node2") == 0
-    insert_customers(lab, "node1", range(9501, 9504))
+    insert_customers(lab, "node1", range(319501, 319504))
     assert_healthy_and_identical(lab)
 
 
@@ -215,11 +215,11 @@ def test_without_yes_a_wrong_node_name_stops_before_data_is_replaced(healthy_lab
     parser = argparse.ArgumentParser()
     add_wizard_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["wizard", "rebuild-replica", "--source", "node1", "--replica", "node2", "--config", str(lab.config_path)])
-    insert_customers(lab, "node2", [9901], extra=["SET sql_log_bin=0"])
+    insert_customers(lab, "node2", [319901], extra=["SET sql_log_bin=0"])
     assert run_wizard(args, stdin=io.StringIO("y\nnode1\n")) == 1
     out = capsys.readouterr().out
     assert "Type the node name (node2)" in out and "declined step stream" in out
-    assert lab.sql("node2", "SELECT COUNT(*) FROM shop.customers WHERE id = 9901") == [(1,)]
+    assert lab.sql("node2", "SELECT COUNT(*) FROM shop.customers WHERE id = 319901") == [(1,)]
 
 
 # -- safety ------------------------------------------------------------------------------------
@@ -246,19 +246,27 @@ async def test_dump_killed_mid_stream_fails_the_step_and_leaves_the_source_untou
     seen: list[tuple[str, str]] = []
     killed: list[int] = []
 
+    def release() -> None:
+        if locker.open:
+            locker.close()
+
     async def kill_dump() -> None:
-        for _ in range(200):
-            for p in Path("/proc").iterdir():
-                if p.name.isdigit():
+        try:
+            for _ in range(600):
+                for p in Path("/proc").iterdir():
+                    if not p.name.isdigit():
+                        continue
                     try:
                         cmd = (p / "cmdline").read_bytes()
-                    except OSError:
+                        if b"dump" in cmd.split(b"\0")[0] and b"--master-data" in cmd:
+                            os.kill(int(p.name), signal.SIGKILL)
+                            killed.append(int(p.name))
+                            return
+                    except (OSError, ProcessLookupError):
                         continue
-                    if b"dump" in cmd.split(b"\0")[0] and b"--master-data" in cmd:
-                        os.kill(int(p.name), signal.SIGKILL)
-                        killed.append(int(p.name))
-                        return
-            await asyncio.sleep(0.05)
+                await asyncio.sleep(0.05)
+        finally:  # never leave the dump (or this test) waiting on the lock
+            await asyncio.to_thread(release)
 
     tasks = []
 
@@ -271,10 +279,13 @@ async def test_dump_killed_mid_stream_fails_the_step_and_leaves_the_source_untou
     async def yes(step):
         return True
 
+    watchdog = asyncio.get_running_loop().call_later(120, ctx.cancel.set)
     try:
         res = await run_plan(plan, ctx, confirm=yes, on_event=on_event)
     finally:
-        locker.close()
+        watchdog.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        release()
         await ctx.aclose()
     assert killed, "the dump never started"
     assert not res.ok and res.failed_step == "stream" and "stream" in res.message

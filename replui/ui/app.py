@@ -26,11 +26,14 @@ from replui.model import Finding, NodeStatus, Severity
 from replui.ui.messages import FindingsUpdated, NodeStatusUpdated
 from replui.ui.screens.dashboard import DashboardScreen
 from replui.ui.screens.help import HelpScreen
+from replui.ui.screens.wizard import WizardScreen
+from replui.ui.screens.wizard_picker import PickedWizard, WizardPickerScreen
 from replui.ui.theme_files import resolve_theme_name
 from replui.ui.themes import register_themes
 
 if TYPE_CHECKING:  # replui.monitor imports the analysis; the app only needs the protocol
     from replui.monitor import StatusSource
+    from replui.wizards.plan import Plan, StepContext
 
 
 class ReplUIApp(App):
@@ -71,6 +74,8 @@ class ReplUIApp(App):
         self._startup_problems = theme_errors + ([problem] if problem else [])
         self.theme = name
         self.dashboard: DashboardScreen | None = None
+        #: where wizard transcripts go (None: the config's log_dir, else the XDG state dir)
+        self.wizard_transcript_dir: Path | None = None
 
     # ---- lifecycle -------------------------------------------------------
     def on_mount(self) -> None:
@@ -158,6 +163,32 @@ class ReplUIApp(App):
     def action_focus_findings(self) -> None:
         if self.dashboard is not None:
             self.dashboard.findings_list.table.focus()
+
+    def action_wizard(self, finding: Finding | None = None) -> None:
+        """Open the wizard picker, pre-filled from ``finding`` (default: the
+        selected row of the findings list), else from the first replica."""
+        if self.dashboard is None or self.screen is not self.dashboard:
+            return
+        finding = finding or self.dashboard.findings_list.selected_finding
+        node = None
+        if finding is None or not finding.nodes:
+            replicas = [n for n in self.names if self.statuses.get(n) and self.statuses[n].channels]
+            node = (replicas or self.names or [None])[0]
+        self.push_screen(WizardPickerScreen(self.config, self.statuses, finding, node), callback=self._picked)
+
+    def _picked(self, picked: PickedWizard | None) -> None:
+        if picked is not None:
+            self.start_wizard(picked.plan)
+
+    def start_wizard(self, plan: "Plan", *, context: "StepContext | None" = None, refresh_statuses: bool = True,
+                     transcript_dir: Path | None = None) -> WizardScreen:
+        """Push a :class:`WizardScreen` that runs ``plan`` as an App worker
+        (group ``"wizard"``); ``context`` defaults to the config and the latest
+        statuses. Returns the screen (its ``result`` once finished)."""
+        screen = WizardScreen(plan, context=context, refresh_statuses=refresh_statuses,
+                              transcript_dir=transcript_dir or self.wizard_transcript_dir)
+        self.push_screen(screen)
+        return screen
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

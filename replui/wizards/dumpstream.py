@@ -25,7 +25,7 @@ manuals' mysqldump pages):
 Failures raise :class:`StreamError` naming the side that failed; the other
 process is terminated; cancel terminates both. No process is left behind.
 The ``--via-file`` path (seed way: gzip file, sha256, copy, restore) is in
-:mod:`replui.wizards.dumpfile` (re-exported here).
+:mod:`replui.wizards.dumpfile`.
 """
 
 from __future__ import annotations
@@ -341,6 +341,3 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
         if rep_opt:
             await replica_transport.remove(rep_opt)
 
-
-# The --via-file path lives in its own module; re-exported for callers of this one.
-from replui.wizards.dumpfile import FileDump, copy_file, dump_to_file, file_sha256, restore_from_file  # noqa: E402,F401

@@ -235,6 +235,9 @@ class StepContext:
     log: Callable[[str], None] = lambda text: None
     values: dict[str, Any] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
+    #: ``async (node) -> Identity`` replacing the live ``@@server_id``… query
+    #: (runner tests); None in real runs.
+    identity_reader: Callable[[str], Awaitable[Identity]] | None = None
 
     def client(self, node: str) -> Any:
         """The node's client, created on first use (raises KeyError for an unknown node)."""

@@ -20,7 +20,8 @@ from typing import Any, AsyncIterator, Callable
 
 from replui.config import Config, NodeConfig
 from replui.model import BinlogCoordinates
-from replui.wizards import dumpstream
+from replui.wizards import dumpstream  # first: it finishes importing dumpfile
+from replui.wizards import dumpfile
 from replui.wizards.plan import Event, OutputLine, Progress, Step, StepContext, StepFailed
 from replui.wizards.sql import Statement, Syntax, change_source, quote_ident
 
@@ -185,7 +186,7 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
         path = os.path.join(d, f"{source}.sql.gz")
 
         def go(on_progress, on_line):
-            return dumpstream.dump_to_file(config.node(source), path, source_transport=ctx.transport(source), databases=ctx.values["databases"],
+            return dumpfile.dump_to_file(config.node(source), path, source_transport=ctx.transport(source), databases=ctx.values["databases"],
                                            gtid=gtid, flavor=sx.flavor, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
                                            estimate_bytes=ctx.values.get("estimate_bytes") or None)
         try:
@@ -207,7 +208,7 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
         dst = os.path.join(ctx.values["dump_dir"], f"{source}.copy.sql.gz")
 
         def go(on_progress, on_line):
-            return dumpstream.copy_file(fd.path, dst, sha256=fd.sha256, on_progress=on_progress, cancel=ctx.cancel)
+            return dumpfile.copy_file(fd.path, dst, sha256=fd.sha256, on_progress=on_progress, cancel=ctx.cancel)
         try:
             async for ev in _with_progress(go):
                 if isinstance(ev, tuple):
@@ -226,7 +227,7 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
         fd = ctx.values["file_dump"]
 
         def go(on_progress, on_line):
-            return dumpstream.restore_from_file(rep_cfg, ctx.values["copied"], replica_transport=ctx.transport(replica), sha256=fd.sha256,
+            return dumpfile.restore_from_file(rep_cfg, ctx.values["copied"], replica_transport=ctx.transport(replica), sha256=fd.sha256,
                                                 flavor=sx.flavor, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel)
         try:
             async for ev in _with_progress(go):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -21,7 +22,10 @@ def channel_slots(statuses: list[NodeStatus]) -> int:
 
 
 class DashboardScreen(Screen):
-    """Shows ``statuses`` (name -> latest status) and ``findings``; :meth:`show` updates."""
+    """Shows ``statuses`` (name -> latest status) and ``findings``; :meth:`show` updates.
+    ``w`` (or enter on a finding) opens the wizard picker."""
+
+    BINDINGS = [Binding("w", "app.wizard", "Wizard")]
 
     def __init__(self, config: Config, statuses: dict[str, NodeStatus], findings: list[Finding]) -> None:
         super().__init__(id="dashboard")
@@ -64,6 +68,10 @@ class DashboardScreen(Screen):
                 yield NodePane(self._status(name), self.findings, slots)
         yield FindingsList(self.findings)
         yield Footer()
+
+    def on_findings_list_wizard_requested(self, message: FindingsList.WizardRequested) -> None:
+        message.stop()
+        self.app.action_wizard(message.finding)  # type: ignore[attr-defined]
 
     async def on_mount(self) -> None:
         self._ready = True

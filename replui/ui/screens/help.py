@@ -14,6 +14,8 @@ Keys
   r   refresh every node now
   t   next theme
   f   focus the findings list (↑/↓ to read each finding's advice)
+  w   wizard: pick a repair (pre-filled from the selected finding), see its
+      plan, run it; enter on a finding does the same
   ?   this help
   q   quit
 

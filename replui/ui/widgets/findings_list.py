@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from replui.model import Finding
@@ -26,6 +27,13 @@ def describe(f: Finding) -> str:
 
 class FindingsList(Vertical):
     """Findings table + detail. :meth:`show` replaces the findings, keeping the cursor where it can."""
+
+    class WizardRequested(Message):
+        """Enter on a finding: start the wizard its advice names."""
+
+        def __init__(self, finding: Finding) -> None:
+            super().__init__()
+            self.finding = finding
 
     def __init__(self, findings: list[Finding] | None = None) -> None:
         super().__init__(id="findings")
@@ -69,6 +77,18 @@ class FindingsList(Vertical):
             self.detail.update(describe(self.findings[index]))
         else:
             self.detail.update("No findings. Select a finding to read its advice.")
+
+    @property
+    def selected_finding(self) -> Finding | None:
+        """The finding under the cursor, if any."""
+        i = self.table.cursor_row if self.table.row_count else -1
+        return self.findings[i] if 0 <= i < len(self.findings) else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        f = self.selected_finding
+        if f is not None:
+            self.post_message(self.WizardRequested(f))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()

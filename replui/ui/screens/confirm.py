@@ -1,0 +1,90 @@
+"""The confirm dialog before a destructive step: what will run where, and a
+Yes/No. For a step that replaces data the operator must type the target
+node's name before the confirm button is enabled (the CLI asks the same).
+Dismisses with True (go on) or False (stop the run)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from replui.wizards.plan import Step
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """``ConfirmScreen(step)``; ``needs_name`` when ``step.replaces_data``."""
+
+    BINDINGS = [
+        Binding("escape", "decline", "No, stop"),
+        Binding("ctrl+c", "decline", "No, stop", show=False, priority=True),
+        Binding("y", "accept", "Yes", show=False),
+        Binding("n", "decline", "No", show=False),
+    ]
+
+    def __init__(self, step: Step) -> None:
+        super().__init__()
+        self.step = step
+        self.needs_name = bool(step.replaces_data)
+        self.expected = step.target or ""
+        # focus on show: the name box, else the preview (y/n answer); never a button, so a
+        # click that began on the previous dialog (a double click) lands on no focused button
+        self.AUTO_FOCUS = "#confirm-name" if self.needs_name else "#confirm-preview-scroll"
+
+    @property
+    def confirm_button(self) -> Button:
+        return self.query_one("#confirm-yes", Button)
+
+    @property
+    def name_input(self) -> Input:
+        return self.query_one("#confirm-name", Input)
+
+    def compose(self) -> ComposeResult:
+        s = self.step
+        where = f" on {s.target}" if s.target else ""
+        head = f"{s.title}{where}"
+        kind = ("This step REPLACES THE DATA" + where + ": what is there now is lost." if s.replaces_data
+                else "This step changes the server" + where + ".")
+        with Vertical(id="confirm-box"):
+            yield Static(head, id="confirm-title", markup=False)
+            yield Static(kind, id="confirm-kind", markup=False)
+            with VerticalScroll(id="confirm-preview-scroll"):
+                yield Static(s.preview.strip() or "(no command)", id="confirm-preview", markup=False)
+            yield Static("Why: " + " ".join(s.why.split()), id="confirm-why", markup=False)
+            if self.needs_name:
+                yield Static(f"Type the node name ({self.expected}) to enable the confirm button:", id="confirm-ask", markup=False)
+                yield Input(placeholder=self.expected, id="confirm-name")
+            yield Static("Type the name and press enter, or tab to the buttons; escape: no, stop." if self.needs_name
+                         else "y: yes · n or escape: no, stop · tab: the buttons", id="confirm-keys", markup=False)
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Yes, run it" if not self.needs_name else f"Replace data on {self.expected}",
+                             id="confirm-yes", variant="error", disabled=self.needs_name)
+                yield Button("No, stop the wizard", id="confirm-no", variant="primary")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.confirm_button.disabled = event.value.strip() != self.expected
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip() == self.expected:
+            self.dismiss(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if not event.button.has_focus:
+            return  # a click that began before this dialog was shown (a double click on the last one) answers nothing
+        if event.button.id == "confirm-yes" and not event.button.disabled:
+            self.dismiss(True)
+        elif event.button.id == "confirm-no":
+            self.dismiss(False)
+
+    def action_accept(self) -> None:
+        """``y``: yes, unless the node's name must be typed (then ``y`` is typed into the box)."""
+        if not self.needs_name:
+            self.dismiss(True)
+
+    def action_decline(self) -> None:
+        self.dismiss(False)

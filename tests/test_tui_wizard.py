@@ -1,0 +1,267 @@
+"""The wizard screen driven by Pilot: a fake plan of fake steps on canned
+statuses (confirm dialog before each destructive step, the node's name typed
+for a step that replaces data, declining stops the run, output in the log,
+the progress bar advancing, cancel), the picker pre-filled from a finding,
+and restart-replication walked through its confirm dialog on the real lab."""
+
+from __future__ import annotations
+
+import asyncio
+
+import canned
+import pytest
+
+from replui.model import Finding, Severity
+from replui.monitor import StaticMonitor
+from replui.ui.app import ReplUIApp
+from replui.ui.screens.confirm import ConfirmScreen
+from replui.ui.screens.wizard import WizardScreen
+from replui.ui.screens.wizard_picker import WizardPickerScreen, options_text, parse_options, prefill
+from replui.ui.theme_files import bundled_theme_dir
+from replui.wizards.plan import Identity, OutputLine, Plan, Progress, Step, StepContext
+
+SIZE = (160, 50)
+MIB = 1024 * 1024
+
+
+def make_app(builder=canned.healthy_pair) -> ReplUIApp:
+    cfg, statuses = builder()
+    return ReplUIApp(StaticMonitor(cfg, statuses), theme="replui-dark", poll=False, theme_dirs=[bundled_theme_dir()])
+
+
+class FakeRun:
+    """A four-step plan whose steps record that they ran; ``gate`` holds the
+    stream step half-way (set by default); ``block`` makes it wait forever."""
+
+    def __init__(self, gate_open: bool = True, block: bool = False) -> None:
+        self.ran: list[str] = []
+        self.gate = asyncio.Event()
+        if gate_open:
+            self.gate.set()
+        self.block = block
+
+    def step(self, id, title, lines, *, destructive=False, replaces_data=False, target="node2", progress=False) -> Step:
+        async def run(ctx):
+            self.ran.append(id)
+            for ln in lines:
+                yield OutputLine(ln, "stdout")
+            if progress:
+                yield Progress(bytes=12 * MIB, seconds=3.0, total=48 * MIB, rate=4 * MIB, eta=9.0)
+                await self.gate.wait()
+                if self.block:
+                    await asyncio.Event().wait()
+                yield Progress(bytes=48 * MIB, seconds=12.0, total=48 * MIB, rate=4 * MIB, eta=0.0)
+        preview = {"inspect": "SHOW SLAVE STATUS", "stream": "mariadb-dump --defaults-extra-file=*** --single-transaction "
+                   "--master-data=2 shop | mariadb --defaults-extra-file=*** shop",
+                   "change-master": "STOP SLAVE;\nCHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PASSWORD='***', "
+                   "MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=5400;\nSTART SLAVE;",
+                   "verify": "SHOW SLAVE STATUS"}[id]
+        return Step(id, title, f"Why {title.lower()}: the fake plan's teaching text (seed 000).", preview, run, target,
+                    destructive, replaces_data)
+
+    def plan(self) -> Plan:
+        return Plan("fake-rebuild", "Rebuild node2 from node1 (fake)", "A fake plan for the TUI tests.", (
+            self.step("inspect", "Show node2's replica status", ["Slave_IO_Running: Yes", "[note] brackets stay as typed"]),
+            self.step("stream", "Stream node1's dump into node2", ["-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', "
+                      "MASTER_LOG_POS=5400;", "[stream] 48.0 MiB restored"], destructive=True, replaces_data=True, progress=True),
+            self.step("change-master", "Point node2 at node1's coordinates", ["CHANGE MASTER done"], destructive=True),
+            self.step("verify", "Verify node2 replicates", ["verified: node2 runs both threads"]),
+        ))
+
+    def context(self, app: ReplUIApp) -> StepContext:
+        ctx = StepContext(config=app.config, statuses=dict(app.statuses))
+
+        async def identity(node):  # the canned node as the runner would read it
+            st = app.statuses[node]
+            return Identity(st.server_id, st.server_uuid, st.hostname, st.port)
+        ctx.identity_reader = identity  # type: ignore[attr-defined]
+        return ctx
+
+
+async def until(pilot, cond, what: str, rounds: int = 2000) -> None:
+    """Let the app run until ``cond()`` holds (bounded, not a timing assertion)."""
+    for _ in range(rounds):
+        if cond():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def start(app, pilot, fake: FakeRun, tmp_path) -> WizardScreen:
+    screen = app.start_wizard(fake.plan(), context=fake.context(app), refresh_statuses=False, transcript_dir=tmp_path)
+    await until(pilot, lambda: app.screen is screen or isinstance(app.screen, ConfirmScreen), "wizard screen shown")
+    return screen
+
+
+async def confirm_shown(pilot, app, other_than=None) -> ConfirmScreen:
+    """Wait for a confirm dialog (not ``other_than``) and for it to take focus."""
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen is not other_than, "confirm dialog")
+    await until(pilot, lambda: app.focused is not None and app.focused.screen is app.screen, "dialog focused")
+    return app.screen
+
+
+def log_text(screen: WizardScreen) -> str:
+    return "\n".join(screen.output.lines)
+
+
+async def test_confirm_dialog_before_the_destructive_step_needs_the_node_name(tmp_path):
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, fake, tmp_path)
+        dialog = await confirm_shown(pilot, app)
+        assert dialog.step.id == "stream" and dialog.needs_name
+        assert fake.ran == ["inspect"]  # asked before the destructive step ran
+        assert screen.step_list.states() == {"inspect": "done", "stream": "awaiting", "change-master": "pending", "verify": "pending"}
+        assert dialog.confirm_button.disabled
+        await pilot.press(*"node1")  # the wrong node
+        await pilot.pause()
+        assert dialog.confirm_button.disabled
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog and fake.ran == ["inspect"]
+        for _ in "node1":
+            await pilot.press("backspace")
+        await pilot.press(*"node2")
+        await pilot.pause()
+        assert not dialog.confirm_button.disabled
+        await pilot.click("#confirm-yes")
+        second = await confirm_shown(pilot, app, other_than=dialog)
+        assert second.step.id == "change-master" and not second.needs_name
+        assert fake.ran == ["inspect", "stream"]
+        await pilot.press("y")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        assert screen.result.ok, screen.result.message
+        assert fake.ran == ["inspect", "stream", "change-master", "verify"]
+        assert set(screen.step_list.states().values()) == {"done"}
+        text = log_text(screen)
+        assert "[note] brackets stay as typed" in text and "[stream] 48.0 MiB restored" in text
+        assert "verified: node2 runs both threads" in text
+        assert screen.outcome.display and "VERIFIED" in str(screen.outcome.render())
+        assert screen.result.transcript_path and screen.result.transcript_path.exists()
+        assert str(screen.result.transcript_path) in str(screen.outcome.render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.dashboard
+
+
+async def test_declining_stops_the_run_and_no_later_step_runs(tmp_path):
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.click("#confirm-no")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        assert not screen.result.ok and screen.result.failed_step == "stream"
+        assert fake.ran == ["inspect"]
+        assert screen.step_list.states() == {"inspect": "done", "stream": "declined", "change-master": "pending", "verify": "pending"}
+        assert "declined" in str(screen.outcome.render()) and "Stream node1's dump into node2" in str(screen.outcome.render())
+
+
+async def test_output_lines_reach_the_log_and_the_progress_bar_advances(tmp_path):
+    app, fake = make_app(), FakeRun(gate_open=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.press(*"node2", "enter")
+        await until(pilot, lambda: screen.progress.last is not None, "first progress")
+        bar = screen.progress.bar
+        assert screen.progress.display and bar.total == 48 * MIB and bar.progress == 12 * MIB
+        figures = str(screen.progress.figures.render())
+        assert "12.0 MiB of 48.0 MiB (25%)" in figures and "4.0 MiB/s" in figures and "ETA 9s" in figures
+        assert "-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=5400;" in log_text(screen)
+        fake.gate.set()
+        await until(pilot, lambda: screen.progress.last is not None and screen.progress.last.bytes == 48 * MIB, "last progress")
+        assert bar.progress == 48 * MIB
+        await confirm_shown(pilot, app)
+        await pilot.press("escape")  # no: stop before change-master
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        assert fake.ran == ["inspect", "stream"] and screen.result.failed_step == "change-master"
+
+
+async def test_cancel_stops_the_running_step(tmp_path):
+    app, fake = make_app(), FakeRun(gate_open=True, block=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.press(*"node2", "enter")
+        await until(pilot, lambda: screen.step_list.state_of("stream") == "running" and screen.progress.last is not None, "stream running")
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        assert not screen.result.ok and screen.result.failed_step == "stream" and "cancelled" in screen.result.message
+        assert screen.step_list.state_of("stream") == "cancelled" and fake.ran == ["inspect", "stream"]
+        assert app.screen is screen  # still showing the outcome
+
+
+def test_prefill_takes_subject_and_source_from_the_finding():
+    f = Finding(Severity.CRITICAL, "sql_error", ("node2", "node1"), "1062", wizard="rebuild-replica", errno=1062)
+    assert prefill("rebuild-replica", f, None, {}) == {"source": "node1", "replica": "node2"}
+    assert prefill("resync-pair", f, None, {}) == {"authoritative": "node1", "other": "node2"}
+    assert prefill("restart-replication", f, None, {}) == {"node": "node2"}
+    assert prefill("heartbeat", f, None, {}) == {"source": "node1"}
+    cut = Finding(Severity.CRITICAL, "io_error", ("node2", "node1"), "Last_IO_Error: " + canned.SEED002_1236, errno=1236)
+    relay = Finding(Severity.CRITICAL, "sql_error", ("node1", "node2"), "Last_Error: " + canned.SEED002_RELAY, errno=1594)
+    assert prefill("repoint", cut, None, {}) == {"node": "node2", "next_binlog": True}
+    assert prefill("repoint", relay, None, {}) == {"node": "node1", "from_exec_position": True}
+    assert parse_options(options_text({"node": "node2", "next_binlog": True})) == {"node": "node2", "next_binlog": True}
+    with pytest.raises(ValueError):
+        parse_options("--bogus x")
+
+
+async def test_w_opens_the_picker_from_the_selected_finding_with_its_plan():
+    app = make_app(canned.broken_pair_1062)
+    started = []
+    app.start_wizard = lambda plan, **kw: started.append(plan)  # record instead of running against no server
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "w")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, WizardPickerScreen)
+        assert picker.selected == "resync-pair"  # the 1062 finding's advice in a master⇄master pair
+        assert picker.options_input.value == "--authoritative node1 --other node2"
+        shown = str(picker.plan_view.render())
+        assert picker.plan is not None and picker.plan.render().splitlines()[0] in shown
+        await pilot.press("up")  # rebuild-replica: source=nodes[1], replica=nodes[0]
+        await pilot.pause()
+        assert picker.selected == "rebuild-replica" and picker.options_input.value == "--source node1 --replica node2"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.dashboard
+        assert [p.wizard for p in started] == ["rebuild-replica"]
+
+
+@pytest.mark.lab
+async def test_restart_replication_through_the_confirm_dialog_on_the_lab(healthy_lab, tmp_path):
+    from replui.config import load_config
+    from replui.monitor import Monitor
+
+    lab = healthy_lab
+    lab.sql("node2", "STOP SLAVE IO_THREAD")
+    monitor = Monitor(load_config(lab.config_path))
+    app = ReplUIApp(monitor, theme="dark", poll=False)
+    app.wizard_transcript_dir = tmp_path
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            finding = next(f for f in app.findings if f.wizard == "restart-replication" and f.nodes[0] == "node2")
+            app.action_wizard(finding)
+            await until(pilot, lambda: isinstance(app.screen, WizardPickerScreen) and app.screen.is_mounted, "picker")
+            await pilot.pause()
+            assert app.screen.options_input.value == "--node node2" and app.screen.plan is not None
+            await pilot.click("#picker-start")
+            await confirm_shown(pilot, app)
+            assert app.screen.step.id == "restart" and "STOP SLAVE" in app.screen.step.preview
+            wizard = app.screen_stack[-2]
+            assert isinstance(wizard, WizardScreen)
+            polls = dict(app.poll_counts)
+            await pilot.press("y")
+            await until(pilot, lambda: wizard.result is not None, "run finished", rounds=6000)
+            assert wizard.result.ok, wizard.result.message
+            row = lab.replica_status("node2")
+            assert row["Slave_IO_Running"] == "Yes" and row["Slave_SQL_Running"] == "Yes"
+            await until(pilot, lambda: all(app.poll_counts[n] > polls[n] for n in polls), "dashboard refreshed", rounds=3000)
+            await pilot.pause()
+            assert app.dashboard.pane("node2").row("ch0-io_running").row.value == "Yes"
+            assert "VERIFIED" in str(wizard.outcome.render())
+    finally:
+        monitor.close()

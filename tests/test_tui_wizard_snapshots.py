@@ -1,0 +1,54 @@
+"""SVG snapshots of the wizard screen (160x50, replui-dark, canned statuses,
+the fake plan of tests/test_tui_wizard.py — fixed figures, no clock on screen):
+at the confirm dialog of the step that replaces data, and mid-stream with the
+progress bar at 25 %. Regenerate with ``--snapshot-update`` and look at the
+SVGs in tests/__snapshots__/test_tui_wizard_snapshots/."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+from test_tui_wizard import SIZE, FakeRun, confirm_shown, make_app, until
+
+from replui.wizards import runner
+
+
+@pytest.fixture(autouse=True)
+def fixed_step_clock(monkeypatch):
+    """The runner's step timings ("done in 0.00 s") read a clock that stands
+    still, so the log on screen is the same on every run (only the runner's
+    own module reference is replaced; Textual and asyncio keep the real clock)."""
+    monkeypatch.setattr(runner, "time", SimpleNamespace(monotonic=lambda: 1000.0, time=time.time,
+                                                        strftime=time.strftime, localtime=time.localtime))
+
+
+def started(tmp_path, fake: FakeRun):
+    app = make_app()
+
+    async def run_before(pilot) -> None:
+        app.start_wizard(fake.plan(), context=fake.context(app), refresh_statuses=False, transcript_dir=tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.pause()
+
+    return app, run_before
+
+
+def test_wizard_screen_at_the_confirm_dialog(snap_compare, tmp_path):
+    app, run_before = started(tmp_path, FakeRun())
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_wizard_screen_mid_stream_with_progress(snap_compare, tmp_path):
+    fake = FakeRun(gate_open=False)
+    app, confirm = started(tmp_path, fake)
+
+    async def run_before(pilot) -> None:
+        await confirm(pilot)
+        await pilot.press(*"node2", "enter")
+        screen = app.screen
+        await until(pilot, lambda: screen.progress.last is not None, "first progress")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
