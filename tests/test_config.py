@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+
 from pathlib import Path
 
 import pytest

@@ -329,7 +329,7 @@ def _duplicate_ids(statuses: Sequence[NodeStatus]) -> list[Finding]:
             out.append(Finding(CRIT, "server_id_duplicate", (n, *others),
                                f"{n} has server_id {sid}, like {', '.join(others)}: a replica skips events carrying its "
                                "own server_id, and a source drops one of two replicas with the same id",
-                               f"Give each node a unique server_id under [mysqld] in my.cnf and restart (seed 004 setup).",
+                               "Give each node a unique server_id under [mysqld] in my.cnf and restart (seed 004 setup).",
                                fields=("server_id",)))
     return out
 

@@ -3,7 +3,7 @@ source, the dialect of a node, identities. Pure."""
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 from replui.analysis.topology import build_topology, match_source
 from replui.config import Config

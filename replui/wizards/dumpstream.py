@@ -37,13 +37,11 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from replui.config import NodeConfig
-from replui.transport.base import Process, Transport, TransportError  # noqa: F401  (re-exported)
+from replui.transport.base import Process, Transport
 from replui.transport.local import terminate_tree
+from replui.wizards.coordinates import HEAD_LIMIT, CoordinateScanner, DumpCoordinates
+from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, client_argv, dump_argv, find_tool
 from replui.wizards.optionfile import client_option_file
-from replui.wizards.coordinates import HEAD_LIMIT, TAIL_KEEP, CoordinateScanner, DumpCoordinates, parse_coordinates  # noqa: F401
-from replui.wizards.dumptools import (  # noqa: F401
-    CLIENT_TOOLS, DUMP_TOOLS, ToolInfo, _run_capture, client_argv, dump_argv, find_tool, parse_tool_version,
-)
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 Progress events per second
 STDERR_TAIL = 20  # lines kept per tool for messages

@@ -20,8 +20,8 @@ from typing import Any, AsyncIterator, Callable
 
 from replui.config import Config, NodeConfig
 from replui.model import BinlogCoordinates
-from replui.wizards import dumpstream  # first: it finishes importing dumpfile
-from replui.wizards import dumpfile
+from replui.transport.base import TransportError
+from replui.wizards import dumpfile, dumpstream
 from replui.wizards.plan import Event, OutputLine, Progress, Step, StepContext, StepFailed
 from replui.wizards.sql import Statement, Syntax, change_source, quote_ident
 
@@ -155,7 +155,7 @@ def stream_step(config: Config, source: str, replica: str, sx: Syntax, databases
                                      f"{c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""), "stdout")
                 else:
                     yield ev
-        except (dumpstream.StreamError, dumpstream.TransportError) as exc:  # type: ignore[attr-defined]
+        except (dumpstream.StreamError, TransportError) as exc:
             raise _fail(exc) from None
         finally:
             await _remove_private(ctx)
