@@ -290,7 +290,11 @@ class WizardScreen(Screen):
                          .get(message.state, f"step {i + 1} {message.state}"))
 
     def on_wizard_output(self, message: WizardOutput) -> None:
-        self.output.write_lines(message.lines)
+        # Follow the output unless the operator has focused the log to read back
+        # (Log's own auto_scroll only follows when its layout is current, which
+        # it is not while a confirm dialog covers this screen).
+        follow = not self.output.has_focus or self.output.is_vertical_scroll_end
+        self.output.write_lines(message.lines, scroll_end=follow)
 
     def on_wizard_progressed(self, message: WizardProgressed) -> None:
         self.progress.show(message.progress)
