@@ -148,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="200,400", help="dataset sizes in MiB of table data, comma-separated (default 200,400)")
     ap.add_argument("--dir", default=None, help="lab directory (default: a new temporary one, removed afterwards)")
     ap.add_argument("--keep", action="store_true", help="keep the lab running afterwards")
+    ap.add_argument("--buffer-pool", default="512M",
+                    help="innodb_buffer_pool_size of the bench servers (default 512M; the test lab's 32M starves the restore)")
     args = ap.parse_args(argv)
     try:
         sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
@@ -159,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     lab = None
     try:
         log(f"starting a two-node lab in {base}")
-        lab = Lab.up(base / "lab", "source-replica", 2, echo=lambda m: log("  " + m))
+        lab = Lab.up(base / "lab", "source-replica", 2, echo=lambda m: log("  " + m), buffer_pool=args.buffer_pool)
         lab.sql("node2", ["STOP SLAVE", "RESET SLAVE ALL"])  # node2 is only a restore target here
         dump_tool, client_tool = lab.binary.dump, lab.binary.client
         if not dump_tool or not client_tool:

@@ -170,12 +170,13 @@ class Lab:
 
     @classmethod
     def up(cls, directory: str | Path = ".lab", topology: str = "master-master", nodes: int = 2,
-           echo: Callable[[str], None] | None = None, timeout: float = 90.0) -> "Lab":
+           echo: Callable[[str], None] | None = None, timeout: float = 90.0, buffer_pool: str = "32M") -> "Lab":
         """Start the lab in ``directory``: create it when there is none,
         else restart whichever of its servers are not running (same datadirs;
         a port taken meanwhile is replaced and replicas re-pointed). Returns
         when every channel has both threads running. ``timeout`` (seconds)
-        bounds each wait. Raises ServerMissing, LabError, TimeoutError."""
+        bounds each wait; ``buffer_pool`` is each new server's
+        ``innodb_buffer_pool_size``. Raises ServerMissing, LabError, TimeoutError."""
         d = Path(directory).resolve()
         if (d / "lab.json").exists():
             lab = cls.load(d, echo)
@@ -199,19 +200,20 @@ class Lab:
         lab = cls(d, state, binary, echo)
         lab.created = True
         try:
-            lab._create(timeout)
+            lab._create(timeout, buffer_pool)
         except BaseException:
             lab._abandon()
             raise
         return lab
 
-    def _create(self, timeout: float) -> None:
+    def _create(self, timeout: float, buffer_pool: str = "32M") -> None:
         names = self.names
         wr = writers(self.topology, names)
         for n in self.state.nodes:
             inc = len(names) if self.topology == "master-master" else 1
             server.write_my_cnf(n.paths, flavor=self.binary.flavor, server_id=n.server_id, port=n.port,
-                                auto_inc=(inc, n.server_id if inc > 1 else 1), read_only=n.name not in wr)
+                                auto_inc=(inc, n.server_id if inc > 1 else 1), read_only=n.name not in wr,
+                                buffer_pool=buffer_pool)
             server.write_client_cnf(n.paths, self.admin_user, self.admin_password)
         self.echo(f"initialising {len(names)} datadirs under {self.dir} ({self.binary.version})")
         init = _init_sql(self.admin_password, self.repl_password)

@@ -139,9 +139,12 @@ def _opt(value: str | os.PathLike) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_my_cnf(paths: NodePaths, *, flavor: str, server_id: int, port: int, auto_inc: tuple[int, int], read_only: bool) -> None:
+def write_my_cnf(paths: NodePaths, *, flavor: str, server_id: int, port: int, auto_inc: tuple[int, int], read_only: bool,
+                 buffer_pool: str = "32M") -> None:
     """The server's only option file (passed as ``--defaults-file``, so
-    ``/etc/mysql`` is never read). Small buffers: CI machines have 2 cores."""
+    ``/etc/mysql`` is never read). Small buffers by default: CI machines have
+    2 cores; ``buffer_pool`` (``innodb_buffer_pool_size``, e.g. ``"512M"``) is
+    raised by the benchmark so it measures the tool, not a starved server."""
     inc, off = auto_inc
     lines = [
         "[mysqld]",
@@ -161,7 +164,7 @@ def write_my_cnf(paths: NodePaths, *, flavor: str, server_id: int, port: int, au
         f"auto_increment_increment={inc}",
         f"auto_increment_offset={off}",
         f"read_only={'ON' if read_only else 'OFF'}",
-        "innodb_buffer_pool_size=32M",
+        f"innodb_buffer_pool_size={buffer_pool}",
         "performance_schema=OFF",
         "max_connections=30",
     ]
