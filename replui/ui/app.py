@@ -15,6 +15,7 @@ deterministic; ``r`` then polls each node once more in a worker.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -66,6 +67,9 @@ class ReplUIApp(App):
         self.poll_counts: dict[str, int] = {n: 0 for n in self.names}
         self._inflight: set[str] = set()
         self._wake: dict[str, asyncio.Event] = {}
+        # One thread per node: a hung node (up to its connect/read timeouts) never
+        # waits behind others in the shared default executor (6 threads on 2 cores).
+        self._poll_pool = ThreadPoolExecutor(max_workers=max(1, len(self.names)), thread_name_prefix="replui-poll")
         self.theme_names, theme_errors = register_themes(self, theme_dirs)
         requested = theme or self.config.theme
         name, problem = resolve_theme_name(requested, self.theme_names)
@@ -94,6 +98,7 @@ class ReplUIApp(App):
 
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "poll")
+        self._poll_pool.shutdown(wait=False, cancel_futures=True)
 
     # ---- polling ---------------------------------------------------------
     def _poll_blocking(self, name: str) -> NodeStatus:
@@ -106,7 +111,7 @@ class ReplUIApp(App):
     async def _poll_once(self, name: str) -> None:
         self._inflight.add(name)
         try:
-            status = await asyncio.to_thread(self._poll_blocking, name)
+            status = await asyncio.get_running_loop().run_in_executor(self._poll_pool, self._poll_blocking, name)
         finally:
             self._inflight.discard(name)
         self.post_message(NodeStatusUpdated(status))
