@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             rows, dl = grow_dataset(lab, size)
             reset_replica(lab)
             a = bench_replui(lab, dl)
-            log(f"  (a) replui stream_dump: {a['seconds']:.1f} s, {a['bytes'] / 2**20:.0f} MiB of SQL, peak RSS {a['vmhwm_kib'] / 1024:.1f} MiB")
+            log(f"  (a) replui stream_dump: {a['seconds']:.1f} s, {a['bytes'] / 2**20:.0f} MiB of SQL, peak RSS {a['vmhwm_kib'] / 1024:.1f} MiB, "
+                f"event-loop lag p99 {a['loop_lag_p99_ms']:.1f} ms, max {a['loop_lag_max_ms']:.1f} ms")
             reset_replica(lab)
             b = bench_seed(tools, work)
             log(f"  (b) seed dump|gzip {b['dump']:.1f} s + cp {b['copy']:.1f} s + gunzip|client {b['restore']:.1f} s = {b['total']:.1f} s")

@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``replui status``: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
-    from replui.monitor import Monitor
+    from replui.analysis.findings import analyse
+    from replui.monitor import poll_once
     from replui.report import exit_code, render_text, to_json
 
     try:
@@ -55,12 +56,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"replui: {exc}", file=sys.stderr)
         return EXIT_UNKNOWN
-    monitor = Monitor(config)
-    try:
-        statuses = monitor.poll_all()
-        findings = monitor.analyse(statuses)
-    finally:
-        monitor.close()
+    statuses = poll_once(config)
+    findings = analyse(statuses, lag_warning=config.lag_warning, lag_critical=config.lag_critical)
     if args.json:
         print(to_json(statuses, findings))
     else:

@@ -79,6 +79,17 @@ class Monitor:
             c.close()
 
 
+def poll_once(config: Config) -> list[NodeStatus]:
+    """Every node of ``config`` collected once (concurrently, config order) with
+    connections opened for this call and closed after: for ``replui status``
+    and ``replui wizard``. Never raises for a node that cannot be reached."""
+    monitor = Monitor(config)
+    try:
+        return monitor.poll_all()
+    finally:
+        monitor.close()
+
+
 class StaticMonitor:
     """Serves fixed statuses: for tests, snapshots and ``--demo`` screens."""
 

@@ -73,13 +73,9 @@ def run_wizard(args: argparse.Namespace, *, stdin: TextIO | None = None, out: Te
     except ConfigError as exc:
         print(f"replui: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from replui.monitor import Monitor
+    from replui.monitor import poll_once
 
-    monitor = Monitor(config)
-    try:
-        statuses = monitor.poll_all()
-    finally:
-        monitor.close()
+    statuses = poll_once(config)
     try:
         from replui.wizards.registry import build_plan
 
