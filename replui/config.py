@@ -57,6 +57,8 @@ class ConfigError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        if self.path is None and not self.line and not self.key:
+            return self.message
         where = self.path or "<config>"
         if self.line:
             where += f":{self.line}"
