@@ -289,7 +289,10 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
             fields=_READ + _EXEC + ("binlog_file", "binlog_position"))
         return False
     parts = []
+    marked: tuple[str, ...] = ()  # only the coordinates that are not caught up get highlighted
     for (fk, pk), (f, p) in ((_READ, read), (_EXEC, exe)):
+        if (f, p) != (cur, cur_pos):
+            marked += (fk, pk)
         if not f or p is None:
             parts.append(f"{lbl(fk)} unknown")
             continue
@@ -311,7 +314,7 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
               f"to let it catch up; if it cannot, CHANGE MASTER TO the right file/position (wizard repoint) "
               f"or resync ({'resync-pair' if pair else 'rebuild-replica'}).")
     add(OK if running else WARN, "coordinates_behind", f"{s.name} vs {src.name}: " + "; ".join(parts) + f"; {at}",
-        advice, _READ + _EXEC + ("binlog_file", "binlog_position"), None if running or has_error else "restart-replication")
+        advice, marked + ("binlog_file", "binlog_position"), None if running or has_error else "restart-replication")
     return False
 
 
