@@ -128,24 +128,6 @@ class Dialect:
     def is_mariadb(self) -> bool:
         return self.flavor is Flavor.MARIADB
 
-    # Statements other modules may need (wizards); all keyword-only, no literals.
-    @property
-    def start_replica_sql(self) -> str:
-        """``START REPLICA`` where it parses, else ``START SLAVE``."""
-        return "START REPLICA" if self.replica_syntax else "START SLAVE"
-
-    @property
-    def stop_replica_sql(self) -> str:
-        """``STOP REPLICA`` where it parses, else ``STOP SLAVE``."""
-        return "STOP REPLICA" if self.replica_syntax else "STOP SLAVE"
-
-    @property
-    def change_source_keyword(self) -> str:
-        """``CHANGE REPLICATION SOURCE TO`` (MySQL 8.0.23+) or ``CHANGE MASTER TO``."""
-        if self.flavor is Flavor.MYSQL and self.version >= (8, 0, 23):
-            return "CHANGE REPLICATION SOURCE TO"
-        return "CHANGE MASTER TO"
-
     def with_statement(self, kind: str, sql: str) -> "Dialect":
         """A copy using ``sql`` for ``kind`` (``"replica_status"`` or
         ``"binlog_status"``), relabelled when the replica statement changes."""

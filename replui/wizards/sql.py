@@ -2,7 +2,9 @@
 
 The wizards build their SQL here, never by hand: :class:`Syntax` says which
 spelling a server understands (from its :class:`~replui.model.NodeStatus`
-``flavor`` and ``version``), and each builder returns a :class:`Statement`
+``flavor`` and ``version``, read by :func:`replui.mysql.dialect.parse_version`;
+the collector's :class:`~replui.mysql.dialect.Dialect` decides how to *read*
+status, this decides how to *change* replication), and each builder returns a :class:`Statement`
 holding the text to run and the text to show (passwords as ``'***'``).
 
 Spellings (/work/shared/dialects.md; MySQL 8.4 manual "CHANGE REPLICATION
@@ -24,13 +26,13 @@ they are escaped on the client: with ``literal`` (a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import pymysql.converters
 
 from replui.model import Flavor, NodeStatus
+from replui.mysql.dialect import parse_version
 
 Literal = Callable[[Any], str]
 MASK = "'***'"
@@ -62,11 +64,6 @@ class Statement:
         return cls(sql, sql)
 
 
-def _version_tuple(version: str | None) -> tuple[int, int, int]:
-    m = re.match(r"(\d+)\.(\d+)\.(\d+)", version or "")
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else (0, 0, 0)
-
-
 @dataclass(frozen=True)
 class Syntax:
     """Which statement spellings a server takes.
@@ -84,7 +81,11 @@ class Syntax:
         if status is None or status.flavor is None:
             return cls()
         flavor = status.flavor.value if isinstance(status.flavor, Flavor) else str(status.flavor)
-        return cls(flavor, _version_tuple(status.version))
+        try:
+            version = parse_version(status.version or "")
+        except ValueError:
+            version = (0, 0, 0)
+        return cls(flavor, version)
 
     @property
     def mariadb(self) -> bool:
