@@ -178,6 +178,16 @@ async def test_refuses_when_log_bin_is_off_on_the_source():
     assert not res.ok and "log_bin is OFF on node1" in res.reason
 
 
+async def test_refuses_a_mysql_gtid_source_before_anything_changes():
+    cfg, sts = canned.source_with_replicas()  # MySQL 8.4
+    on = [replace(s, gtid_mode="ON") for s in sts]
+    res = await checks.no_mysql_gtid_dump("src").evaluate(ctx_for((cfg, on)))
+    assert not res.ok and "gtid_mode=ON" in res.reason and "RESET MASTER" in res.reason
+    off = [replace(s, gtid_mode="OFF") for s in sts]
+    assert (await checks.no_mysql_gtid_dump("src").evaluate(ctx_for((cfg, off)))).ok
+    assert (await checks.no_mysql_gtid_dump("node1").evaluate(ctx_for(canned.healthy_pair()))).ok  # MariaDB
+
+
 async def test_refuses_when_the_dump_has_no_coordinates():
     check = checks.coordinates_present(lambda ctx: ctx.values.get("coordinates"), "the dump")
     assert not (await check.evaluate(ctx_for(canned.healthy_pair()))).ok

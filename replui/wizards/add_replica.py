@@ -111,7 +111,7 @@ def build_add_replica_plan(config: Config, statuses, *, source: str | None = Non
     ]
     coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
     pre = (checks.reachable(source, replica), checks.target_is_not(replica, source, "source"), not_a_replica(replica),
-           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), binlog_filter_check(source),
+           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), *checks.dump_source_checks(source, sts.get(source)), binlog_filter_check(source),
            reach_check(replica, scfg.host, scfg.port),
            checks.coordinates_present(coords, "the dump", before="change-master"),
            checks.source_has_binlog(source, coords, before="change-master"))

@@ -111,6 +111,34 @@ def log_bin_on(source: str) -> Check:
     return Check(f"log_bin on {source}", run)
 
 
+def no_mysql_gtid_dump(source: str) -> Check:
+    """Refuse a dump-and-restore from a MySQL source with ``gtid_mode=ON``:
+    its dump carries ``SET @@GLOBAL.GTID_PURGED`` (mysqldump
+    ``--set-gtid-purged=AUTO``), which fails with ERROR 3546 unless the
+    replica's ``gtid_executed`` is emptied first (``RESET MASTER`` / 8.2+
+    ``RESET BINARY LOGS AND GTIDS``), and the replica should then use
+    ``SOURCE_AUTO_POSITION=1`` (dialects.md; MySQL manual "mysqldump",
+    --set-gtid-purged). replui does not do that yet, so it refuses before
+    anything is changed rather than failing halfway through a restore."""
+    def run(ctx: StepContext) -> CheckResult:
+        st = _status(ctx, source)
+        mode = (st.gtid_mode or "").upper()
+        if st.flavor is not None and st.flavor.value == "mysql" and mode.startswith("ON"):
+            return CheckResult(False, f"{source} runs MySQL with gtid_mode={st.gtid_mode}: its dump sets GTID_PURGED, which needs the "
+                                      f"replica's gtid_executed emptied (RESET MASTER) and SOURCE_AUTO_POSITION=1; replui does not "
+                                      f"automate that yet — follow the MySQL manual's GTID provisioning steps by hand")
+        return CheckResult(True)
+    return Check(f"{source} is not a MySQL source with gtid_mode=ON (not automated yet)", run)
+
+
+def dump_source_checks(source: str, status: NodeStatus | None) -> list[Check]:
+    """The checks a dump-and-restore adds for its ``source`` as seen when the
+    plan is built: the MySQL GTID refusal, unless the source is MariaDB."""
+    if status is not None and status.flavor is not None and status.flavor.value == "mariadb":
+        return []
+    return [no_mysql_gtid_dump(source)]
+
+
 Coords = Callable[[StepContext], "BinlogCoordinates | None"]
 
 

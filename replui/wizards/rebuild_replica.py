@@ -68,7 +68,7 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
     ]
     steps += transfer_plan_steps(config, sts, source, replica, dbs, via_file, gtid)
     pre = [checks.reachable(source, replica), checks.target_is_not(replica, source, "source"),
-           checks.server_ids_unique([source, replica]), checks.log_bin_on(source)]
+           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), *checks.dump_source_checks(source, sts.get(source))]
     coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
     if current == source or not repl_user:
         pre.insert(2, checks.replicates_from(replica, source))

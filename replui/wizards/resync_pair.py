@@ -94,7 +94,7 @@ def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | Non
     coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
     bcoords = lambda ctx: ctx.values.get("b_coordinates")  # noqa: E731
     pre = (checks.reachable(a, b), checks.target_is_not(b, a, "authoritative node"), checks.replicates_from(b, a), checks.replicates_from(a, b),
-           checks.server_ids_unique([a, b]), checks.log_bin_on(a), checks.log_bin_on(b),
+           checks.server_ids_unique([a, b]), checks.log_bin_on(a), checks.log_bin_on(b), *checks.dump_source_checks(a, sts.get(a)),
            checks.coordinates_present(coords, "the dump", before="change-master"),
            checks.source_has_binlog(a, coords, before="change-master"),
            checks.source_has_binlog(b, bcoords, before="change-master-authoritative"))
