@@ -46,6 +46,7 @@ def node_json(s: NodeStatus) -> dict[str, Any]:
         "reachable": s.reachable,
         "error": s.error,
         "errno": s.errno,
+        "warnings": list(s.warnings),
         "flavor": s.flavor.value if s.flavor else None,
         "version": s.version,
         "hostname": s.hostname,

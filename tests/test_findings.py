@@ -294,3 +294,13 @@ def test_every_scenario_analyses_without_error():
         cfg, st = build()
         assert [s.name for s in st] == [n.name for n in cfg.nodes], name
         assert all(f.nodes and f.code for f in analyse(st)), name
+
+
+def test_a_status_read_only_in_part_is_a_warning_not_silence():
+    from dataclasses import replace
+
+    cfg, sts = canned.healthy_pair()
+    sts = [replace(sts[0], warnings=("SHOW ALL SLAVES STATUS: 1227: Access denied; you need (at least one of) the SUPER, REPLICA MONITOR privilege(s)",)), sts[1]]
+    (f,) = [f for f in analyse(sts) if f.code == "status_incomplete"]
+    assert f.severity is Severity.WARNING and f.nodes == ("node1",)
+    assert "1227" in f.message and "REPLICA MONITOR" in f.advice

@@ -11,7 +11,8 @@ Finding codes (stable): node_unreachable, io_error, sql_error,
 io_thread_stopped, sql_thread_stopped, io_thread_connecting,
 coordinates_impossible, coordinates_behind, coordinates_caught_up,
 server_id_duplicate, server_id_zero, log_bin_off, log_replica_updates_off,
-writable_replica, lag_high, lag_unknown, external_source, replication_ok.
+writable_replica, lag_high, lag_unknown, external_source, replication_ok,
+status_incomplete.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ CODES = (
     "node_unreachable", "server_id_duplicate", "server_id_zero", "log_bin_off", "io_error", "sql_error",
     "coordinates_impossible", "io_thread_stopped", "sql_thread_stopped", "io_thread_connecting", "lag_high",
     "lag_unknown", "coordinates_behind", "writable_replica", "log_replica_updates_off", "external_source",
-    "coordinates_caught_up", "replication_ok",
+    "coordinates_caught_up", "replication_ok", "status_incomplete",
 )
 #: Node-level field names (NodeStatus attributes, and the source's SHOW MASTER STATUS File/Position).
 NODE_FIELDS = frozenset({"read_only", "super_read_only", "server_id", "binlog_file", "binlog_position", "log_bin", "log_replica_updates"})
@@ -138,6 +139,12 @@ def _unreachable(s: NodeStatus) -> Finding:
 
 def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
     out: list[Finding] = []
+    if s.warnings:  # a statement the account may not run: that part of the pane is empty, not "fine"
+        out.append(Finding(WARN, "status_incomplete", (s.name,),
+                           f"{s.name}: part of the status could not be read — " + "; ".join(s.warnings),
+                           "Grant the monitoring account what it needs to read replication status: on MariaDB 10.5+ "
+                           "BINLOG MONITOR and REPLICA MONITOR, on MySQL REPLICATION CLIENT (e.g. GRANT REPLICATION "
+                           "CLIENT ON *.* TO 'replui'@'%'). Until then an empty section means 'unknown', not 'not a replica'."))
     replicas = topo.replicas_of(s.name)
     in_replication = bool(replicas or s.channels)
     if s.server_id == 0:
