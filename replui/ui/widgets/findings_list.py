@@ -59,6 +59,10 @@ class FindingsList(Vertical):
         self.show(self.findings)
 
     def show(self, findings: list[Finding]) -> None:
+        # Called after every node's poll: leave the table (and the reader's
+        # cursor) alone when the findings are what is already shown.
+        if self.table.row_count and list(findings) == self.findings:
+            return
         table = self.table
         keep = table.cursor_row if table.row_count else 0
         self.findings = list(findings)
