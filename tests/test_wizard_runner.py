@@ -93,7 +93,7 @@ async def test_identity_mismatch_stops_before_a_destructive_step(tmp_path):
 
 
 async def test_identity_port_seen_first_is_checked_afterwards(tmp_path):
-    log, ports = [], iter([3306, 3307])
+    log, ports = [], iter([3306, 3306, 3307])  # step a: before and after its prompt; step b: before its prompt
     ctx = context()
 
     async def reader(node):
@@ -109,7 +109,8 @@ async def test_identity_port_seen_first_is_checked_afterwards(tmp_path):
 async def test_check_before_a_step_runs_right_before_it(tmp_path):
     log = []
     plan = Plan("fake", "F", "s", (make_step("dump", log), make_step("change-master", log, destructive=True)),
-                (Check("coordinates present", lambda ctx: CheckResult(False, "the coordinates are missing from the dump"), before="change-master"),))
+                (Check("coordinates present", lambda ctx: CheckResult(False, "the coordinates are missing from the dump"),
+                       before="change-master", needs=("dump",)),))
     res = await run(plan, context(), tmp_path)
     assert res.failed_step == "change-master" and "missing from the dump" in res.message and log == ["dump"]
 
@@ -173,3 +174,119 @@ async def test_log_dir_comes_from_config_then_xdg_state_home(tmp_path):
     assert log_dir(cfg, {"HOME": "/home/x"}).as_posix() == "/home/x/.local/state/replui/transcripts"
     from dataclasses import replace
     assert log_dir(replace(cfg, log_dir=str(tmp_path / "logs")), {}) == tmp_path / "logs"
+
+
+# -- refuse before touching ------------------------------------------------------------------
+
+
+def test_a_plan_whose_check_names_a_missing_step_cannot_be_built():
+    import pytest
+    from replui.wizards.plan import PlanError
+
+    log = []
+    ok = lambda ctx: CheckResult(True)  # noqa: E731
+    with pytest.raises(PlanError, match="step 'scope', which the plan does not have"):
+        Plan("fake", "F", "s", (make_step("stop", log),), (Check("databases exist", ok, before="scope"),))
+    with pytest.raises(PlanError, match="needs 'dump'|'dump'"):
+        Plan("fake", "F", "s", (make_step("stop", log),), (Check("coordinates", ok, needs=("dump",)),))
+    with pytest.raises(PlanError, match="needs a later step"):
+        Plan("fake", "F", "s", (make_step("a", log), make_step("b", log)), (Check("c", ok, before="a", needs=("b",)),))
+
+
+async def test_a_check_that_needs_no_step_runs_before_the_first_destructive_step(tmp_path):
+    """Declared as guarding a late step, it still runs in pre-flight: it could run there."""
+    log = []
+    plan = Plan("fake", "F", "s", (make_step("stop", log, destructive=True), make_step("scope", log),
+                                   make_step("drop", log, destructive=True)),
+                (Check("databases exist", lambda ctx: CheckResult(False, "node1 has no database nosuchdb"), before="drop"),))
+    res = await run(plan, context(), tmp_path)
+    assert not res.ok and res.failed_step is None and "nosuchdb" in res.message and log == []
+
+
+async def test_dry_run_runs_read_only_steps_and_their_checks_and_stops_before_the_first_write(tmp_path):
+    log = []
+    plan = Plan("fake", "F", "s", (make_step("read", log), make_step("write", log, destructive=True)),
+                (Check("coordinates usable", lambda ctx: CheckResult(False, "position 100 is inside an event"), needs=("read",)),))
+    res = await run_plan(plan, context(), confirm=yes, refresh_statuses=False, transcript_dir=tmp_path, dry_run=True)
+    assert not res.ok and "inside an event" in res.message and log == ["read"]
+    plan_ok = Plan("fake", "F", "s", (make_step("read", log), make_step("write", log, destructive=True)))
+    res = await run_plan(plan_ok, context(), confirm=yes, refresh_statuses=False, transcript_dir=tmp_path, dry_run=True)
+    assert res.ok and "would now start step write" in res.message and log == ["read", "read"]
+
+
+async def test_the_prompt_shows_the_statements_exactly_as_they_will_run(tmp_path):
+    import dataclasses
+
+    log, shown = [], []
+    step = dataclasses.replace(make_step("drop", log, destructive=True), preview="DROP DATABASE `<each database in scope>`",
+                               render=lambda ctx: "\n".join(f"DROP DATABASE IF EXISTS `{d}`;" for d in ctx.values["databases"]))
+
+    async def confirm(s):
+        shown.append(s.preview)
+        return True
+
+    ctx = context()
+    ctx.values["databases"] = ["shop", "crm"]
+    res = await run(Plan("fake", "F", "s", (step,)), ctx, tmp_path, confirm)
+    assert res.ok and shown == ["DROP DATABASE IF EXISTS `shop`;\nDROP DATABASE IF EXISTS `crm`;"]
+
+
+async def test_declining_a_later_step_says_what_earlier_steps_left_and_offers_the_undo(tmp_path):
+    import dataclasses
+
+    log, asked = [], []
+    undo = make_step("undo-stop", log, destructive=True, target="node2")
+    stop = dataclasses.replace(make_step("stop", log, destructive=True, target="node2"), undo=undo,
+                               leaves="replication is stopped on node2")
+
+    async def confirm(s):
+        asked.append(s.id)
+        return s.id != "replace"
+
+    ctx = context()
+
+    async def reader(node):
+        return Identity(server_id=2)
+
+    ctx.identity_reader = reader
+    res = await run(Plan("fake", "F", "s", (stop, make_step("replace", log, destructive=True))), ctx, tmp_path, confirm)
+    assert not res.ok and res.failed_step == "replace" and "declined" in res.message
+    assert asked == ["stop", "replace", "undo-stop"] and log == ["stop", "undo-stop"]
+    assert "undone: replication is stopped on node2" in res.message
+
+
+async def test_a_cancel_names_its_reason_and_the_step(tmp_path):
+    async def run_wait(ctx):
+        ctx.cancel_reason = "SIGTERM"
+        ctx.cancel.set()
+        await asyncio.sleep(5)
+        yield OutputLine("never")
+
+    res = await run(Plan("fake", "F", "s", (Step("stream", "Stream", "why", "x", run_wait),)), context(), tmp_path)
+    assert not res.ok and res.message.startswith("cancelled by SIGTERM at step stream")
+    assert "cancelled by SIGTERM at step stream" in res.transcript_path.read_text()
+
+
+async def test_every_statement_a_step_executes_is_echoed_to_the_output_and_transcript(tmp_path):
+    ran = []
+
+    class FakeClient:
+        def execute(self, sql, args=None):
+            ran.append(sql)
+            return 0
+
+        def literal(self, v):
+            return repr(v)
+
+    async def run_sql(ctx):
+        await ctx.execute("node2", "CREATE DATABASE IF NOT EXISTS replui")
+        await ctx.execute("node2", "REPLACE INTO t VALUES (%s)", (7,))
+        yield OutputLine("done")
+
+    ctx = context()
+    ctx.clients["node2"] = FakeClient()
+    events = []
+    res = await run(Plan("fake", "F", "s", (Step("w", "W", "why", "x", run_sql),)), ctx, tmp_path, events=events)
+    text = res.transcript_path.read_text()
+    assert res.ok and ran and "node2> CREATE DATABASE IF NOT EXISTS replui;" in text and "node2> REPLACE INTO t VALUES (7);" in text
+    assert any(isinstance(e, OutputLine) and e.text == "node2> CREATE DATABASE IF NOT EXISTS replui;" for _, e in events)

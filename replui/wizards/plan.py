@@ -86,14 +86,24 @@ CheckFn = Callable[["StepContext"], Union[CheckResult, Awaitable[CheckResult]]]
 
 @dataclass(frozen=True)
 class Check:
-    """A pre-flight check. ``run(ctx)`` returns (or awaits to) a
-    :class:`CheckResult`; it must not write anything. ``before`` is the id of
-    the step it must pass before (None: before the first destructive step,
-    with the other pre-flight checks)."""
+    """A check that must pass before a step may run. ``run(ctx)`` returns (or
+    awaits to) a :class:`CheckResult`; it must not write anything.
+
+    ``needs`` are the ids of the steps whose results the check reads (e.g. the
+    coordinates a dump step found); ``before`` is the id of the step it
+    guards. The runner runs every check as early as it can: a check that
+    needs nothing runs with the pre-flight checks, before step 1; one that
+    needs steps runs right after the last of them. So a check that could run
+    earlier never runs after a destructive step, and ``--dry-run`` runs every
+    check that needs no writing step. :class:`Plan` refuses to be built when
+    ``before`` or ``needs`` name a step it does not have, or when ``before``
+    comes before a step in ``needs``.
+    """
 
     name: str
     run: CheckFn
     before: str | None = None
+    needs: tuple[str, ...] = ()
 
     async def evaluate(self, ctx: "StepContext") -> CheckResult:
         """Run the check; an exception becomes ``CheckResult(False, reason)``."""
@@ -104,6 +114,11 @@ class Check:
             return result  # type: ignore[return-value]
         except Exception as exc:  # noqa: BLE001 - a check that cannot run refuses
             return CheckResult(False, f"could not check: {exc}")
+
+
+class PlanError(ValueError):
+    """A plan that contradicts itself (a check guarding a step it does not
+    have); a programming error, raised when the :class:`Plan` is built."""
 
 
 # -- steps and plans ----------------------------------------------------------------
@@ -132,6 +147,33 @@ class Step:
     target: str | None = None
     destructive: bool = False
     replaces_data: bool = False
+    #: ``render(ctx)``: the exact statements as they will run, with the values
+    #: earlier steps found (the confirm prompt shows this, not ``preview``).
+    render: Callable[["StepContext"], str] | None = None
+    #: The step writes to a server even though it needs no confirmation (a
+    #: heartbeat row); None: as ``destructive``. ``--dry-run`` stops before it.
+    writes: bool | None = None
+    #: A step that undoes this one (``START SLAVE`` after ``STOP SLAVE``),
+    #: offered when the operator stops the run at a later step.
+    undo: "Step | None" = None
+    #: What this step leaves behind until later steps run, for the operator
+    #: ("replication is stopped on node2").
+    leaves: str = ""
+
+    @property
+    def changes_server(self) -> bool:
+        """True when running the step writes to a server."""
+        return self.destructive or bool(self.writes)
+
+    def exact_preview(self, ctx: "StepContext") -> str:
+        """The statements as they will run now (``render``), else ``preview``;
+        never raises (a render that fails falls back to ``preview``)."""
+        if self.render is None:
+            return self.preview
+        try:
+            return self.render(ctx)
+        except Exception:  # noqa: BLE001 - a value not known yet: show the plan's text
+            return self.preview
 
 
 @dataclass(frozen=True)
@@ -184,6 +226,29 @@ class Plan:
     secrets: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        ids = [s.id for s in self.steps]
+        if len(set(ids)) != len(ids):
+            raise PlanError(f"plan {self.wizard}: duplicate step ids in {ids}")
+        for c in self.preflight:
+            for ref in ((c.before,) if c.before else ()) + tuple(c.needs):
+                if ref not in ids:
+                    raise PlanError(f"plan {self.wizard}: check '{c.name}' names step {ref!r}, which the plan does not have")
+            if c.before and c.needs and max(ids.index(n) for n in c.needs) >= ids.index(c.before):
+                raise PlanError(f"plan {self.wizard}: check '{c.name}' guards step {c.before!r} but needs a later step")
+
+    def checks_after(self, step_id: str | None) -> list[Check]:
+        """The checks that run once ``step_id`` is done (None: the pre-flight
+        checks, which need no step): each check runs right after the last
+        step it needs."""
+        ids = [s.id for s in self.steps]
+        out = []
+        for c in self.preflight:
+            last = ids[max(ids.index(n) for n in c.needs)] if c.needs else None
+            if last == step_id:
+                out.append(c)
+        return out
+
     def render(self) -> str:
         """The plan as plain text: title, summary, checks, and every step with
         its target, flags, why and exact preview (what ``--dry-run`` prints
@@ -193,7 +258,9 @@ class Plan:
         if self.preflight:
             lines.append("Pre-flight checks:")
             for c in self.preflight:
-                lines.append(f"  - {c.name}" + (f" (before step {c.before})" if c.before else ""))
+                when = [f"after step {', '.join(c.needs)}"] if c.needs else []
+                when += [f"before step {c.before}"] if c.before else []
+                lines.append(f"  - {c.name}" + (f" ({'; '.join(when)})" if when else ""))
             lines.append("")
         for i, s in enumerate(self.steps, 1):
             flags = []
@@ -232,12 +299,22 @@ class StepContext:
     clients: dict[str, Any] = field(default_factory=dict)
     transports: dict[str, Any] = field(default_factory=dict)
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Why ``cancel`` was set, in words for the transcript ("the operator",
+    #: "SIGTERM"); set it before setting ``cancel``.
+    cancel_reason: str = "the operator"
     log: Callable[[str], None] = lambda text: None
     values: dict[str, Any] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
     #: ``async (node) -> Identity`` replacing the live ``@@server_id``… query
     #: (runner tests); None in real runs.
     identity_reader: Callable[[str], Awaitable[Identity]] | None = None
+    #: ``echo(text)``: show a line as output of the running step (the runner
+    #: sets it; every statement :meth:`execute` runs is echoed through it).
+    echo: Callable[[str], None] = lambda text: None
+    #: Identities the runner confirmed on the connection that writes, by node.
+    confirmed: dict[str, Identity] = field(default_factory=dict)
+    #: Local temporary directories holding data copies; removed by :meth:`aclose`.
+    private_dirs: list[str] = field(default_factory=list)
 
     def client(self, node: str) -> Any:
         """The node's client, created on first use (raises KeyError for an unknown node)."""
@@ -260,8 +337,14 @@ class StepContext:
         """Rows of ``sql`` on ``node`` (in a thread). Raises NodeError."""
         return await asyncio.to_thread(self.client(node).query, sql, args)
 
-    async def execute(self, node: str, sql: str, args: Any = None) -> int:
-        """Run one statement on ``node`` (in a thread). Raises NodeError."""
+    async def execute(self, node: str, sql: str, args: Any = None, *, shown: str | None = None) -> int:
+        """Run one statement on ``node`` (in a thread), echoing it first as
+        ``node> statement;`` (``shown`` instead of ``sql`` when it hides a
+        password; secrets are masked again by the runner) so every statement
+        a wizard runs is in its output and transcript. Returns the rows
+        affected. Raises NodeError."""
+        text = shown if shown is not None else (sql if args is None else _mogrify(sql, args, self.literal(node)))
+        self.echo(f"{node}> {text};")
         return await asyncio.to_thread(self.client(node).execute, sql, args)
 
     async def scalar(self, node: str, sql: str, args: Any = None) -> Any:
@@ -296,14 +379,28 @@ class StepContext:
                 pass
 
     async def aclose(self) -> None:
-        """Close every client and clean up every transport (no process or
-        private file left behind)."""
+        """Close every client, clean up every transport (no process or
+        private file left behind) and remove every private directory."""
+        import shutil
+
         self.close()
+        for d in self.private_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+        self.private_dirs.clear()
         for t in self.transports.values():
             try:
                 await t.cleanup()
             except Exception:  # noqa: BLE001
                 pass
+
+
+def _mogrify(sql: str, args: Any, literal: Callable[[Any], str]) -> str:
+    """``sql`` with its ``%s`` parameters filled in as literals (as PyMySQL does), for display."""
+    seq = args if isinstance(args, (list, tuple)) else (args,)
+    try:
+        return sql % tuple(literal(a) for a in seq)
+    except (TypeError, ValueError):
+        return sql
 
 
 def now() -> float:

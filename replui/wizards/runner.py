@@ -1,27 +1,35 @@
-"""Run a :class:`~replui.wizards.plan.Plan`: pre-flight checks, the target's
-identity before every destructive step, the operator's yes, live output,
-cancel, and the Markdown transcript. Used by the TUI and the CLI alike.
+"""Run a :class:`~replui.wizards.plan.Plan`: checks before the first change,
+the target's identity on the connection that writes, the operator's yes to
+the exact statements, live output, cancel, and the Markdown transcript. Used
+by the TUI and the CLI alike.
 
 Order of a run:
 
 1. refresh every node's status (unless ``refresh_statuses=False``) and run
-   the plan's pre-flight checks (those without ``before``); one failure
-   refuses the whole plan before anything is written;
-2. for each step: its own ``before`` checks; if destructive, re-read the
-   target's ``@@server_id``/``@@server_uuid``/``@@hostname``/``@@port`` and
-   compare with what the plan saw (a mismatch stops the run), then
-   ``await confirm(step)`` (False stops the run); run the step, passing each
-   event to ``on_event(step, event)``;
-3. a failing step stops the run: later steps never run.
+   the checks that need no step (the pre-flight checks); one failure refuses
+   the whole plan before anything is written;
+2. for each step: if destructive, re-read the target's global
+   ``server_id``/``server_uuid``/``hostname``/``port`` on replui's own
+   connection to it and compare with what the plan saw, show the operator
+   the statements exactly as they will run and ``await confirm(step)``, then
+   read the identity again on that same connection (the prompt may have
+   waited long) and bind the connection to it, so a reconnect that reaches
+   another server fails before any statement; run the step, passing each
+   event to ``on_event(step, event)``; then run the checks that needed it;
+3. a failing step stops the run: later steps never run. When the operator
+   declines (or a check refuses) a later step, the run says what earlier
+   steps left behind and offers each step's undo (``START SLAVE`` after
+   ``STOP SLAVE``) through ``confirm``.
 
 ``ctx.cancel.set()`` stops the running step: its task is cancelled, so an
 ``await`` inside it raises CancelledError and its ``finally`` kills the
-processes it started.
+processes it started; the outcome names ``ctx.cancel_reason``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,25 +49,33 @@ class RunResult:
     otherwise ``failed_step`` is the id of the step that failed, was refused,
     declined or cancelled (None when the pre-flight checks refused the plan)
     and ``message`` says why in one line. ``transcript_path`` is the
-    Markdown transcript (None if it could not be written)."""
+    Markdown transcript (None if it could not be written).
+
+    ``data_may_differ`` is non-empty when every step ran but the data cannot
+    be shown to match (events in purged binlogs were skipped): the run is
+    then not "verified" and the message advises a rebuild. ``verified`` is
+    True when a step compared the data on both sides and it matched."""
 
     ok: bool
     failed_step: str | None
     message: str
     transcript_path: Path | None
+    verified: bool = False
+    data_may_differ: str = ""
 
 
 async def read_identity(ctx: StepContext, node: str) -> Identity:
-    """The live identity of ``node``: ``@@server_id``, ``@@hostname``,
-    ``@@port`` and ``@@server_uuid`` where it exists (not on MariaDB).
-    Raises NodeError when the node cannot be asked."""
+    """The live identity of ``node`` read on the connection replui writes
+    with: ``@@global.server_id`` (MariaDB's session value can differ),
+    ``@@global.hostname``, ``@@global.port`` and ``@@global.server_uuid``
+    where it exists (not on MariaDB). Raises NodeError when the node cannot be asked."""
     reader = getattr(ctx, "identity_reader", None)
     if reader is not None:
         return await reader(node)
-    row = (await ctx.query(node, "SELECT @@server_id AS server_id, @@hostname AS hostname, @@port AS port"))[0]
+    row = (await ctx.query(node, "SELECT @@global.server_id AS server_id, @@global.hostname AS hostname, @@global.port AS port"))[0]
     uuid = None
     try:
-        uuid = await ctx.scalar(node, "SELECT @@server_uuid")
+        uuid = await ctx.scalar(node, "SELECT @@global.server_uuid")
     except Exception:  # noqa: BLE001 - MariaDB: unknown system variable (1193)
         uuid = None
     return Identity(int(row["server_id"]), str(uuid) if uuid else None, str(row["hostname"]), int(row["port"]))
@@ -74,7 +90,7 @@ def _fmt_event(ev: Event) -> str | None:
 
 
 async def run_plan(plan: Plan, ctx: StepContext, *, confirm: Confirm, on_event: OnEvent = lambda s, e: None,
-                   refresh_statuses: bool = True, transcript_dir: Path | None = None) -> RunResult:
+                   refresh_statuses: bool = True, transcript_dir: Path | None = None, dry_run: bool = False) -> RunResult:
     """Run ``plan`` in ``ctx``; never raises (errors become the result).
 
     ``confirm(step)`` is awaited before each destructive step; ``on_event``
@@ -82,6 +98,10 @@ async def run_plan(plan: Plan, ctx: StepContext, *, confirm: Confirm, on_event: 
     :class:`StepState` changes (``step`` None for plan-level lines such as
     pre-flight results). ``refresh_statuses`` re-collects every node's status
     before the checks (tests with canned statuses turn it off).
+
+    ``dry_run`` runs the pre-flight checks and every step up to the first one
+    that writes (they only read), with the checks those steps make possible,
+    then stops: ``ok`` says whether the real run would get past them.
     """
     secrets = ctx.secrets
     secrets.extend(s for s in (*plan.secrets, *config_secrets(ctx.config)) if s and s not in secrets)
@@ -129,16 +149,29 @@ async def run_plan(plan: Plan, ctx: StepContext, *, confirm: Confirm, on_event: 
     if t:
         t.block(plan.render().splitlines())
 
-    result = await _run(plan, ctx, confirm, on_event, refresh_statuses, w, say)
+    try:
+        result = await _run(plan, ctx, confirm, on_event, refresh_statuses, w, say, dry_run)
+    except BaseException as exc:  # noqa: BLE001 - the outcome is written whatever happens
+        result = RunResult(False, None, f"stopped by {ctx.cancel_reason if ctx.cancel.is_set() else type(exc).__name__}", None)
+        w("")
+        w("## Outcome")
+        w("")
+        w("**FAILED** — " + result.message)
+        if t:
+            t.close()
+        ctx.log = ctx_log
+        raise
     w("")
     w("## Outcome")
     w("")
-    w(("**OK** — " if result.ok else "**FAILED** — ") + result.message)
+    head = "**FAILED** — " if not result.ok else ("**DONE, NOT VERIFIED** — " if result.data_may_differ else "**OK** — ")
+    w(head + result.message)
     w(f"- finished after {time.time() - started:.2f} s")
     if t:
         t.close()
     ctx.log = ctx_log
-    return RunResult(result.ok, result.failed_step, mask(result.message, secrets), t.path if t else None)
+    return RunResult(result.ok, result.failed_step, mask(result.message, secrets), t.path if t else None,
+                     result.verified, result.data_may_differ)
 
 
 def _emit(on_event: OnEvent, step: Step | None, ev: Event) -> None:
@@ -148,22 +181,39 @@ def _emit(on_event: OnEvent, step: Step | None, ev: Event) -> None:
         pass
 
 
-async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, on_event: OnEvent, refresh: bool, w, say) -> RunResult:
+async def _run_checks(checks, ctx: StepContext, step: Step | None, say) -> tuple[str, str] | None:
+    """Run ``checks``; ``(name, reason)`` of the first that fails, else None."""
+    for check in checks:
+        res = await check.evaluate(ctx)
+        prefix = "check: " if step is not None else ""
+        say(step, f"{'ok  ' if res.ok else 'FAIL'} {prefix}{check.name}" + ("" if res.ok else f": {res.reason}"))
+        if not res.ok:
+            return check.name, res.reason
+    return None
+
+
+async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, on_event: OnEvent, refresh: bool, w, say,
+               dry_run: bool = False) -> RunResult:
     if refresh:
         names = [n.name for n in ctx.config.nodes]
         await asyncio.gather(*(ctx.refresh(n) for n in names))
     w("")
     w("## Pre-flight checks")
-    for check in plan.preflight:
-        if check.before is not None:
-            continue
-        res = await check.evaluate(ctx)
-        say(None, f"{'ok  ' if res.ok else 'FAIL'} {check.name}" + ("" if res.ok else f": {res.reason}"))
-        if not res.ok:
-            return RunResult(False, None, f"refused by pre-flight check '{check.name}': {res.reason}", None)
+    failed = await _run_checks(plan.checks_after(None), ctx, None, say)
+    if failed:
+        return RunResult(False, None, f"refused by pre-flight check '{failed[0]}': {failed[1]}", None)
 
     baseline: dict[str, Identity] = dict(plan.identities)
+    done: list[Step] = []
     for i, step in enumerate(plan.steps, 1):
+        if dry_run and step.changes_server:
+            ahead = {s.id for s in plan.steps[i - 1:]}
+            later = [c.name for c in plan.preflight if set(c.needs) & ahead]
+            msg = f"dry run: every check that needs no change passed; the run would now start step {step.id} ({step.title})"
+            if later:
+                msg += "; checked during the run: " + ", ".join(later)
+            say(None, msg)
+            return RunResult(True, None, msg, None)
         w("")
         w(f"## Step {i}/{len(plan.steps)}: [{step.id}] {step.title}" + (f" — on {step.target}" if step.target else ""))
         w("")
@@ -173,48 +223,126 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, on_event: OnEvent
         if t_block := getattr(w, "block", None):
             t_block(step.preview.splitlines())
         if ctx.cancel.is_set():
-            return _stop(step, on_event, say, "cancelled", f"cancelled by the operator before step {step.id}")
-        for check in plan.preflight:
-            if check.before == step.id:
-                res = await check.evaluate(ctx)
-                say(step, f"{'ok  ' if res.ok else 'FAIL'} check: {check.name}" + ("" if res.ok else f": {res.reason}"))
-                if not res.ok:
-                    return _stop(step, on_event, say, "refused", f"step {step.id} ({step.title}) refused by check '{check.name}': {res.reason}")
+            return _stop(step, on_event, say, "cancelled", f"cancelled by {ctx.cancel_reason} before step {step.id}", done)
         if step.destructive and step.target:
             ok, why = await _check_identity(ctx, step.target, baseline)
             say(step, why)
             if not ok:
-                return _stop(step, on_event, say, "refused", f"step {step.id} ({step.title}) refused: {why}")
+                return await _stop_and_offer_undo(step, ctx, confirm, on_event, say, "refused",
+                                                  f"step {step.id} ({step.title}) refused: {why}", done)
         if step.destructive:
+            shown = dataclasses.replace(step, preview=mask(step.exact_preview(ctx), ctx.secrets))
             try:
-                yes = await confirm(step)
+                yes = await confirm(shown)
             except Exception as exc:  # noqa: BLE001
                 yes = False
                 say(step, f"confirmation failed: {exc}", "stderr")
+            if ctx.cancel.is_set():
+                return _stop(step, on_event, say, "cancelled", f"cancelled by {ctx.cancel_reason} at step {step.id}", done)
             say(step, f"decision: {'confirmed' if yes else 'declined'} by the operator")
             if not yes:
-                return _stop(step, on_event, say, "declined", f"stopped: the operator declined step {step.id} ({step.title})")
+                return await _stop_and_offer_undo(step, ctx, confirm, on_event, say, "declined",
+                                                  f"stopped: the operator declined step {step.id} ({step.title})", done)
+            if step.target:  # the prompt may have waited long: check again on the connection that writes, then bind it
+                ok, why = await _check_identity(ctx, step.target, baseline)
+                say(step, why)
+                if not ok:
+                    return await _stop_and_offer_undo(step, ctx, confirm, on_event, say, "refused",
+                                                      f"step {step.id} ({step.title}) refused: {why}", done)
+                _bind(ctx, step.target, baseline[step.target])
         _emit(on_event, step, StepState("running"))
+        ctx.echo = lambda text, _s=step: say(_s, text)
         t0 = time.monotonic()
-        err = await _run_step(step, ctx, on_event, say)
+        try:
+            err = await _run_step(step, ctx, on_event, say)
+        finally:
+            ctx.echo = lambda text: None
         secs = time.monotonic() - t0
         if err == "cancelled":
-            _emit(on_event, step, StepState("cancelled", "cancelled by the operator", secs))
+            _emit(on_event, step, StepState("cancelled", f"cancelled by {ctx.cancel_reason}", secs))
             say(step, f"cancelled after {secs:.2f} s")
-            return RunResult(False, step.id, f"step {step.id} ({step.title}) cancelled by the operator; later steps were not run", None)
+            return RunResult(False, step.id, f"cancelled by {ctx.cancel_reason} at step {step.id} ({step.title}); "
+                             f"later steps were not run{_left_behind(done + [step])}", None)
         if err is not None:
             _emit(on_event, step, StepState("failed", err, secs))
             say(step, f"FAILED after {secs:.2f} s: {err}", "stderr")
-            return RunResult(False, step.id, f"step {step.id} ({step.title}) failed: {err}; later steps were not run", None)
+            return RunResult(False, step.id, f"step {step.id} ({step.title}) failed: {err}; later steps were not run"
+                             f"{_left_behind(done)}", None)
         _emit(on_event, step, StepState("done", "", secs))
         say(step, f"done in {secs:.2f} s")
-    return RunResult(True, None, f"{plan.title}: all {len(plan.steps)} steps done", None)
+        done.append(step)
+        failed = await _run_checks(plan.checks_after(step.id), ctx, step, say)
+        if failed:
+            nxt = plan.steps[i] if i < len(plan.steps) else step
+            return await _stop_and_offer_undo(nxt, ctx, confirm, on_event, say, "refused",
+                                              f"step {nxt.id} ({nxt.title}) refused by check '{failed[0]}': {failed[1]}", done)
+    differ = str(ctx.values.get("data_may_differ") or "")
+    verified = bool(ctx.values.get("data_verified"))
+    if differ:
+        return RunResult(True, None, f"{plan.title}: all {len(plan.steps)} steps done, but NOT verified: {differ}", None,
+                         False, differ)
+    return RunResult(True, None, f"{plan.title}: all {len(plan.steps)} steps done" + (
+        "; the data was compared and matches" if verified else ""), None, verified)
 
 
-def _stop(step: Step, on_event: OnEvent, say, state: str, message: str) -> RunResult:
+def _left_behind(done: list[Step]) -> str:
+    """``"; left behind: replication is stopped on node2"`` for the steps that leave something, else ``""``."""
+    left = [s.leaves for s in done if s.leaves]
+    return "; left behind: " + "; ".join(left) if left else ""
+
+
+def _stop(step: Step, on_event: OnEvent, say, state: str, message: str, done: list[Step] | None = None) -> RunResult:
+    message += _left_behind(done or [])
     _emit(on_event, step, StepState(state, message))
     say(step, message, "stderr")
     return RunResult(False, step.id, message, None)
+
+
+async def _stop_and_offer_undo(step: Step, ctx: StepContext, confirm: Confirm, on_event: OnEvent, say, state: str,
+                               message: str, done: list[Step]) -> RunResult:
+    """Stop before ``step``; say what earlier steps left and offer to undo
+    each (latest first) — unless data was already replaced, which an undo
+    cannot repair (the rebuild mark says so)."""
+    result = _stop(step, on_event, say, state, message, done)
+    if any(s.replaces_data for s in done):
+        return result
+    undone = []
+    for s in reversed(done):
+        if s.undo is None or ctx.cancel.is_set():
+            continue
+        try:
+            yes = await confirm(s.undo)
+        except Exception:  # noqa: BLE001
+            yes = False
+        say(s.undo, f"undo {s.undo.id}: {'confirmed' if yes else 'declined'} by the operator")
+        if not yes:
+            continue
+        ctx.echo = lambda text, _s=s.undo: say(_s, text)
+        try:
+            err = await _run_step(s.undo, ctx, on_event, say)
+        finally:
+            ctx.echo = lambda text: None
+        if err is None:
+            undone.append(s.leaves or s.id)
+            say(s.undo, f"undone: {s.undo.title}")
+        else:
+            say(s.undo, f"undo failed: {err}", "stderr")
+    if undone:
+        left = [s.leaves for s in done if s.leaves and s.leaves not in undone]
+        msg = message.split("; left behind:")[0] + "; undone: " + "; ".join(undone) + (
+            "; left behind: " + "; ".join(left) if left else "")
+        return RunResult(False, result.failed_step, msg, None)
+    return result
+
+
+def _bind(ctx: StepContext, node: str, identity: Identity) -> None:
+    """Bind ``node``'s client to ``identity``: a reconnect that reaches another server fails before any statement."""
+    ctx.confirmed[node] = identity
+    client = ctx.clients.get(node)
+    bind = getattr(client, "bind_identity", None)
+    if bind is not None:
+        bind({"server_id": identity.server_id, "server_uuid": identity.server_uuid, "hostname": identity.hostname,
+              "port": identity.port})
 
 
 async def _check_identity(ctx: StepContext, node: str, baseline: dict[str, Identity]) -> tuple[bool, str]:
