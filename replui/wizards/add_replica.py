@@ -11,6 +11,7 @@ out (seed 003 IV.2: "ignoring the mysql database is really important!").
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets as pysecrets
 import socket
@@ -19,10 +20,12 @@ from replui.config import Config
 from replui.wizards import checks
 from replui.wizards.common import WizardError, identities, need_node, status_map, syntax, verify_sql
 from replui.wizards.plan import Check, CheckResult, Plan, Step, StepContext
-from replui.wizards.rebuild_replica import parse_databases, transfer_plan_steps
+from replui.wizards.mark import clear_mark_step
+from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
 from replui.wizards.sql import Statement, create_replication_user, start_replica, stop_replica
-from replui.wizards.steps import sql_step, verify_step
-from replui.wizards.transfer import point_step
+from replui.wizards.steps import sql_step, stop_step, verify_step
+from replui.wizards.transfer import point_step, scope_step
+from replui.wizards.verify_data import verify_data_step
 
 SEEDS = "seeds 003 (IV.5 grant replication slave; V.3 change master, start slave) and 004 (replication user on both sides, 1133)"
 
@@ -66,56 +69,117 @@ def not_a_replica(node: str) -> Check:
     return Check(f"{node} is not a replica yet", run)
 
 
+def per_replica_user(replica: str) -> str:
+    """The replication account created for ``replica`` alone: ``replui_<replica>``,
+    at most 32 characters (MySQL's limit for user names)."""
+    return ("replui_" + replica)[:32]
+
+
+def password_works(source: str, user: str, host: str, password: str) -> Check:
+    """An existing account is reused only when the operator's password logs
+    in with it: changing it would lock out every replica using it (1045 at
+    their next reconnect). When ``'user'@'host'`` exists on ``source``
+    (``mysql.user``), a login as ``user`` from replui must succeed."""
+    async def run(ctx: StepContext) -> CheckResult:
+        from replui.mysql.client import NodeClient, NodeError
+
+        n = await ctx.scalar(source, "SELECT COUNT(*) FROM mysql.user WHERE User = %s AND Host = %s", (user, host))
+        if not n:
+            return CheckResult(True)
+
+        node = dataclasses.replace(ctx.config.node(source), user=user, password=password, password_env=None,
+                                   password_command=None, defaults_file=None)
+        client = NodeClient(node)
+        try:
+            await asyncio.to_thread(client.query, "SELECT 1")
+        except NodeError as exc:
+            if exc.errno == 1045:
+                return CheckResult(False, f"the password given does not log in as {user!r} on {source} ({exc}): if that account "
+                                          "exists, other replicas use its current password — give that one; replui never changes it")
+            return CheckResult(False, f"cannot log in as {user!r} on {source}: {exc}")
+        finally:
+            client.close()
+        return CheckResult(True)
+
+    return Check(f"{user!r} logs in to {source} with the password given (or will be created with it)", run)
+
+
 def build_add_replica_plan(config: Config, statuses, *, source: str | None = None, replica: str | None = None, databases=None,
-                           via_file: bool = False, repl_user: str = "replui_repl", repl_host: str = "%",
+                           via_file: bool = False, repl_user: str | None = None, repl_host: str = "%",
                            repl_password_env: str | None = None, timeout: float = 120.0, **_: object) -> Plan:
-    """Plan: create the replication user (REPLICATION SLAVE only) on S and on
-    R (without binlogging it), stop R, copy the data, ``CHANGE MASTER TO``
-    S's address with the user and the dump's coordinates, start, verify.
-    The password comes from ``repl_password_env`` or is generated (masked in
-    previews and transcripts). WizardError for unknown nodes or S == R."""
+    """Plan: the replication account on S and on R (without binlogging it),
+    the scope (read-only), stop R, copy the data (with the rebuild mark),
+    ``CHANGE MASTER TO`` S's address with the account and the dump's
+    coordinates, start, verify replication and the data, clear the mark.
+
+    The account: with ``repl_password_env`` (the name of an environment
+    variable holding the password) ``repl_user`` (default ``replui_repl``) is
+    reused — its password is never changed, and a pre-flight login proves the
+    password works when it exists — or created with that password. Without
+    it, an account for this replica alone (``replui_<R>``) is created with a
+    generated password. WizardError for unknown nodes, S == R, or a named
+    account without its password."""
     sts = status_map(statuses)
     need_node(config, sts, source, "--source")
     need_node(config, sts, replica, "--replica")
     assert source is not None and replica is not None
     if source == replica:
         raise WizardError(f"--source and --replica are both {source}")
+    shared = bool(repl_password_env)
     if repl_password_env:
         pw = os.environ.get(repl_password_env)
         if pw is None:
             raise WizardError(f"environment variable {repl_password_env} is not set")
+        user = repl_user or "replui_repl"
     else:
+        if repl_user:
+            raise WizardError(f"--repl-user {repl_user} needs --repl-password-env VAR: an existing account is reused only with its "
+                              "password (replui never changes it: other replicas log in with it); without --repl-user, an "
+                              f"account for {replica} alone ({per_replica_user(replica)}) is created")
         pw = pysecrets.token_urlsafe(18)
+        user = per_replica_user(replica)
     ss, sr = syntax(sts, source), syntax(sts, replica)
     scfg = config.node(source)
     dbs = parse_databases(databases)
 
     def user_sql(sx):
         def make(ctx, lit) -> list[Statement]:
-            return [Statement.plain("SET SESSION sql_log_bin=0"), *create_replication_user(sx, repl_user, repl_host, pw, literal=lit),
+            return [Statement.plain("SET SESSION sql_log_bin=0"),
+                    *create_replication_user(sx, user, repl_host, pw, literal=lit, set_password=not shared),
                     Statement.plain("SET SESSION sql_log_bin=1")]
         return make
 
+    account = (f"account '{user}'@'{repl_host}' with the password from ${repl_password_env}: reused as it is if it exists "
+               "(its password is never changed), created otherwise" if shared else
+               f"account '{user}'@'{repl_host}' for {replica} alone, with a generated password (***)")
     steps: list[Step] = [
+        scope_step(source, dbs),
         sql_step("create-user-source", f"Create the replication user on {source}",
-                 f"A user with REPLICATION SLAVE only (least privilege) for {replica}'s IO thread; not written to the binlog. {SEEDS}.",
+                 f"The {account}; REPLICATION SLAVE only (least privilege) for {replica}'s IO thread; not written to the binlog. {SEEDS}.",
                  source, user_sql(ss)),
         sql_step("create-user-replica", f"Create the same user on {replica}",
                  f"Seed 004, error 1133: 'The repl user needs to be set on each of the machines that are part of the replication' "
                  f"(a later master⇄master pair, or a failover, needs it on {replica} too).", replica, user_sql(sr)),
-        sql_step("stop", f"Make sure replication is stopped on {replica}", "Seed 003 V.3: 'slave stop;'.", replica, lambda ctx, lit: [stop_replica(sr)]),
-        *transfer_plan_steps(config, sts, source, replica, dbs, via_file, False),
-        point_step(replica, source, sr, host=scfg.host, port=scfg.port, user=repl_user, password=pw),
+        stop_step("stop", f"Make sure replication is stopped on {replica}", "Seed 003 V.3: 'slave stop;'.", replica,
+                  stop_replica(sr), start_replica(sr)),
+        *transfer_plan_steps(config, sts, source, replica, dbs, via_file, False, wizard="add-replica"),
+        point_step(replica, source, sr, host=scfg.host, port=scfg.port, user=user, password=pw),
         sql_step("start", f"Start replication on {replica}", "Seed 003 V.3: 'start slave; show slave status\\G'.", replica, lambda ctx, lit: [start_replica(sr)]),
         verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
+        verify_data_step(replica, source, sr, ss, timeout=timeout),
+        clear_mark_step(replica),
     ]
     coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
-    pre = (checks.reachable(source, replica), checks.target_is_not(replica, source, "source"), not_a_replica(replica),
-           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), *checks.dump_source_checks(source, sts.get(source)), binlog_filter_check(source),
-           reach_check(replica, scfg.host, scfg.port),
-           checks.coordinates_present(coords, "the dump", before="change-master"),
-           checks.source_has_binlog(source, coords, before="change-master"))
-    summary = (f"Make {replica} a new replica of {source}: replication user '{repl_user}'@'{repl_host}' (password ***), "
-               f"copy of {', '.join(dbs) if dbs else 'every user database'}, then CHANGE MASTER to {scfg.host}:{scfg.port} at the dump's coordinates.")
-    return Plan("add-replica", f"Add {replica} as a replica of {source}", summary, tuple(steps), pre, identities(sts, [source, replica]),
-                (pw,), {"source": source, "replica": replica, "databases": dbs, "via_file": via_file, "repl_user": repl_user})
+    data_step = data_step_id(via_file)
+    pre = [checks.reachable(source, replica), checks.target_is_not(replica, source, "source"), not_a_replica(replica),
+           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), *checks.dump_source_checks(source, sts.get(source)),
+           binlog_filter_check(source), reach_check(replica, scfg.host, scfg.port)]
+    if shared:
+        pre.append(password_works(source, user, repl_host, pw))
+    pre += [checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
+            checks.source_has_binlog(source, coords, before="change-master", needs=(data_step,))]
+    summary = (f"Make {replica} a new replica of {source}: replication {account}; "
+               f"copy of {', '.join(dbs) if dbs else 'every user database'}, then CHANGE MASTER to {scfg.host}:{scfg.port} at the dump's "
+               "coordinates; the copy is verified table by table.")
+    return Plan("add-replica", f"Add {replica} as a replica of {source}", summary, tuple(steps), tuple(pre), identities(sts, [source, replica]),
+                (pw,), {"source": source, "replica": replica, "databases": dbs, "via_file": via_file, "repl_user": user})

@@ -142,7 +142,8 @@ def dump_source_checks(source: str, status: NodeStatus | None) -> list[Check]:
 Coords = Callable[[StepContext], "BinlogCoordinates | None"]
 
 
-def coordinates_present(coords: Coords, what: str = "the dump", before: str | None = None) -> Check:
+def coordinates_present(coords: Coords, what: str = "the dump", before: str | None = None,
+                        needs: tuple[str, ...] = ()) -> Check:
     """``coords(ctx)`` names a binlog file and position (``--master-data=2``
     writes them at the head of a dump)."""
     def run(ctx: StepContext) -> CheckResult:
@@ -150,30 +151,60 @@ def coordinates_present(coords: Coords, what: str = "the dump", before: str | No
         if c is None or not c.file or c.position is None:
             return CheckResult(False, f"the coordinates are missing from {what}: no binlog file and position to point the replica at")
         return CheckResult(True)
-    return Check(f"coordinates present in {what}", run, before)
+    return Check(f"coordinates present in {what}", run, before, needs)
 
 
-def source_has_binlog(source: str, coords: Coords, before: str | None = None, refresh: bool = True) -> Check:
-    """``source`` still has the binlog file the coordinates name (else the
-    replica fails with 1236 "could not find first log file": seed 004).
-    Refreshes the source's ``SHOW BINARY LOGS`` when it runs (``refresh``)."""
+def _seq(name: str) -> tuple[str, int] | None:
+    base, _, num = (name or "").rpartition(".")
+    return (base, int(num)) if base and num.isdigit() else None
+
+
+def source_has_binlog(source: str, coords: Coords, before: str | None = None, refresh: bool = True,
+                      needs: tuple[str, ...] = ()) -> Check:
+    """The coordinates name an event boundary ``source`` still has: the file
+    is in its ``SHOW BINARY LOGS`` (a file newer than its newest is "not
+    there yet"; one older than its oldest is "no longer there": purged, and
+    the replica would fail with 1236 "could not find first log file" — seed
+    004), the position is not past the file's end, and ``SHOW BINLOG EVENTS
+    IN 'file' FROM pos LIMIT 1`` accepts it (a position inside an event makes
+    the server answer error 1220 "Wrong offset", and a replica pointed there
+    fails with 1236). Refreshes the source's status when it runs (``refresh``)."""
     async def run(ctx: StepContext) -> CheckResult:
         c = coords(ctx)
         if c is None or not c.file:
             return CheckResult(False, "no coordinates to check")
-        st = await ctx.refresh(source) if refresh and ctx.config is not None and _can_refresh(ctx, source) else _status(ctx, source)
+        live = refresh and ctx.config is not None and _can_refresh(ctx, source)
+        st = await ctx.refresh(source) if live else _status(ctx, source)
         if not st.reachable:
             return CheckResult(False, f"{source} is not reachable: {st.error}")
         if not st.binlog_files:
             return CheckResult(False, f"{source} lists no binary logs (SHOW BINARY LOGS is empty or not permitted)")
         f = st.binlog_file(c.file)
+        names = [b.name for b in st.binlog_files]
         if f is None:
-            have = ", ".join(b.name for b in st.binlog_files[-3:])
-            return CheckResult(False, f"{source} no longer has binlog {c.file} (it has … {have}): the coordinates cannot be used")
-        if c.position is not None and c.position > f.size:
-            return CheckResult(False, f"position {c.position} is past the end of {c.file} on {source} ({f.size} bytes): impossible position")
+            want, oldest, newest = _seq(c.file), _seq(names[0]), _seq(names[-1])
+            if want and newest and want[0] == newest[0] and want[1] > newest[1]:
+                return CheckResult(False, f"{c.file} is not there: {source}'s newest binlog is {names[-1]} "
+                                          "(a file that does not exist yet cannot be read)")
+            if want and oldest and want[0] == oldest[0] and want[1] < oldest[1]:
+                return CheckResult(False, f"{c.file} is no longer there: {source} purged it (its oldest binlog is {names[0]})")
+            return CheckResult(False, f"{c.file} is not one of {source}'s binlogs ({names[0]} … {names[-1]})")
+        end = f.size
+        if st.binlog and st.binlog.file == c.file and st.binlog.position is not None:
+            end = max(end, st.binlog.position)
+        if c.position is not None and c.position > end:
+            return CheckResult(False, f"position {c.position} is past the end of {c.file} on {source} ({end} bytes): "
+                                      "impossible position")
+        if live and c.position is not None and c.position < end:
+            try:
+                await ctx.query(source, "SHOW BINLOG EVENTS IN %s FROM %s LIMIT 1", (c.file, int(c.position)))
+            except Exception as exc:  # noqa: BLE001 - NodeError: 1220 for a position inside an event
+                if getattr(exc, "errno", None) == 1220:
+                    return CheckResult(False, f"position {c.position} is not the start of an event in {c.file} on {source} "
+                                              f"(SHOW BINLOG EVENTS: {exc}): a replica pointed there fails with 1236")
+                raise
         return CheckResult(True)
-    return Check(f"{source} still has the binlog file of the coordinates", run, before)
+    return Check(f"{source} has the binlog coordinates (file, event boundary)", run, before, needs)
 
 
 def _can_refresh(ctx: StepContext, node: str) -> bool:

@@ -15,7 +15,7 @@ from replui.transport.base import Transport
 from replui.wizards.coordinates import CoordinateScanner, DumpCoordinates
 from replui.wizards.dumpstream import (
     STDERR_TAIL, DumpResult, Progress, StreamCancelled, StreamError, _describe, _drive, _finish, _Meter,
-    _no_coordinates_error, _NoCoordinates, _pump_lines, _relay, _tail_text,
+    _no_coordinates_error, _NoCoordinates, _pump_lines, _relay, _tail_text, _tool_name,
 )
 from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, client_argv, dump_argv, find_tool
 from replui.wizards.optionfile import client_option_file
@@ -101,7 +101,7 @@ async def dump_to_file(source: NodeConfig, path: str, *, source_transport: Trans
         hf = _HashingFile(fh)
         gz = gzip.GzipFile(filename="", mode="wb", fileobj=hf, compresslevel=compresslevel, mtime=0)
         dump = await source_transport.spawn(argv)
-        tasks.append(asyncio.ensure_future(_pump_lines(dump.stderr, tail, on_line)))
+        tasks.append(asyncio.ensure_future(_pump_lines(dump.stderr, tail, on_line, _tool_name(argv))))
 
         async def consume() -> int:
             while chunk := await dump.stdout.read(chunk_size):
@@ -219,7 +219,8 @@ async def restore_from_file(replica: NodeConfig, path: str, *, replica_transport
     try:
         argv = client_argv(tool, opt)
         restore = await replica_transport.spawn(argv, stdin=True)
-        tasks += [asyncio.ensure_future(_pump_lines(restore.stderr, tail, on_line)), asyncio.ensure_future(restore.stdout.read())]
+        tasks += [asyncio.ensure_future(_pump_lines(restore.stderr, tail, on_line, _tool_name(argv))),
+                  asyncio.ensure_future(restore.stdout.read())]
 
         async def always() -> bool:
             return True

@@ -45,7 +45,9 @@ from replui.wizards.optionfile import client_option_file
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 Progress events per second
 STDERR_TAIL = 20  # lines kept per tool for messages
-
+LINE_CAP = 512  # bytes of one stderr line relayed or kept; the rest is counted, never shown
+OUTPUT_CAP_LINES = 200  # stderr lines relayed per tool ...
+OUTPUT_CAP_BYTES = 64 * 1024  # ... or bytes, whichever comes first; then only counted
 
 
 # ----------------------------------------------------------------------------- data
@@ -106,28 +108,61 @@ class StreamCancelled(StreamError):
 
 
 # ----------------------------------------------------------------------------- plumbing
-async def _pump_lines(reader, tail: collections.deque, on_line: Callable[[str], None] | None) -> None:
-    """Read ``reader`` to its end, splitting lines (long ones cut at 8 KiB)."""
-    buf = b""
-    while True:
-        data = await reader.read(8192)
-        if not data:
-            break
-        buf += data
-        *lines, buf = buf.split(b"\n")
-        if len(buf) > 8192:
-            lines.append(buf)
-            buf = b""
-        for raw in lines:
-            line = raw.decode("utf-8", "replace").rstrip("\r")
-            tail.append(line)
-            if on_line:
-                on_line(line)
-    if buf:
-        line = buf.decode("utf-8", "replace")
+async def _pump_lines(reader, tail: collections.deque, on_line: Callable[[str], None] | None,
+                      name: str = "the tool") -> None:
+    """Read ``reader`` (a tool's stderr) to its end, splitting lines.
+
+    A failing restore can echo a whole multi-row INSERT: no line is held or
+    shown whole. Each line keeps its first LINE_CAP bytes, then
+    ``… [N more bytes cut]``; ``tail`` gets every line so cut (the last
+    STDERR_TAIL for messages); ``on_line`` gets the first OUTPUT_CAP_LINES
+    lines or OUTPUT_CAP_BYTES characters, whichever comes first, and at the
+    end (or when cancelled) one line saying how much of ``name``'s output was
+    cut after that."""
+    head = bytearray()  # the first LINE_CAP bytes of the current line
+    extra = 0  # bytes of the current line past the cap
+    relayed_lines = relayed_bytes = cut_lines = cut_bytes = 0
+
+    def emit(raw: bytes, more: int) -> None:
+        nonlocal relayed_lines, relayed_bytes, cut_lines, cut_bytes
+        line = raw.decode("utf-8", "replace").rstrip("\r")
+        if more:
+            line += f"… [{more} more bytes cut]"
         tail.append(line)
-        if on_line:
+        if on_line is None:
+            return
+        size = len(line) + 1
+        if not cut_lines and relayed_lines < OUTPUT_CAP_LINES and relayed_bytes + size <= OUTPUT_CAP_BYTES:
+            relayed_lines += 1
+            relayed_bytes += size
             on_line(line)
+        else:
+            cut_lines += 1
+            cut_bytes += len(raw) + more + 1
+
+    try:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            view, start = memoryview(data), 0
+            while start < len(data):
+                nl = data.find(b"\n", start)
+                end = len(data) if nl < 0 else nl
+                room = max(0, LINE_CAP - len(head))
+                head += view[start:min(end, start + room)]
+                extra += max(0, end - start - room)
+                if nl < 0:
+                    break
+                emit(bytes(head), extra)
+                head.clear()
+                extra = 0
+                start = nl + 1
+        if head or extra:
+            emit(bytes(head), extra)
+    finally:
+        if cut_lines and on_line is not None:
+            on_line(f"[further output of {name} was cut: {cut_lines} more lines, {cut_bytes} bytes]")
 
 
 class _Meter:
@@ -195,6 +230,10 @@ async def _relay(read: Callable[[], Awaitable[bytes]], proc: Process, scanner: C
         meter.add(0, force=True)
     except (BrokenPipeError, ConnectionResetError) as exc:
         raise _RestoreGone() from exc
+
+
+def _tool_name(argv: list[str]) -> str:
+    return argv[0].rsplit("/", 1)[-1]
 
 
 def _tail_text(lines: collections.deque) -> str:
@@ -304,10 +343,11 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
         rep_opt = await replica_transport.write_private_file(client_option_file(replica, flavor=ctool.flavor), ".cnf")
         dargv = dump_argv(dtool, src_opt, databases=databases, gtid=gtid)
         rargv = client_argv(ctool, rep_opt)
+        dname, cname = _tool_name(dargv), _tool_name(rargv)
         dump = await source_transport.spawn(dargv)
-        tasks.append(asyncio.ensure_future(_pump_lines(dump.stderr, dump_tail, on_line)))
+        tasks.append(asyncio.ensure_future(_pump_lines(dump.stderr, dump_tail, on_line, dname)))
         restore = await replica_transport.spawn(rargv, stdin=True)
-        tasks.append(asyncio.ensure_future(_pump_lines(restore.stderr, restore_tail, on_line)))
+        tasks.append(asyncio.ensure_future(_pump_lines(restore.stderr, restore_tail, on_line, cname)))
         tasks.append(asyncio.ensure_future(restore.stdout.read()))  # the client prints nothing; keep the pipe drained
 
         async def dump_ok() -> bool:
@@ -319,7 +359,6 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
         if failure is not None:
             await _finish([dump, restore], tasks)
             step, rc = failure
-            dname, cname = dargv[0].rsplit("/", 1)[-1], rargv[0].rsplit("/", 1)[-1]
             if step == "cancel":
                 raise StreamCancelled()
             if step == "dump":

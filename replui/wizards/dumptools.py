@@ -46,7 +46,9 @@ def dump_argv(tool: ToolInfo, option_file: str, *, databases: list[str] | None =
     snapshot with coordinates as a comment; routines, triggers, events;
     binary as hex; rows streamed (``--quick``). ``--source-data=2`` for MySQL
     8.0.26+ (``--master-data`` is deprecated there and gone in 8.4); MariaDB
-    with ``gtid`` adds ``--gtid``. ``databases`` None means ``--all-databases``."""
+    with ``gtid`` adds ``--gtid``. ``databases`` None means ``--all-databases``;
+    names follow ``--``, so any name the server accepts (``-dash``) is a name.
+    Raises ValueError for an empty name or one holding NUL (argv cannot carry it)."""
     new_mysql = tool.flavor == "mysql" and tool.version >= (8, 0, 26)
     argv = [tool.path, defaults_extra_file_arg(option_file), "--single-transaction",
             "--source-data=2" if new_mysql else "--master-data=2"]
@@ -54,10 +56,11 @@ def dump_argv(tool: ToolInfo, option_file: str, *, databases: list[str] | None =
         argv.append("--gtid")
     argv += ["--routines", "--triggers", "--events", "--hex-blob", "--quick"]
     if databases:
-        bad = [d for d in databases if not d or d.startswith("-") or "\x00" in d]
+        bad = [d for d in databases if not d or "\x00" in d]
         if bad:
             raise ValueError(f"not a database name: {bad[0]!r}")
-        argv += ["--databases", *databases]
+        # "--" ends the options (my_getopt): a database named "-dash" is a name, not an option
+        argv += ["--databases", "--", *databases]
     else:
         argv.append("--all-databases")
     return argv

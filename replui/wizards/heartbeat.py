@@ -60,7 +60,6 @@ def build_heartbeat_plan(config: Config, statuses, *, source: str | None = None,
 
     async def write(ctx: StepContext) -> AsyncIterator[Event]:
         sid = await ctx.scalar(source, "SELECT @@server_id")
-        yield OutputLine(f"{source}> {WRITE};", "info")
         await ctx.execute(source, WRITE)
         ctx.values["hb_written_at"] = time.monotonic()
         rows = await ctx.query(source, READ_BACK)
@@ -104,9 +103,9 @@ def build_heartbeat_plan(config: Config, statuses, *, source: str | None = None,
     steps = (
         sql_step("create-table", f"Create replui.heartbeat on {source} if missing",
                  f"A one-row-per-source table, like seed 003's zzz_replication; created on the source so it replicates. {SEED}.",
-                 source, lambda ctx, lit: CREATE, destructive=False),
+                 source, lambda ctx, lit: CREATE, destructive=False, writes=True),
         Step("write", f"Write the time on {source}", f"The source writes its clock; the row travels the replication path. {SEED}.",
-             WRITE + ";\n" + READ_BACK + ";", write, source, False, False),
+             WRITE + ";\n" + READ_BACK + ";", write, source, False, False, writes=True),
         Step("read", "Read it on " + ", ".join(replicas),
              f"Each replica shows the row once it has fetched and applied the event: the time that took is the true lag; "
              f"comparing clocks gives the skew ('telling you if the clocks … drift', {SEED}). Waits at most {timeout:.0f} s per replica.",

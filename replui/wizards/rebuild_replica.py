@@ -17,8 +17,10 @@ from replui.wizards.checks import channel_of
 from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
 from replui.wizards.plan import Plan, Step
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
-from replui.wizards.steps import sql_step, status_step, verify_step
+from replui.wizards.mark import clear_mark_step
+from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 from replui.wizards.transfer import SEEDS, point_step, scope_step, stream_step, via_file_steps
+from replui.wizards.verify_data import verify_data_step
 
 
 def parse_databases(value) -> list[str] | None:
@@ -34,23 +36,34 @@ def uses_gtid(ch) -> bool:
     return bool(ch is not None and ch.using_gtid and ch.using_gtid.lower() in ("slave_pos", "current_pos"))
 
 
-def transfer_plan_steps(config: Config, sts, source: str, replica: str, databases, via_file: bool, gtid: bool) -> list[Step]:
+def transfer_plan_steps(config: Config, sts, source: str, replica: str, databases, via_file: bool, gtid: bool,
+                        wizard: str = "rebuild-replica") -> list[Step]:
+    """The steps that replace the replica's data (stream, or the seeds' file
+    way); the ``scope`` step comes earlier, before anything is stopped."""
     sx_r = syntax(sts, replica)
     if via_file:
-        return [scope_step(source, databases), *via_file_steps(config, source, replica, sx_r, databases, gtid)]
-    return [scope_step(source, databases), stream_step(config, source, replica, sx_r, databases, gtid)]
+        return via_file_steps(config, source, replica, sx_r, databases, gtid, wizard)
+    return [stream_step(config, source, replica, sx_r, databases, gtid, wizard)]
+
+
+def data_step_id(via_file: bool) -> str:
+    """The id of the step after which the dump's coordinates are known."""
+    return "dump-file" if via_file else "stream"
 
 
 def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None = None, replica: str | None = None,
                                databases=None, via_file: bool = False, repl_user: str | None = None,
                                repl_password_env: str | None = None, timeout: float = 120.0, **_: object) -> Plan:
-    """Plan: before, scope, stop R, replace R's data (stream or via file),
-    CHANGE MASTER with the dump's coordinates, start, verify. When R does not
-    replicate from S yet, ``repl_user`` and ``repl_password_env`` (the name
-    of an environment variable holding the password) give the credentials.
+    """Plan: before, scope (read-only: what is copied, checked before any
+    change), stop R, replace R's data (stream or via file, with the rebuild
+    mark), CHANGE MASTER with the dump's coordinates, start, verify
+    replication, verify the data table by table, clear the mark. When R does
+    not replicate from S, ``repl_user`` and ``repl_password_env`` (the name
+    of an environment variable holding the password) give the credentials,
+    and the plan says R is re-pointed (from its current source, if any).
     WizardError for unknown nodes or S == R."""
     sts = status_map(statuses)
-    need_node(config, sts, source, "--source")
+    sst = need_node(config, sts, source, "--source")
     rst = need_node(config, sts, replica, "--replica")
     assert source is not None and replica is not None
     if source == replica:
@@ -63,13 +76,15 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
     steps: list[Step] = [
         status_step("before", f"Show {replica}'s replica status", "Record the state and the error before changing anything "
                     "(seed 000: a duplicate key error 1062 means data was written on the replica).", replica, show_replica_status(sx).sql),
-        sql_step("stop", f"Stop replication on {replica}", f"No event may be applied while the data is replaced. {SEEDS}.",
-                 replica, lambda ctx, lit: [stop_replica(sx)]),
+        scope_step(source, dbs),
+        stop_step("stop", f"Stop replication on {replica}", f"No event may be applied while the data is replaced. {SEEDS}.",
+                  replica, stop_replica(sx), start_replica(sx)),
     ]
     steps += transfer_plan_steps(config, sts, source, replica, dbs, via_file, gtid)
     pre = [checks.reachable(source, replica), checks.target_is_not(replica, source, "source"),
-           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), *checks.dump_source_checks(source, sts.get(source))]
+           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), *checks.dump_source_checks(source, sst)]
     coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
+    repoint_note = ""
     if current == source or not repl_user:
         pre.insert(2, checks.replicates_from(replica, source))
         point = point_step(replica, source, sx, use_gtid=gtid)
@@ -81,16 +96,30 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
         if pw is None:
             raise WizardError(f"environment variable {repl_password_env} is not set")
         scfg = config.node(source)
-        point = point_step(replica, source, sx, host=scfg.host, port=scfg.port, user=repl_user, password=pw)
+        if current is not None or ch is not None:
+            was = current or f"{ch.source_host}:{ch.source_port}"  # type: ignore[union-attr]
+            repoint_note = f"{replica} replicates from {was} today; after this, from {source}."
+        title = (f"Re-point {replica} from {current or 'its current source'} to {source} at the dump's coordinates"
+                 if repoint_note else None)
+        why = (f"{repoint_note} This changes where {replica} replicates from: its old source's events stop reaching it. "
+               f"The dump's head says where {source}'s binlog stood at the snapshot; {replica} continues from there. {SEEDS}."
+               if repoint_note else None)
+        point = point_step(replica, source, sx, host=scfg.host, port=scfg.port, user=repl_user, password=pw, title=title, why=why)
         secrets = (pw,)
-    pre += [checks.coordinates_present(coords, "the dump", before="change-master"),
-            checks.source_has_binlog(source, coords, before="change-master")]
+    data_step = data_step_id(via_file)
+    pre += [checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
+            checks.source_has_binlog(source, coords, before="change-master", needs=(data_step,))]
     steps += [point,
               sql_step("start", f"Start replication on {replica}", "Seed 004: 'start slave;'.", replica, lambda ctx, lit: [start_replica(sx)]),
-              verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source))]
+              verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
+              verify_data_step(replica, source, sx, syntax(sts, source), timeout=timeout),
+              clear_mark_step(replica)]
     scope = ", ".join(dbs) if dbs else "every user database"
     summary = (f"Rebuild {replica} from {source} ({scope}) " + ("through a compressed file (--via-file)" if via_file else "streaming the dump straight into the restore")
-               + f".\n{source} is only read. {replica}'s in-scope databases are replaced; it then continues from the coordinates at the head of the dump.")
+               + f".\n{source} is only read. {replica}'s in-scope databases are replaced; it then continues from the coordinates at the head of the dump,"
+               f"\nand the copy is verified table by table. Until then {replica} is marked as being rebuilt.")
+    if repoint_note:
+        summary += f"\nRE-POINT: {repoint_note}"
     if ch is not None and (ch.last_sql_errno or ch.last_io_errno):
         summary += f"\n{replica} reports " + "; ".join(f"{e}: {t}" for e, t in ((ch.last_sql_errno, ch.last_sql_error), (ch.last_io_errno, ch.last_io_error)) if e)
     return Plan("rebuild-replica", f"Rebuild {replica} from {source}", summary, tuple(steps), tuple(pre),

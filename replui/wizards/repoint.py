@@ -23,7 +23,7 @@ from replui.wizards.checks import channel_of
 from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
 from replui.wizards.plan import Plan
 from replui.wizards.sql import change_source, show_replica_status, start_replica, stop_replica
-from replui.wizards.steps import info_step, sql_step, status_step, verify_step
+from replui.wizards.steps import info_step, sql_step, status_step, stop_step, verify_step
 
 SEED = "seed 002 ('active-active MySQL back in sync after hard crash')"
 
@@ -95,8 +95,8 @@ def build_repoint_plan(config: Config, statuses, *, node: str | None = None, to:
     steps = (
         status_step("before", f"Show {node}'s replica status", "Record the state before changing anything.", node, show_replica_status(sx).sql),
         info_step("reasoning", "Why these coordinates", "The chosen coordinates, and the evidence for them.", reason),
-        sql_step("stop", f"Stop replication on {node}", f"The threads must be stopped before CHANGE MASTER ({SEED}: 'stop slave;').",
-                 node, lambda ctx, lit: [stop_replica(sx)]),
+        stop_step("stop", f"Stop replication on {node}", f"The threads must be stopped before CHANGE MASTER ({SEED}: 'stop slave;').",
+                  node, stop_replica(sx), start_replica(sx)),
         sql_step("change-master", f"Point {node} at {coords.file}:{coords.position}",
                  f"Tell {node} where to resume reading its source's binlog ({SEED}). Only the coordinates change; host, user and password stay.",
                  node, make),
@@ -104,7 +104,7 @@ def build_repoint_plan(config: Config, statuses, *, node: str | None = None, to:
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     )
     pre = [checks.is_replica(node)]
-    if source:
+    if source:  # checked before anything is stopped: the file exists and the position starts an event
         pre += [checks.server_ids_unique([node, source]), checks.source_has_binlog(source, lambda ctx: coords)]
     summary = f"Re-point {node}" + (f" (replica of {source})" if source else "") + f" at {coords.file}:{coords.position}.\n" + "\n".join(reason)
     return Plan("repoint", f"Re-point {node} at {coords.file}:{coords.position}", summary, steps, tuple(pre),

@@ -13,14 +13,14 @@ from __future__ import annotations
 from typing import AsyncIterator
 
 from replui.config import Config
-from replui.model import BinlogCoordinates
+from replui.model import BinlogCoordinates, Channel, NodeStatus
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
 from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
 from replui.wizards.repoint import parse_coordinates
 from replui.wizards.sql import change_source, reset_replica, show_replica_status, show_source_status, start_replica, stop_replica
-from replui.wizards.steps import sql_step, status_step, verify_step
+from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 
 SEED = "seed 004 ('Fail over MySQL and Rails', Fatal Error 1236 / Could not initialize master info structure)"
 
@@ -42,11 +42,50 @@ def read_source_coordinates_step(source: str, sql_text: str, key: str = "coordin
                 sql_text, run, source, False, False)
 
 
+def _seq(name: str) -> tuple[str, int, int] | None:
+    base, _, num = (name or "").rpartition(".")
+    return (base, int(num), len(num)) if base and num.isdigit() else None
+
+
+def choose_coordinates(ch: Channel | None, src: NodeStatus | None, source: str) -> tuple[BinlogCoordinates | None, str]:
+    """Where a reset replica resumes, and what is lost for good (``""``: nothing).
+
+    - The replica's executed position (``Relay_Master_Log_File`` /
+      ``Exec_Master_Log_Pos``) when the source still has that file: nothing
+      is skipped (RESET SLAVE drops the relay logs; the IO thread fetches
+      those events again).
+    - When the source purged that file: its **oldest** binlog, position 4, so
+      every event the source still has is applied; the events of the purged
+      files are lost, and the text names them.
+    - When the executed position is unknown: the source's current position,
+      and everything in between may be skipped.
+    Returns (None, reason) when the source's binlogs are unknown."""
+    if src is None or not src.reachable or not src.binlog_files:
+        return None, f"{source}'s binary logs are unknown (SHOW BINARY LOGS)"
+    names = [f.name for f in src.binlog_files]
+    f, p = (ch.relay_source_log_file, ch.exec_source_log_pos) if ch is not None else (None, None)
+    if f and p is not None and f in names:
+        return BinlogCoordinates(f, p), ""
+    want, oldest = _seq(f or ""), _seq(names[0])
+    if f and p is not None and want and oldest and want[0] == oldest[0] and want[1] < oldest[1]:
+        lost = [f"{f} from position {p}"] + [f"{want[0]}.{n:0{want[2]}d}" for n in range(want[1] + 1, oldest[1])]
+        return BinlogCoordinates(names[0], 4), (f"{source} purged the binlog events {', '.join(lost)}, which the replica "
+                                                 "never applied: they are lost for good, so the data may differ")
+    cur = src.binlog
+    if cur is None or not cur.file:
+        return None, f"{source} shows no current binlog position"
+    return BinlogCoordinates(cur.file, cur.position), (f"the replica's executed position is unknown, so it resumes from {source}'s "
+                                                        f"current position {cur.file}:{cur.position}: events in between are skipped, "
+                                                        "so the data may differ")
+
+
 def build_reset_replica_plan(config: Config, statuses, *, node: str | None = None, to: str | None = None,
                              timeout: float = 60.0, **_: object) -> Plan:
-    """Plan: ``STOP SLAVE``, ``RESET SLAVE`` (connection settings kept),
-    ``CHANGE MASTER TO MASTER_LOG_FILE, MASTER_LOG_POS`` (the source's
-    coordinates read when the step runs, or ``to``), ``START SLAVE``, verify.
+    """Plan: show status, choose the coordinates (read-only, checked before
+    anything changes: see :func:`choose_coordinates`, or ``to``), ``STOP
+    SLAVE``, ``RESET SLAVE`` (connection settings kept), ``CHANGE MASTER TO
+    MASTER_LOG_FILE, MASTER_LOG_POS``, ``START SLAVE``, verify replication.
+    When events were lost the run ends "not verified" and advises a rebuild.
     WizardError when ``node`` is not a replica of a configured source and no
     ``to`` is given."""
     sts = status_map(statuses)
@@ -60,31 +99,51 @@ def build_reset_replica_plan(config: Config, statuses, *, node: str | None = Non
     fixed = parse_coordinates(to) if to else None
     if fixed is None and source is None:
         raise WizardError(f"{node}'s source is not a configured node: give --to FILE:POS")
-    shown_now = fixed or (sts[source].binlog if source and sts.get(source) and sts[source].binlog else BinlogCoordinates("<file>", 4))
+    planned, lost = (fixed, "") if fixed else choose_coordinates(ch, sts.get(source) if source else None, source or "")
+    shown_now = planned or BinlogCoordinates("<file>", 4)
     gtid_off = "no" if sx.mariadb and ch is not None and ch.using_gtid and ch.using_gtid.lower() != "no" else None
+    rebuild = f"replui wizard rebuild-replica --source {source} --replica {node}" if source else "rebuild-replica"
+
+    async def choose(ctx: StepContext) -> AsyncIterator[Event]:
+        if fixed is not None:
+            ctx.values["coordinates"] = fixed
+            yield OutputLine(f"the operator chose {fixed.file}:{fixed.position}", "stdout")
+            return
+        assert source is not None
+        rep = await ctx.refresh(node)
+        src = await ctx.refresh(source)
+        c, why = choose_coordinates(channel_of(rep), src, source)
+        if c is None:
+            raise StepFailed(why)
+        ctx.values["coordinates"] = c
+        yield OutputLine(f"{node} resumes at {source}'s {c.file}:{c.position}", "stdout")
+        if why:
+            ctx.values["data_may_differ"] = f"{why}; rebuild it to be sure: {rebuild}"
+            yield OutputLine(f"WARNING: {why}", "stderr")
 
     def make(ctx, lit):
-        c = fixed or (ctx.values.get("coordinates") if ctx is not None else shown_now)
+        c = ctx.values.get("coordinates") if ctx is not None else shown_now
         if c is None:
-            raise StepFailed("no coordinates were read from the source")
+            raise StepFailed("no coordinates were chosen")
         return [change_source(sx, log_file=c.file, log_pos=c.position, use_gtid=gtid_off, literal=lit)]
 
     steps: list[Step] = [
         status_step("before", f"Show {node}'s replica status", "Record the state and the error before changing anything.", node, show_replica_status(sx).sql),
-        sql_step("stop", f"Stop replication on {node}", f"{SEED}: 'stop slave;'.", node, lambda ctx, lit: [stop_replica(sx)]),
+        Step("choose-coordinates", f"Choose where {node} resumes",
+             "The executed position when the source still has it (nothing is skipped); after a purge the source's oldest "
+             "binlog from position 4 (every event it still has), naming the purged events that are lost. Checked against "
+             f"the source's binlogs before anything is changed. {SEED}.",
+             f"{show_replica_status(sx).sql}\\G on {node}; SHOW BINARY LOGS on {source or 'its source'}", choose, node, False, False),
+        stop_step("stop", f"Stop replication on {node}", f"{SEED}: 'stop slave;'.", node, stop_replica(sx), start_replica(sx)),
         sql_step("reset", f"Reset {node}'s replica state",
                  f"RESET SLAVE forgets the relay logs and the master info that cannot be read (1201) or that name a binlog "
                  f"the source has purged (1236); the connection settings (host, port, user, password) are kept. {SEED}.",
                  node, lambda ctx, lit: [reset_replica(sx)]),
-    ]
-    if fixed is None:
-        assert source is not None
-        steps.append(read_source_coordinates_step(source, show_source_status(syntax(sts, source)).sql))
-    steps += [
-        sql_step("change-master", f"Point {node} at " + (f"{fixed.file}:{fixed.position}" if fixed else f"{source}'s current coordinates"),
-                 "Resume from coordinates the source still has. Events the replica never fetched are skipped: if the data "
-                 f"then differs, rebuild the replica ({SEED}: 'If data is not properly synced then dump the database').",
-                 node, make, note=None if fixed else f"coordinates as seen when the plan was built; re-read from {source} when the step runs"),
+        sql_step("change-master", f"Point {node} at " + (f"{shown_now.file}:{shown_now.position}" if planned else f"{source}'s binlog"),
+                 "Resume from coordinates the source still has." + (
+                     f" Events the replica never applied are lost: {lost}; rebuild the replica afterwards ({SEED}: "
+                     "'If data is not properly synced then dump the database')." if lost else ""),
+                 node, make, note=None if fixed else f"coordinates as seen when the plan was built; chosen again when the run starts"),
         sql_step("start", f"Start replication on {node}", f"{SEED}: 'start slave;'.", node, lambda ctx, lit: [start_replica(sx)]),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     ]
@@ -92,11 +151,13 @@ def build_reset_replica_plan(config: Config, statuses, *, node: str | None = Non
     if source:
         pre.append(checks.server_ids_unique([node, source]))
         pre.append(checks.log_bin_on(source))
-        coords = (lambda ctx: fixed) if fixed else (lambda ctx: ctx.values.get("coordinates"))
-        pre.append(checks.source_has_binlog(source, coords, before="change-master"))
+        pre.append(checks.source_has_binlog(source, lambda ctx: ctx.values.get("coordinates"), before="stop",
+                                            needs=("choose-coordinates",)))
     summary = (f"Reset {node}'s replica state and re-point it at "
-               + (f"{fixed.file}:{fixed.position}" if fixed else f"{source}'s current coordinates (now {shown_now.file}:{shown_now.position})") + ".\n"
+               + (f"{shown_now.file}:{shown_now.position}" if planned else f"{source}'s binlog") + ".\n"
                + (f"{node} reports {ch.label('last_io_errno')} {ch.last_io_errno}: {ch.last_io_error}\n" if ch is not None and ch.last_io_errno else "")
                + (f"{node} reports {ch.label('last_sql_errno')} {ch.last_sql_errno}: {ch.last_sql_error}\n" if ch is not None and ch.last_sql_errno else "")
-               + "Events between the old position and the new one are skipped; rebuild-replica restores identical data.")
+               + (f"LOST: {lost}. The run cannot verify the data; rebuild afterwards: {rebuild}." if lost else
+                  "Nothing is skipped: it resumes where it stopped." if planned and not fixed else
+                  "The operator chose the coordinates: events between the old position and them are skipped or repeated."))
     return Plan("reset-replica", f"Reset replica {node}", summary, tuple(steps), tuple(pre), identities(sts, [node]), (), {"node": node, "to": to})

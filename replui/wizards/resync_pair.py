@@ -14,11 +14,13 @@ from replui.wizards import checks
 from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
 from replui.wizards.heartbeat import CREATE, _epoch
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
-from replui.wizards.rebuild_replica import parse_databases, transfer_plan_steps
+from replui.wizards.mark import clear_mark_step
+from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
 from replui.wizards.reset_replica import read_source_coordinates_step
 from replui.wizards.sql import show_source_status, start_replica, stop_replica
-from replui.wizards.steps import sql_step, verify_step
-from replui.wizards.transfer import point_step
+from replui.wizards.steps import sql_step, stop_step, verify_step
+from replui.wizards.transfer import point_step, scope_step
+from replui.wizards.verify_data import verify_data_step
 
 SEED = "seed 001 ('Fixing MySQL Multi-Master Replication')"
 WRITE = "REPLACE INTO replui.heartbeat (server_id, ts) VALUES (@@server_id, NOW(6))"
@@ -27,7 +29,8 @@ WRITE = "REPLACE INTO replui.heartbeat (server_id, ts) VALUES (@@server_id, NOW(
 def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
     """A write on each side must appear on the other (seed 001: 'make an
     update on each server, and it should appear on the other server!').
-    Writes one row per server in ``replui.heartbeat``."""
+    Creates ``replui.heartbeat`` on ``a`` if missing (it replicates to ``b``)
+    and writes one row per server in it; every statement is in the plan."""
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         for st in CREATE:
             await ctx.execute(a, st.sql)
@@ -35,7 +38,7 @@ def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
             sid = int(await ctx.scalar(writer, "SELECT @@server_id"))
             await ctx.execute(writer, WRITE)
             ts = await ctx.scalar(writer, "SELECT ts FROM replui.heartbeat WHERE server_id = @@server_id")
-            yield OutputLine(f"{writer}> {WRITE};  -- ts {ts}", "info")
+            yield OutputLine(f"{writer}: wrote ts {ts}", "stdout")
             deadline = time.monotonic() + timeout
             while True:
                 try:
@@ -49,10 +52,15 @@ def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
                     raise StepFailed(f"{writer}'s test write did not appear on {reader} within {timeout:.0f} s")
                 await ctx.sleep(0.1)
 
+    preview = "\n".join([f"{st.shown};  -- on {a}" for st in CREATE] + [
+        f"{WRITE};  -- on {a}, then read on {b}:",
+        "SELECT ts FROM replui.heartbeat WHERE server_id = <server_id of " + a + ">;",
+        f"{WRITE};  -- on {b}, then read on {a}:",
+        "SELECT ts FROM replui.heartbeat WHERE server_id = <server_id of " + b + ">;"])
     return Step("test-write", f"Test: a write on {a} appears on {b}, and one on {b} on {a}",
                 f"{SEED}: 'To test everything is working make an update on each server, and it should appear on the other server!' "
-                "One row per server in replui.heartbeat.", f"{WRITE};  -- on {a}, then read on {b}; then the same from {b} to {a}",
-                run, None, False, False)
+                f"Creates the database replui and its table heartbeat on {a} if missing (they replicate to {b}), then writes one "
+                "row per server.", preview, run, None, False, False, writes=True)
 
 
 def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | None = None, other: str | None = None,
@@ -73,12 +81,14 @@ def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | Non
                           f"{b} from {source_of(sts, b) or 'nothing'})")
     sa, sb = syntax(sts, a), syntax(sts, b)
     dbs = parse_databases(databases)
+    data_step = data_step_id(via_file)
     steps: list[Step] = [
-        sql_step("stop-other", f"Stop replication on {b}", f"{SEED}: 'First we need to make sure replication is stopped on both servers'.",
-                 b, lambda ctx, lit: [stop_replica(sb)]),
-        sql_step("stop-authoritative", f"Stop replication on {a}", f"{SEED}. Stopping the threads does not change {a}'s data.",
-                 a, lambda ctx, lit: [stop_replica(sa)]),
-        *transfer_plan_steps(config, sts, a, b, dbs, via_file, False),
+        scope_step(a, dbs),
+        stop_step("stop-other", f"Stop replication on {b}", f"{SEED}: 'First we need to make sure replication is stopped on both servers'.",
+                  b, stop_replica(sb), start_replica(sb)),
+        stop_step("stop-authoritative", f"Stop replication on {a}", f"{SEED}. Stopping the threads does not change {a}'s data.",
+                  a, stop_replica(sa), start_replica(sa)),
+        *transfer_plan_steps(config, sts, a, b, dbs, via_file, False, wizard="resync-pair"),
         point_step(b, a, sb),
         read_source_coordinates_step(b, show_source_status(sb).sql, key="b_coordinates", step_id="read-other-coordinates"),
         point_step(a, b, sa, key="b_coordinates", step_id="change-master-authoritative",
@@ -89,18 +99,21 @@ def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | Non
         sql_step("start-authoritative", f"Start replication on {a}", f"{SEED}.", a, lambda ctx, lit: [start_replica(sa)]),
         verify_step(b, a, timeout=timeout, id="verify-other", **verify_sql(sts, b, a)),
         verify_step(a, b, timeout=timeout, id="verify-authoritative", **verify_sql(sts, a, b)),
+        verify_data_step(b, a, sb, sa, timeout=timeout),
+        clear_mark_step(b),
         test_write_step(a, b),
     ]
     coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
     bcoords = lambda ctx: ctx.values.get("b_coordinates")  # noqa: E731
     pre = (checks.reachable(a, b), checks.target_is_not(b, a, "authoritative node"), checks.replicates_from(b, a), checks.replicates_from(a, b),
            checks.server_ids_unique([a, b]), checks.log_bin_on(a), checks.log_bin_on(b), *checks.dump_source_checks(a, sts.get(a)),
-           checks.coordinates_present(coords, "the dump", before="change-master"),
-           checks.source_has_binlog(a, coords, before="change-master"),
-           checks.source_has_binlog(b, bcoords, before="change-master-authoritative"))
+           checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
+           checks.source_has_binlog(a, coords, before="change-master", needs=(data_step,)),
+           checks.source_has_binlog(b, bcoords, before="change-master-authoritative", needs=("read-other-coordinates",)))
     summary = (f"Make {b} identical to {a} (authoritative) and restart replication both ways.\n"
                f"{a}'s data is only read; {b}'s in-scope databases are replaced (without writing {b}'s binlog, so nothing flows back to {a}).\n"
-               f"Then crosswise: {b} reads {a}'s binlog from the dump's coordinates, {a} reads {b}'s binlog from its position after the restore. {SEED}.")
+               f"Then crosswise: {b} reads {a}'s binlog from the dump's coordinates, {a} reads {b}'s binlog from its position after the restore.\n"
+               f"The copy is verified table by table; until then {b} is marked as being rebuilt. {SEED}.")
     return Plan("resync-pair", f"Resync {b} from {a}", summary, tuple(steps), pre, identities(sts, [a, b]), (),
                 {"authoritative": a, "other": b, "databases": dbs, "via_file": via_file})
 

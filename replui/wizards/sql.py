@@ -200,19 +200,22 @@ def change_source(
     return Statement(head + ", ".join(f"{n}={v}" for n, v, _ in parts), head + ", ".join(f"{n}={s}" for n, _, s in parts))
 
 
-def create_replication_user(sx: Syntax, user: str, host: str, password: str, *, literal: Literal = offline_literal) -> list[Statement]:
+def create_replication_user(sx: Syntax, user: str, host: str, password: str, *, literal: Literal = offline_literal,
+                            set_password: bool = False) -> list[Statement]:
     """``CREATE USER IF NOT EXISTS`` + ``GRANT REPLICATION SLAVE`` (least
-    privilege for a replica's IO thread; seeds 003/004). MySQL 8 gets
-    ``caching_sha2_password`` by default; its replicas then need
-    ``GET_SOURCE_PUBLIC_KEY=1`` or TLS (dialects.md)."""
+    privilege for a replica's IO thread; seeds 003/004). An account that
+    already exists keeps its password — other replicas may log in with it —
+    unless ``set_password`` (an account only this replica uses) adds ``ALTER
+    USER … IDENTIFIED BY``. MySQL 8 gets ``caching_sha2_password`` by
+    default; its replicas then need ``GET_SOURCE_PUBLIC_KEY=1`` or TLS
+    (dialects.md)."""
     acct = f"{literal(user)}@{literal(host)}"
     create = f"CREATE USER IF NOT EXISTS {acct} IDENTIFIED BY "
-    return [
-        Statement(create + literal(password), create + MASK),
-        # an existing user keeps its old password otherwise
-        Statement(f"ALTER USER {acct} IDENTIFIED BY {literal(password)}", f"ALTER USER {acct} IDENTIFIED BY {MASK}"),
-        Statement.plain(f"GRANT REPLICATION SLAVE ON *.* TO {acct}"),
-    ]
+    out = [Statement(create + literal(password), create + MASK)]
+    if set_password:
+        out.append(Statement(f"ALTER USER {acct} IDENTIFIED BY {literal(password)}", f"ALTER USER {acct} IDENTIFIED BY {MASK}"))
+    out.append(Statement.plain(f"GRANT REPLICATION SLAVE ON *.* TO {acct}"))
+    return out
 
 
 def quote_ident(name: str) -> str:

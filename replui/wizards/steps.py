@@ -25,16 +25,30 @@ def preview_of(make: Make, note: str = "") -> str:
 
 
 def sql_step(id: str, title: str, why: str, node: str, make: Make, *, destructive: bool = True,
-             replaces_data: bool = False, note: str = "") -> Step:
-    """A step running ``make``'s statements on ``node`` one by one, printing
-    each as shown (password masked) and ``Query OK, n rows affected``."""
+             replaces_data: bool = False, note: str = "", writes: bool | None = None, undo: Step | None = None,
+             leaves: str = "") -> Step:
+    """A step running ``make``'s statements on ``node`` one by one; each is
+    echoed as shown (password masked) by :meth:`StepContext.execute`, then
+    ``Query OK, n rows affected``. The confirm prompt shows ``make``'s
+    statements built with the values known at that moment."""
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         for st in make(ctx, ctx.literal(node)):
-            yield OutputLine(f"{node}> {st.shown};", "info")
-            n = await ctx.execute(node, st.sql)
+            n = await ctx.execute(node, st.sql, shown=st.shown)
             yield OutputLine(f"Query OK, {n} rows affected", "stdout")
 
-    return Step(id, title, why, preview_of(make, note), run, node, destructive, replaces_data)
+    def render(ctx: StepContext) -> str:
+        return "\n".join(s.shown + ";" for s in make(ctx, ctx.literal(node)))
+
+    return Step(id, title, why, preview_of(make, note), run, node, destructive, replaces_data, render=render,
+                writes=writes, undo=undo, leaves=leaves)
+
+
+def stop_step(id: str, title: str, why: str, node: str, stop: Statement, start: Statement) -> Step:
+    """``STOP SLAVE`` on ``node`` (destructive), with ``START SLAVE`` as its
+    undo: offered when the operator stops the run at a later step."""
+    undo = sql_step(f"undo-{id}", f"Start replication on {node} again", f"Undo step {id}: replication was stopped and "
+                    "nothing else has changed yet.", node, lambda ctx, lit: [start])
+    return sql_step(id, title, why, node, lambda ctx, lit: [stop], undo=undo, leaves=f"replication is stopped on {node}")
 
 
 def info_step(id: str, title: str, why: str, lines: Sequence[str], preview: str = "") -> Step:
@@ -130,8 +144,9 @@ def verify_step(replica: str, source: str | None, *, timeout: float = 60.0, inte
                 raise StepFailed(f"{replica}: SQL thread stopped with error {ch.last_sql_errno}: {ch.last_sql_error}")
             if caught_up(ch, src):
                 advanced = "" if pos == first_pos else f" (read position advanced from {first_pos[0]}:{first_pos[1]})"
-                yield OutputLine(f"verified: {replica} runs both threads and is caught up with {source or 'its source'}{advanced}", "info")
-                ctx.values.setdefault("verified", []).append(replica)
+                yield OutputLine(f"replication runs: {replica} runs both threads and is caught up with {source or 'its source'}"
+                                 f"{advanced}", "info")
+                ctx.values.setdefault("replicating", []).append(replica)
                 return
             if time.monotonic() > deadline:
                 err = f" last IO error {ch.last_io_errno}: {ch.last_io_error}" if ch.last_io_errno else ""

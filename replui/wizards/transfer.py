@@ -20,28 +20,39 @@ from typing import Any, AsyncIterator, Callable
 
 from replui.config import Config, NodeConfig
 from replui.model import BinlogCoordinates
+from replui.mysql import marker
 from replui.transport.base import TransportError
 from replui.wizards import dumpfile, dumpstream
+from replui.wizards.guard import guard_failed, identity_guard
+from replui.wizards.mark import CLEAR, set_mark, set_mark_statements
 from replui.wizards.plan import Event, OutputLine, Progress, Step, StepContext, StepFailed
 from replui.wizards.sql import Statement, Syntax, change_source, quote_ident
 
-SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys")
+#: Never copied: the server's own schemas and replui's rebuild mark.
+SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys", marker.DATABASE)
 SEEDS = "seeds 000 (re-snapshot the source with its binlog position, restore, re-point) and 004 (mysqldump --single-transaction --master-data)"
 
 
 def scope_step(source: str, databases: list[str] | None) -> Step:
-    """Read-only: the databases to copy (``databases``, else every user
-    database of the source — seed 003 IV.6: 'dump everything except mysql and
-    information_schema') and their size; ``ctx.values["databases"]``,
-    ``ctx.values["estimate_bytes"]``."""
+    """Read-only, and run before anything is stopped or dropped: the
+    databases to copy (``databases``, else every user database of the source
+    — seed 003 IV.6: 'dump everything except mysql and information_schema')
+    and their size; ``ctx.values["databases"]``, ``ctx.values["estimate_bytes"]``.
+    Fails when a named database does not exist on the source, is a system
+    schema, or when nothing is left to copy. Any name the server accepts is
+    copied as it is (the dump takes the names after ``--``)."""
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         rows = await ctx.query(source, "SHOW DATABASES")
         have = [next(iter(r.values())) for r in rows]
         if databases:
+            system = [d for d in databases if d.lower() in SYSTEM_DATABASES]
+            if system:
+                raise StepFailed(f"{', '.join(system)} cannot be copied: system schemas and replui's own are never replaced")
             missing = [d for d in databases if d not in have]
             if missing:
-                raise StepFailed(f"{source} has no database {', '.join(missing)}")
-            chosen = list(databases)
+                raise StepFailed(f"{source} has no database {', '.join(repr(d) for d in missing)} "
+                                 f"(it has: {', '.join(d for d in have if d.lower() not in SYSTEM_DATABASES) or 'none'})")
+            chosen = list(dict.fromkeys(databases))
         else:
             chosen = [d for d in have if d.lower() not in SYSTEM_DATABASES]
         if not chosen:
@@ -53,31 +64,51 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
         yield OutputLine(f"in scope: {', '.join(chosen)} (about {int(size or 0) / 1e6:.1f} MB of table data on {source})", "stdout")
 
     scope = ", ".join(databases) if databases else f"every database of {source} except {', '.join(SYSTEM_DATABASES)}"
-    return Step("scope", "Choose the databases to copy", f"In scope: {scope}. Seed 003 IV.6: dump the databases you replicate, never 'mysql'.",
+    return Step("scope", "Choose the databases to copy", f"In scope: {scope}. Seed 003 IV.6: dump the databases you replicate, "
+                "never 'mysql'. Checked before anything is stopped or dropped.",
                 "SHOW DATABASES;\nSELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema IN (<in scope>);",
                 run, source, False, False)
+
+
+def restore_preamble(ctx: StepContext, replica: str, databases: list[str]) -> str:
+    """What the restore client reads before the dump: the identity guard for
+    the confirmed ``replica`` (:mod:`replui.wizards.guard`), then
+    ``DROP DATABASE IF EXISTS`` for each database in scope — so the drops run
+    on the client's own connection, after the guard, never on another server.
+    Raises StepFailed when no identity was confirmed."""
+    ident = ctx.confirmed.get(replica)
+    if ident is None:
+        raise StepFailed(f"no confirmed identity for {replica}: refusing to restore into an unchecked server")
+    lines = [f"-- replui: fail unless this connection reached {replica} ({ident.describe()})", identity_guard(replica, ident)]
+    lines += [f"DROP DATABASE IF EXISTS {quote_ident(d)};" for d in databases]
+    return "\n".join(lines) + "\n"
+
+
+def _restore_head_preview(ctx: StepContext | None, replica: str, wizard: str, source: str, databases: list[str] | None) -> str:
+    """The statements a data-replacing step runs before the dump's own, as
+    they will run (with ``ctx``) or with placeholders (plan preview)."""
+    known = ctx is not None and ctx.values.get("databases") is not None
+    dbs = list(ctx.values["databases"]) if known else (databases or ["<each database in scope>"])  # type: ignore[union-attr]
+    lit = ctx.literal(replica) if ctx is not None else _lit
+    head = [f"-- on {replica}, replui's connection: mark the rebuild (not binlogged)"]
+    head += [s.shown + ";" for s in set_mark_statements(wizard, source, dbs, lit)]
+    head.append(f"-- read first by the restore client (sql_log_bin=0): the identity guard, then the drops")
+    ident = ctx.confirmed.get(replica) if ctx is not None else None
+    head.append(identity_guard(replica, ident) if ident is not None else
+                f"SET SESSION sql_mode = IF(<{replica}'s confirmed server_id, hostname and port>, @@session.sql_mode, 'replui: not {replica}');")
+    head += [f"DROP DATABASE IF EXISTS {quote_ident(d) if known or databases else '`' + d + '`'};" for d in dbs]
+    return "\n".join(head)
 
 
 def _dump_preview(source_cfg: NodeConfig, replica_cfg: NodeConfig, sx: Syntax, databases: list[str] | None, gtid: bool) -> str:
     new_mysql = not sx.mariadb and sx.version >= (8, 0, 26)
     tool = "mariadb-dump" if sx.mariadb else "mysqldump"
     client = "mariadb" if sx.mariadb else "mysql"
-    dbs = ("--databases " + " ".join(shlex.quote(d) for d in databases)) if databases else "--databases <in scope>"
+    dbs = ("--databases -- " + " ".join(shlex.quote(d) for d in databases)) if databases else "--databases -- <in scope>"
     return (f"{tool} --defaults-extra-file=<0600 file: {source_cfg.name}'s user, password ***> --single-transaction "
             f"{'--source-data=2' if new_mysql else '--master-data=2'}{' --gtid' if gtid else ''} --routines --triggers --events "
             f"--hex-blob --quick {dbs}\n"
             f"  | {client} --defaults-extra-file=<0600 file: {replica_cfg.name}'s user, password ***; init-command=SET SESSION sql_log_bin=0> --batch")
-
-
-async def _drop_databases(ctx: StepContext, replica: str, dbs: list[str]) -> AsyncIterator[Event]:
-    await ctx.execute(replica, "SET SESSION sql_log_bin=0")
-    try:
-        for d in dbs:
-            sql = f"DROP DATABASE IF EXISTS {quote_ident(d)}"
-            yield OutputLine(f"{replica}> {sql};  -- sql_log_bin=0", "info")
-            await ctx.execute(replica, sql)
-    finally:
-        await ctx.execute(replica, "SET SESSION sql_log_bin=1")
 
 
 async def _no_binlog_node(ctx: StepContext, node: NodeConfig) -> NodeConfig:
@@ -120,29 +151,45 @@ async def _with_progress(coro_fn: Callable[[Callable, Callable], Any]) -> AsyncI
         await asyncio.gather(task, return_exceptions=True)
 
 
-def _fail(exc: BaseException) -> StepFailed:
+def _fail(exc: BaseException, replica: str = "the replica") -> StepFailed:
     if isinstance(exc, dumpstream.StreamError):
+        if exc.step == "restore" and guard_failed(exc.stderr_tail):
+            return StepFailed(f"the restore client's connection reached a different server than the confirmed {replica}: "
+                              "it stopped at the identity guard, before any drop or restore statement")
         tail = f" — {exc.stderr_tail.splitlines()[-1]}" if exc.stderr_tail.strip() else ""
         return StepFailed(f"{exc.step} failed: {exc.message}{tail}")
     return StepFailed(str(exc) or exc.__class__.__name__)
 
 
-def stream_step(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool) -> Step:
-    """Destructive, replaces data: drop the in-scope databases on the replica
-    (``sql_log_bin=0``) and stream the source's dump into it; the dump's
-    coordinates land in ``ctx.values["coordinates"]``."""
+async def _clear_mark_after_guard(ctx: StepContext, replica: str, exc: BaseException) -> None:
+    """The guard stopped the client before any statement: nothing was
+    replaced on ``replica``, so its mark goes again."""
+    if isinstance(exc, dumpstream.StreamError) and exc.step == "restore" and guard_failed(exc.stderr_tail):
+        for st in CLEAR:
+            await ctx.execute(replica, st.sql)
+
+
+def stream_step(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool,
+                wizard: str = "rebuild-replica") -> Step:
+    """Destructive, replaces data: mark the rebuild on the replica, then
+    stream the source's dump into the replica's client, which first reads the
+    identity guard and drops the in-scope databases (``sql_log_bin=0``); the
+    dump's coordinates land in ``ctx.values["coordinates"]``."""
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         dbs = ctx.values["databases"]
-        async for ev in _drop_databases(ctx, replica, dbs):
-            yield ev
+        preamble = restore_preamble(ctx, replica, dbs)
+        await set_mark(ctx, replica, wizard, source, dbs)
         rep_cfg = await _no_binlog_node(ctx, config.node(replica))
         yield OutputLine(f"streaming {', '.join(dbs)} from {source} into {replica} (no intermediate file)", "info")
+        for ln in preamble.splitlines():
+            yield OutputLine(f"{replica} (restore client)> {ln}", "info")
 
         def go(on_progress, on_line):
             return dumpstream.stream_dump(config.node(source), rep_cfg, source_transport=ctx.transport(source),
                                           replica_transport=ctx.transport(replica), databases=dbs, gtid=gtid, flavor=sx.flavor,
                                           on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
-                                          estimate_bytes=ctx.values.get("estimate_bytes") or None)
+                                          estimate_bytes=ctx.values.get("estimate_bytes") or None,
+                                          restore_preamble=preamble.encode("utf-8"))
         try:
             async for ev in _with_progress(go):
                 if isinstance(ev, tuple):
@@ -156,16 +203,24 @@ def stream_step(config: Config, source: str, replica: str, sx: Syntax, databases
                 else:
                     yield ev
         except (dumpstream.StreamError, TransportError) as exc:
-            raise _fail(exc) from None
+            await _clear_mark_after_guard(ctx, replica, exc)
+            raise _fail(exc, replica) from None
         finally:
             await _remove_private(ctx)
 
+    def render(ctx: StepContext) -> str:
+        return _restore_head_preview(ctx, replica, wizard, source, databases) + "\n" + _dump_preview(
+            config.node(source), config.node(replica), sx, ctx.values.get("databases") or databases, gtid)
+
     return Step("stream", f"Replace {replica}'s data with {source}'s (dump streamed into restore)",
                 f"Dump {source} with its binlog coordinates and restore into {replica} while the dump runs: no file, nothing held "
-                f"whole in memory. The in-scope databases on {replica} are dropped first (so no stray table survives); neither "
-                f"the drop nor the restore is written to {replica}'s binlog (sql_log_bin=0). {source} is only read. {SEEDS}.",
-                f"-- on {replica}, sql_log_bin=0:\nDROP DATABASE IF EXISTS `<each database in scope>`;\n" + _dump_preview(config.node(source), config.node(replica), sx, databases, gtid),
-                run, replica, True, True)
+                f"whole in memory. {replica} is first marked as being rebuilt (the dashboard shows rebuild_incomplete until the "
+                f"data is verified); the restore client checks it reached {replica} before anything else, then drops the "
+                f"in-scope databases (so no stray table survives); neither the drop nor the restore is written to "
+                f"{replica}'s binlog (sql_log_bin=0). {source} is only read. {SEEDS}.",
+                _restore_head_preview(None, replica, wizard, source, databases) + "\n"
+                + _dump_preview(config.node(source), config.node(replica), sx, databases, gtid),
+                run, replica, True, True, render=render)
 
 
 async def _remove_private(ctx: StepContext) -> None:
@@ -176,12 +231,15 @@ async def _remove_private(ctx: StepContext) -> None:
             pass
 
 
-def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool) -> list[Step]:
+def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool,
+                   wizard: str = "rebuild-replica") -> list[Step]:
     """The seeds' way: dump into a gzip file (sha256 beside it), copy it
     (checksum checked), restore from it. Files live in a 0700 temporary
-    directory removed at the end."""
+    directory the run owns (``ctx.private_dirs``): removed after the restore
+    and on every exit of the run, signals included."""
     async def dump(ctx: StepContext) -> AsyncIterator[Event]:
         d = tempfile.mkdtemp(prefix="replui-dump-")
+        ctx.private_dirs.append(d)
         ctx.values["dump_dir"] = d
         path = os.path.join(d, f"{source}.sql.gz")
 
@@ -201,7 +259,7 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
                 else:
                     yield ev
         except Exception as exc:  # noqa: BLE001
-            raise _fail(exc) from None
+            raise _fail(exc, replica) from None
 
     async def copy(ctx: StepContext) -> AsyncIterator[Event]:
         fd = ctx.values["file_dump"]
@@ -218,17 +276,21 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
                 else:
                     yield ev
         except Exception as exc:  # noqa: BLE001
-            raise _fail(exc) from None
+            raise _fail(exc, replica) from None
 
     async def restore(ctx: StepContext) -> AsyncIterator[Event]:
-        async for ev in _drop_databases(ctx, replica, ctx.values["databases"]):
-            yield ev
+        dbs = ctx.values["databases"]
+        preamble = restore_preamble(ctx, replica, dbs)
+        await set_mark(ctx, replica, wizard, source, dbs)
         rep_cfg = await _no_binlog_node(ctx, config.node(replica))
         fd = ctx.values["file_dump"]
+        for ln in preamble.splitlines():
+            yield OutputLine(f"{replica} (restore client)> {ln}", "info")
 
         def go(on_progress, on_line):
             return dumpfile.restore_from_file(rep_cfg, ctx.values["copied"], replica_transport=ctx.transport(replica), sha256=fd.sha256,
-                                                flavor=sx.flavor, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel)
+                                                flavor=sx.flavor, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
+                                                restore_preamble=preamble.encode("utf-8"))
         try:
             async for ev in _with_progress(go):
                 if isinstance(ev, tuple):
@@ -236,12 +298,20 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
                 else:
                     yield ev
         except Exception as exc:  # noqa: BLE001
-            raise _fail(exc) from None
+            await _clear_mark_after_guard(ctx, replica, exc)
+            raise _fail(exc, replica) from None
         finally:
             await _remove_private(ctx)
             import shutil
 
-            shutil.rmtree(ctx.values.get("dump_dir", ""), ignore_errors=True)
+            d = ctx.values.get("dump_dir", "")
+            shutil.rmtree(d, ignore_errors=True)
+            if d in ctx.private_dirs:
+                ctx.private_dirs.remove(d)
+
+    def render(ctx: StepContext) -> str:
+        return (_restore_head_preview(ctx, replica, wizard, source, databases)
+                + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch")
 
     tool = "mariadb-dump" if sx.mariadb else "mysqldump"
     client = "mariadb" if sx.mariadb else "mysql"
@@ -252,11 +322,12 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
         Step("copy-file", "Copy the file and check its checksum", "Seed 000: copy the snapshot to a node with access to the replica "
              "(scp -3); the sha256 proves the copy is whole.", f"cp <tmpdir>/{source}.sql.gz <tmpdir>/{source}.copy.sql.gz && sha256 check",
              copy, None, False, False),
-        Step("restore-file", f"Replace {replica}'s data from the file", f"Seed 004: 'gunzip < file | mysql'. The in-scope databases on {replica} "
-             "are dropped first; neither the drop nor the restore is written to its binlog (sql_log_bin=0).",
-             f"-- on {replica}, sql_log_bin=0:\nDROP DATABASE IF EXISTS `<each database in scope>`;\n"
-             f"gunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch",
-             restore, replica, True, True),
+        Step("restore-file", f"Replace {replica}'s data from the file", f"Seed 004: 'gunzip < file | mysql'. {replica} is marked as "
+             "being rebuilt until the data is verified; the restore client checks it reached the confirmed server, then drops "
+             "the in-scope databases; neither the drop nor the restore is written to its binlog (sql_log_bin=0).",
+             _restore_head_preview(None, replica, wizard, source, databases)
+             + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch",
+             restore, replica, True, True, render=render),
     ]
 
 
@@ -289,15 +360,20 @@ def point_step(replica: str, source: str, sx: Syntax, *, key: str = "coordinates
             raise StepFailed("no coordinates from the dump: refusing to point the replica anywhere")
         pw = password if password is not None else (password_fn() if password_fn else None)
         for st in statements(c, ctx.literal(replica), pw):
-            yield OutputLine(f"{replica}> {st.shown};", "info")
-            await ctx.execute(replica, st.sql)
+            await ctx.execute(replica, st.sql, shown=st.shown)
             yield OutputLine("Query OK", "stdout")
+
+    def render(ctx: StepContext) -> str:
+        c = ctx.values.get(key)
+        if c is None or not c.file:
+            raise LookupError("coordinates not known yet")
+        return ";\n".join(s.shown for s in statements(c, ctx.literal(replica), shown_pw)) + ";"
 
     preview = ";\n".join(s.shown for s in statements(None, lambda v: _lit(v), shown_pw)) + ";"
     preview = preview.replace("MASTER_LOG_POS=0", f"MASTER_LOG_POS={ph_pos}").replace("SOURCE_LOG_POS=0", f"SOURCE_LOG_POS={ph_pos}")
     return Step(step_id, title or f"Point {replica} at {source}'s coordinates from the dump",
                 why or (f"The dump's head says where {source}'s binlog stood at the snapshot (--master-data=2); {replica} continues from exactly "
-                        f"there, so nothing is applied twice or skipped. {SEEDS}."), preview, run, replica, True, False)
+                        f"there, so nothing is applied twice or skipped. {SEEDS}."), preview, run, replica, True, False, render=render)
 
 
 def _lit(v: Any) -> str:
