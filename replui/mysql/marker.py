@@ -3,7 +3,8 @@
 Before a wizard drops and restores a replica's databases it writes one row
 into ``replui_state.rebuild_in_progress`` on that replica (with
 ``sql_log_bin=0``, so the row never reaches a binlog or another server), and
-deletes it only after the copied data was verified. A repair cut short
+removes it (the whole ``replui_state`` database) only after the copied data
+was verified. A repair cut short
 (cancelled, killed, a failed restore) therefore leaves the row behind, and
 the status collector turns it into a CRITICAL ``rebuild_incomplete`` finding
 whose advice is to run the rebuild again: a half-restored replica whose
@@ -30,7 +31,8 @@ CREATE_TABLE = (
 )
 #: ``%s`` parameters: wizard name, source node name, scope (comma-separated databases).
 SET_MARK = f"REPLACE INTO {TABLE} (id, wizard, source_node, scope, started_at) VALUES (1, %s, %s, %s, UTC_TIMESTAMP())"
-CLEAR_MARK = f"DELETE FROM {TABLE} WHERE id = 1"
+#: Clearing the mark removes its database: nothing of replui is left on the server.
+CLEAR_MARK = f"DROP DATABASE IF EXISTS {DATABASE}"
 #: What the status collector reads; errors 1049 (unknown database) and 1146
 #: (no such table) mean "no mark".
 READ_MARK = f"SELECT wizard, source_node, scope, started_at FROM {TABLE} WHERE id = 1"
