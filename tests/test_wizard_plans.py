@@ -226,3 +226,12 @@ def test_cli_parses_wizard_options():
     args = parser.parse_args(["wizard", "repoint", "--node", "node2", "--next-binlog", "--dry-run"])
     assert args.name == "repoint" and args.dry_run and not args.yes
     assert _options(args) == {"node": "node2", "next_binlog": True, "timeout": 120.0}
+
+
+def test_rebuild_replica_says_when_it_re_points_a_replica_of_a_third_node(monkeypatch):
+    cfg, sts = canned.chain_three()  # c replicates from b
+    monkeypatch.setenv("RPW", "pw")
+    plan = build_plan("rebuild-replica", cfg, sts, source="a", replica="c", repl_user="repl", repl_password_env="RPW")
+    assert "c replicates from b today; after this, from a." in plan.summary
+    step = next(s for s in plan.steps if s.id == "change-master")
+    assert step.destructive and "from b to a" in step.title and "c replicates from b today" in step.why
