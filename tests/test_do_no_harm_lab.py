@@ -350,3 +350,20 @@ async def test_a_cancelled_rebuild_leaves_a_mark_that_status_reports_until_a_reb
     assert "rebuild_incomplete" in out and "rebuild-replica --source node1 --replica node2" in out
     assert await asyncio.to_thread(wizard, lab, "rebuild-replica", "--source", "node1", "--replica", "node2") == 0
     assert lab.sql("node2", "SHOW DATABASES LIKE 'replui_state'") == []
+
+
+def test_a_1045_from_the_replication_user_is_repaired_by_set_repl_password(healthy_lab, monkeypatch):
+    from replui.analysis.findings import analyse
+    from replui.lab.state import REPL_USER
+    from replui.monitor import poll_once
+
+    lab = healthy_lab
+    lab.sql("node1", ["SET sql_log_bin=0", f"ALTER USER '{REPL_USER}'@'%' IDENTIFIED BY 'n€w-pässword'"])
+    lab.sql("node2", ["STOP SLAVE", "START SLAVE"])
+    rep.wait_for(lambda: int(lab.replica_status("node2")["Last_IO_Errno"] or 0) == 1045, 30, "1045 on node2")
+    config = load_config(lab.config_path)
+    finding = next(f for f in analyse(poll_once(config)) if f.code == "io_error" and f.nodes[0] == "node2")
+    assert finding.wizard == "set-repl-password" and "set-repl-password --node node2" in finding.advice
+    monkeypatch.setenv("NEW_REPL_PW", "n€w-pässword")
+    assert wizard(lab, "set-repl-password", "--node", "node2", "--repl-password-env", "NEW_REPL_PW") == 0
+    assert rep.threads_running(lab.replica_status("node2"))

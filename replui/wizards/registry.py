@@ -16,6 +16,7 @@ from replui.wizards.repoint import build_repoint_plan
 from replui.wizards.reset_replica import build_reset_replica_plan
 from replui.wizards.restart_replication import build_restart_replication_plan
 from replui.wizards.resync_pair import build_resync_pair_plan
+from replui.wizards.set_repl_password import build_set_repl_password_plan
 
 WIZARDS: dict[str, Callable[..., Plan]] = {
     "restart-replication": build_restart_replication_plan,
@@ -25,6 +26,7 @@ WIZARDS: dict[str, Callable[..., Plan]] = {
     "rebuild-replica": build_rebuild_replica_plan,
     "resync-pair": build_resync_pair_plan,
     "add-replica": build_add_replica_plan,
+    "set-repl-password": build_set_repl_password_plan,
 }
 
 

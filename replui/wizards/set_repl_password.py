@@ -1,0 +1,62 @@
+"""``set-repl-password --node N --repl-password-env VAR``: the replica's IO
+thread fails with 1045 (access denied) because the replication password it
+stores no longer matches the account on its source (the password was
+changed, or the account re-created). Store the right one: ``STOP SLAVE``,
+``CHANGE MASTER TO MASTER_PASSWORD=…`` (only the password changes; host,
+user and coordinates stay — MariaDB/MySQL manual "CHANGE MASTER TO"),
+``START SLAVE``, verify. The password comes from an environment variable,
+never the command line, and is masked everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+
+from replui.config import Config
+from replui.wizards import checks
+from replui.wizards.checks import channel_of
+from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.plan import Plan
+from replui.wizards.sql import change_source, show_replica_status, start_replica, stop_replica
+from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
+
+
+def build_set_repl_password_plan(config: Config, statuses, *, node: str | None = None, repl_password_env: str | None = None,
+                                 timeout: float = 60.0, **_: object) -> Plan:
+    """Plan: show status, stop N's replication, ``CHANGE MASTER TO
+    MASTER_PASSWORD`` (the password from the environment variable named by
+    ``repl_password_env``), start, verify. WizardError when N is not a
+    replica or the variable is missing."""
+    sts = status_map(statuses)
+    st = need_node(config, sts, node, "--node")
+    assert node is not None
+    ch = channel_of(st)
+    if st.reachable and ch is None:
+        raise WizardError(f"{node} is not a replica (SHOW SLAVE STATUS is empty): no replication password to set")
+    if not repl_password_env:
+        raise WizardError("--repl-password-env VAR is required: the name of an environment variable holding the replication "
+                          "password (never given on the command line)")
+    pw = os.environ.get(repl_password_env)
+    if pw is None:
+        raise WizardError(f"environment variable {repl_password_env} is not set")
+    source = source_of(sts, node)
+    sx = syntax(sts, node)
+    user = ch.source_user if ch is not None else None
+    where = f"{ch.source_host}:{ch.source_port}" if ch is not None else "its source"
+    steps = (
+        status_step("before", f"Show {node}'s replica status", "Record the error before changing anything (1045: access denied "
+                    "for the replication user).", node, show_replica_status(sx).sql),
+        stop_step("stop", f"Stop replication on {node}", "The threads must be stopped before CHANGE MASTER.", node,
+                  stop_replica(sx), start_replica(sx)),
+        sql_step("set-password", f"Store the replication password on {node}",
+                 f"{node} logs in to {where} as {user!r} with the password it stores; after a password change on the source "
+                 "that login fails with 1045. Only the password changes: host, user and coordinates stay.",
+                 node, lambda ctx, lit: [change_source(sx, password=pw, literal=lit)]),
+        sql_step("start", f"Start replication on {node}", "The IO thread logs in again with the new password.", node,
+                 lambda ctx, lit: [start_replica(sx)]),
+        verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
+    )
+    summary = (f"Store a new replication password on {node} (user {user!r} on {where}), from ${repl_password_env}; "
+               "the account on the source is not touched.")
+    return Plan("set-repl-password", f"Set the replication password on {node}", summary, steps, (checks.is_replica(node),),
+                identities(sts, [node]), (pw,), {"node": node, "repl_password_env": repl_password_env})
