@@ -8,9 +8,11 @@ size (MB of InnoDB ``data_length``), time in one run:
     fresh interpreter per run so its peak RSS (``VmHWM``) is its own;
 (b) the seed procedure (seeds 000/004): ``mariadb-dump … | gzip > file``,
     ``cp`` the file, ``gunzip < copy | mariadb`` — bash, option files;
-(c) the floor: a bare ``mariadb-dump … | mariadb`` pipe.
+(c) the floor: a bare ``mariadb-dump … | mariadb`` pipe;
+(d) what the verify-data step adds after (a): ``CHECKSUM TABLE`` on the
+    source, then on the replica.
 
-All three use the same dump options. Prints wall times, a/b, a/c and the
+All three use the same dump options. Prints wall times, a/b, a/c, d/a and the
 peak memory; the issue's targets are a/b ≤ 0.6, a/c ≤ 1.15 and a peak
 memory that does not grow with the dataset. Nothing is asserted.
 """
@@ -117,6 +119,15 @@ def _fields(n: NodeConfig) -> dict:
     return {"name": n.name, "host": n.host, "port": n.port, "user": n.user, "password": n.password}
 
 
+def bench_verify(lab: Lab) -> float:
+    """Seconds for what the verify-data step adds after a copy: ``CHECKSUM
+    TABLE`` of the copied table on the source, then on the replica."""
+    t0 = time.monotonic()
+    for name in ("node1", "node2"):
+        lab.sql(name, f"CHECKSUM TABLE {DB}.t")
+    return time.monotonic() - t0
+
+
 def bench_seed(tools: dict, work: Path) -> dict:
     d, c = tools["dump_cmd"], tools["client_cmd"]
     f1, f2 = work / "dump.sql.gz", work / "copy" / "dump.sql.gz"
@@ -183,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             a = bench_replui(lab, dl)
             log(f"  (a) replui stream_dump: {a['seconds']:.1f} s, {a['bytes'] / 2**20:.0f} MiB of SQL, peak RSS {a['vmhwm_kib'] / 1024:.1f} MiB, "
                 f"event-loop lag p99 {a['loop_lag_p99_ms']:.1f} ms, max {a['loop_lag_max_ms']:.1f} ms")
+            d = bench_verify(lab)
+            a["verify"] = d
+            log(f"  (d) verify-data: CHECKSUM TABLE on node1 then node2: {d:.1f} s = {d / a['seconds']:.2f} x the stream")
             reset_replica(lab)
             b = bench_seed(tools, work)
             log(f"  (b) seed dump|gzip {b['dump']:.1f} s + cp {b['copy']:.1f} s + gunzip|client {b['restore']:.1f} s = {b['total']:.1f} s")
@@ -191,10 +205,11 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  (c) bare pipe: {c:.1f} s")
             rows_out.append((size, rows, dl, a, b, c))
         log("")
-        log(f"{'data MiB':>8} {'rows':>9} {'SQL MiB':>8} {'replui s':>9} {'seed s':>7} {'pipe s':>7} {'a/b':>5} {'a/c':>5} {'peak RSS MiB':>12}")
+        log(f"{'data MiB':>8} {'rows':>9} {'SQL MiB':>8} {'replui s':>9} {'seed s':>7} {'pipe s':>7} {'a/b':>5} {'a/c':>5} {'peak RSS MiB':>12} {'verify s':>8} {'d/a':>5}")
         for size, rows, dl, a, b, c in rows_out:
             log(f"{dl / 2**20:8.0f} {rows:9d} {a['bytes'] / 2**20:8.0f} {a['seconds']:9.1f} {b['total']:7.1f} {c:7.1f} "
-                f"{a['seconds'] / b['total']:5.2f} {a['seconds'] / c:5.2f} {a['vmhwm_kib'] / 1024:12.1f}")
+                f"{a['seconds'] / b['total']:5.2f} {a['seconds'] / c:5.2f} {a['vmhwm_kib'] / 1024:12.1f} "
+                f"{a['verify']:8.1f} {a['verify'] / a['seconds']:5.2f}")
         log(f"(peak RSS of an interpreter that only imports replui's stream modules: {base_rss / 1024:.1f} MiB)")
         log("targets from issue 3: a/b <= 0.60, a/c <= 1.15, peak RSS flat across sizes")
         return 0
