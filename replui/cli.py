@@ -9,6 +9,7 @@ imports textual.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -45,36 +46,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _monitor_or_none(args: argparse.Namespace, *, json_out: bool = False):
+    """A Monitor for the configuration, every node's password resolved; None after saying why not.
+
+    Unusable configuration (the file, or a node's password source) is
+    reported as ``replui: <file>:<line>: <key>: <message>`` on stderr, or as
+    the UNKNOWN JSON document with ``json_out``.
+    """
+    from replui.monitor import Monitor
+    from replui.report import unknown_json
+
+    monitor = None
+    try:
+        monitor = Monitor(find_config(args.config))
+        monitor.resolve_passwords()
+        return monitor
+    except ConfigError as exc:
+        if monitor is not None:
+            monitor.close()
+        if json_out:
+            print(unknown_json(str(exc)))
+        else:
+            print(f"replui: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    """``replui status``: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
-    from replui.analysis.findings import analyse
-    from replui.monitor import poll_once
+    """``replui status``: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (an
+    unusable configuration or password source: nothing is polled then)."""
     from replui.report import exit_code, render_text, to_json
 
-    try:
-        config = find_config(args.config)
-    except ConfigError as exc:
-        print(f"replui: {exc}", file=sys.stderr)
+    monitor = _monitor_or_none(args, json_out=args.json)
+    if monitor is None:
         return EXIT_UNKNOWN
-    statuses = poll_once(config)
-    findings = analyse(statuses, lag_warning=config.lag_warning, lag_critical=config.lag_critical)
-    if args.json:
-        print(to_json(statuses, findings))
-    else:
-        print(render_text(statuses, findings))
+    try:
+        statuses = monitor.poll_all()
+        findings = monitor.analyse(statuses)
+    finally:
+        monitor.close()
+    _emit(to_json(statuses, findings) if args.json else render_text(statuses, findings))
     return exit_code(statuses, findings)
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    try:
-        config = find_config(args.config)
-    except ConfigError as exc:
-        print(f"replui: {exc}", file=sys.stderr)
-        return 2
-    from replui.monitor import Monitor
+    """The dashboard; exit 3 before it opens when the configuration or a
+    password source cannot be used."""
+    monitor = _monitor_or_none(args)
+    if monitor is None:
+        return EXIT_UNKNOWN
     from replui.ui.app import ReplUIApp
 
-    monitor = Monitor(config)
     try:
         ReplUIApp(monitor, theme=getattr(args, "theme", None)).run()
     finally:
@@ -82,27 +103,62 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _silence_stdout() -> None:
+    """The reader of stdout is gone (``replui status | head -1``): point
+    stdout at /dev/null so nothing more fails on it, not even the final
+    flush at exit (the Python documentation's recipe for SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        if args.command in (None, "tui"):
-            return cmd_tui(args)
-        if args.command == "status":
-            return cmd_status(args)
-        if args.command == "lab":
-            from replui.lab.cli import run_lab
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (a test's capture)
+        pass
+    finally:
+        os.close(devnull)
 
-            return run_lab(args)
-        if args.command == "wizard":
-            from replui.wizards.cli import run_wizard
 
-            return run_wizard(args)
+def _emit(text: str) -> None:
+    """Print ``text`` and flush; a reader that has gone away is not an error."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command in (None, "tui"):
+        return cmd_tui(args)
+    if args.command == "status":
+        return cmd_status(args)
+    if args.command == "lab":
+        from replui.lab.cli import run_lab
+
+        return run_lab(args)
+    if args.command == "wizard":
+        from replui.wizards.cli import run_wizard
+
+        return run_wizard(args)
+    parser.print_help()
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code. A closed stdout (a pipe
+    whose reader left) ends it quietly with the code it had reached (1 when
+    none yet)."""
+    code: int | None = None
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        code = _dispatch(parser, args)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         print("replui: interrupted", file=sys.stderr)
         return 130
-    parser.print_help()
-    return 2
+    except BrokenPipeError:
+        _silence_stdout()
+        return code if code is not None else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

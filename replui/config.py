@@ -19,26 +19,32 @@ The file has a ``[defaults]`` table and ``[[nodes]]`` entries::
 
 Every node key may also stand in ``[defaults]``. A node has at most one of
 ``password``, ``password_env`` (an environment variable), ``password_command``
-(a command whose first output line is the password, run without a shell) or
-none of them, in which case ``~/.my.cnf`` ``[client]`` supplies the user and
-password (read by PyMySQL's ``read_default_file``).
+(a command whose first output line is the password, run without a shell and
+stopped after ``password_command_timeout`` seconds, default 10) or none of
+them, in which case ``~/.my.cnf`` ``[client]`` supplies the user and password
+(read by PyMySQL's ``read_default_file``).
+
+The files a node names (``ssl_ca``, ``ssl_cert``, ``ssl_key``, ``socket``,
+``defaults_file``) must exist when the config is loaded; ``~`` is expanded.
 
 The file is found via ``--config FILE``, then ``./replui.toml``, then
 ``$XDG_CONFIG_HOME/replui/config.toml`` (``~/.config`` when unset).
 
 Every error is a :class:`ConfigError` naming the file, the line (when it can be
-found) and the key, and saying what was expected.
+found) and the key, and saying what was expected — also the errors of a
+password source, raised later by :meth:`NodeConfig.resolve_password`.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shlex
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import tomli
 
@@ -72,7 +78,10 @@ class NodeConfig:
     """One ``[[nodes]]`` entry with ``[defaults]`` applied.
 
     Timeouts are seconds. ``ssl_*`` follow the MySQL client option names.
-    ``source_path`` and ``index`` say where it was defined (for messages).
+    ``source_path`` and ``index`` say where it was defined (for messages);
+    ``key_lines`` maps each key given in the file to where it was given:
+    ``(dotted key, line)``, e.g. ``("defaults.password_env", 3)`` for a key
+    inherited from ``[defaults]`` (line None when it cannot be found).
     """
 
     name: str
@@ -82,6 +91,7 @@ class NodeConfig:
     password: str | None = field(default=None, repr=False)
     password_env: str | None = None
     password_command: str | None = None
+    password_command_timeout: float = 10.0
     socket: str | None = None
     ssl: bool = False
     ssl_ca: str | None = None
@@ -93,35 +103,72 @@ class NodeConfig:
     defaults_file: str | None = None
     source_path: str | None = None
     index: int = 0
+    key_lines: Mapping[str, tuple[str, int | None]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def address(self) -> str:
         return self.socket if self.socket else f"{self.host}:{self.port}"
 
+    def where(self, key: str) -> tuple[str, int | None]:
+        """``(dotted key, line)`` of ``key`` for messages: where the file gave
+        it (the node's entry or ``[defaults]``), else ``nodes[index].key``."""
+        return self.key_lines.get(key, (f"nodes[{self.index}].{key}", None))
+
+    def key_error(self, key: str, message: str) -> ConfigError:
+        """A :class:`ConfigError` about ``key`` of this node, with its file and line."""
+        dotted, line = self.where(key)
+        return ConfigError(self.source_path, message, line=line, key=dotted)
+
     def resolve_password(self) -> str | None:
         """The password from ``password``, ``password_env`` or
         ``password_command``; None means "let ``~/.my.cnf`` decide".
 
-        Raises :class:`ConfigError` when the variable is unset or the command
-        fails. The password is never logged.
+        Raises :class:`ConfigError` (file, line and key of the password
+        source) when the variable is unset, or the command cannot run, exits
+        non-zero, prints nothing or runs longer than
+        ``password_command_timeout`` seconds. The password is never logged.
         """
-        key = f"nodes[{self.index}]"
         if self.password is not None:
             return self.password
         if self.password_env:
             value = os.environ.get(self.password_env)
             if value is None:
-                raise ConfigError(self.source_path, f"environment variable {self.password_env} is not set", key=f"{key}.password_env")
+                raise self.key_error("password_env", f"environment variable {self.password_env} is not set")
             return value
         if self.password_command:
-            try:
-                out = subprocess.run(shlex.split(self.password_command), capture_output=True, text=True, timeout=30, check=False)
-            except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-                raise ConfigError(self.source_path, f"password_command could not run: {exc}", key=f"{key}.password_command") from None
-            if out.returncode != 0:
-                raise ConfigError(self.source_path, f"password_command exited {out.returncode}: {out.stderr.strip()[:200]}", key=f"{key}.password_command")
-            return out.stdout.splitlines()[0] if out.stdout else ""
+            return self._run_password_command()
         return None
+
+    def _run_password_command(self) -> str:
+        try:
+            argv = shlex.split(self.password_command or "")
+        except ValueError as exc:
+            message = f"password_command cannot be split into words: {exc}"
+            raise self.key_error("password_command", message) from None
+        if not argv:
+            raise self.key_error("password_command", "password_command is empty")
+        timeout = self.password_command_timeout
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise self.key_error("password_command", f"password_command did not finish within {timeout:g} s "
+                                 "(raise password_command_timeout if it needs longer)") from None
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            message = f"password_command could not run {argv[0]!r}: {reason}"
+            raise self.key_error("password_command", message) from None
+        if out.returncode != 0:
+            detail = " ".join((out.stderr or "").split())[:200]
+            raise self.key_error("password_command", f"password_command exited {out.returncode}"
+                                 + (f": {detail}" if detail else ""))
+        lines = (out.stdout or "").splitlines()
+        if not lines:
+            raise self.key_error("password_command", "password_command printed nothing "
+                                 "(expected the password on its first line)")
+        if not lines[0]:
+            raise self.key_error("password_command", "password_command printed an empty first line "
+                                 "(expected the password there)")
+        return lines[0]
 
 
 @dataclass(frozen=True)
@@ -159,15 +206,19 @@ _NODE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "ssl_cert": ((str,), "a file path"),
     "ssl_key": ((str,), "a file path"),
     "ssl_verify_server_cert": ((bool,), "true or false"),
-    "connect_timeout": ((int, float), "a number of seconds"),
-    "read_timeout": ((int, float), "a number of seconds"),
+    "connect_timeout": ((int, float), "a number of seconds > 0"),
+    "read_timeout": ((int, float), "a number of seconds > 0"),
+    "password_command_timeout": ((int, float), "a number of seconds > 0"),
     "defaults_file": ((str,), "a MySQL option file path"),
 }
+#: Node keys naming a file that must exist when the config is loaded.
+_PATH_KEYS = ("ssl_ca", "ssl_cert", "ssl_key", "socket", "defaults_file")
+_POSITIVE = ("poll_interval", "connect_timeout", "read_timeout", "password_command_timeout")
 _GLOBAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "poll_interval": ((int, float), "a number of seconds > 0"),
     "theme": ((str,), "a theme name"),
-    "lag_warning": ((int, float), "a number of seconds"),
-    "lag_critical": ((int, float), "a number of seconds"),
+    "lag_warning": ((int, float), "a number of seconds >= 0"),
+    "lag_critical": ((int, float), "a number of seconds >= 0"),
     "log_dir": ((str,), "a directory path"),
 }
 _PASSWORD_KEYS = ("password", "password_env", "password_command")
@@ -199,7 +250,7 @@ class _Locator:
             start = starts[0]
         if key is None:
             return start + 1
-        kpat = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
+        kpat = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*[=.]")
         for i in range(start + (1 if table else 0), len(self.lines)):
             ln = self.lines[i]
             if i > start and table and re.match(r"^\s*\[", ln):
@@ -208,15 +259,24 @@ class _Locator:
                 break
             if kpat.match(ln):
                 return i + 1
-        return start + 1 if table else None
+        if table:
+            return start + 1
+        # a top-level name given as a table header: [key], [[key]], [key.sub]
+        hpat = re.compile(r"^\s*\[\[?\s*[\"']?" + re.escape(key) + r"[\"']?\s*[\].]")
+        for i, ln in enumerate(self.lines):
+            if hpat.match(ln):
+                return i + 1
+        return None
 
 
 def _check(path: str, loc: _Locator, table: str | None, index: int | None, key: str, value: Any, spec: tuple[tuple[type, ...], str]) -> None:
     types, expected = spec
     ok = isinstance(value, types) and not (bool not in types and isinstance(value, bool))
+    if ok and isinstance(value, float):
+        ok = math.isfinite(value)  # inf and nan are no timeouts or thresholds
     if ok and key == "port":
         ok = 1 <= value <= 65535
-    if ok and key in ("poll_interval", "connect_timeout", "read_timeout"):
+    if ok and key in _POSITIVE:
         ok = value > 0
     if ok and key in ("lag_warning", "lag_critical"):
         ok = value >= 0
@@ -225,12 +285,31 @@ def _check(path: str, loc: _Locator, table: str | None, index: int | None, key: 
         raise ConfigError(path, f"expected {expected}, got {value!r}", line=loc.line(table, index, key), key=dotted)
 
 
-def parse_config(text: str, path: str | os.PathLike = "<string>") -> Config:
+def _file_problem(key: str, path: str) -> str | None:
+    """Why ``path`` (already ``~``-expanded) cannot serve as node key ``key``, or None."""
+    if not os.path.exists(path):
+        if key == "socket":
+            return (f"no such file: {path} (a server's socket exists only while it runs: "
+                    "check the server and 'socket' under [mysqld] in its my.cnf)")
+        return f"no such file: {path}"
+    if key == "socket":
+        return None
+    if not os.path.isfile(path):
+        return f"not a file: {path}"
+    if not os.access(path, os.R_OK):
+        return f"not readable by this user: {path}"
+    return None
+
+
+def parse_config(text: str, path: str | os.PathLike = "<string>", *, check_paths: bool = True) -> Config:
     """Parse TOML ``text`` (read from ``path``, used in messages) into a Config.
 
     Raises :class:`ConfigError` for TOML syntax errors (with tomli's line),
-    unknown keys, wrong types, missing ``name``, duplicate names, and more
-    than one password source on a node.
+    unknown keys and tables, wrong types, non-finite numbers, missing
+    ``name``, duplicate names, more than one password source on a node, and
+    (with ``check_paths``) a ``ssl_ca``/``ssl_cert``/``ssl_key``/``socket``/
+    ``defaults_file`` that does not exist. Those paths are stored with ``~``
+    expanded.
     """
     path = str(path)
     try:
@@ -242,7 +321,12 @@ def parse_config(text: str, path: str | os.PathLike = "<string>") -> Config:
 
     for key in data:
         if key not in ("defaults", "nodes") and key not in _GLOBAL_KEYS:
-            raise ConfigError(path, "unknown key (expected [defaults], [[nodes]] or one of " + ", ".join(_GLOBAL_KEYS) + ")", line=loc.line(None, None, key), key=key)
+            value = data[key]
+            table = isinstance(value, dict) or (isinstance(value, list) and value
+                                                and all(isinstance(v, dict) for v in value))
+            what = f"unknown table [{key}]" if table else "unknown key"
+            expected = "expected [defaults], [[nodes]] or one of " + ", ".join(_GLOBAL_KEYS)
+            raise ConfigError(path, f"{what} ({expected})", line=loc.line(None, None, key), key=key)
 
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
@@ -272,6 +356,10 @@ def parse_config(text: str, path: str | os.PathLike = "<string>") -> Config:
     nodes: list[NodeConfig] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_nodes):
+        if not isinstance(raw, dict):
+            line = loc.line(None, None, "nodes") or loc.line("nodes", i, None)
+            raise ConfigError(path, "expected a table (a [[nodes]] entry with name, host, port), "
+                              f"got {raw!r}", line=line, key=f"nodes[{i}]")
         for key, value in raw.items():
             if key not in _NODE_KEYS:
                 raise ConfigError(path, "unknown key (expected one of " + ", ".join(_NODE_KEYS) + ")", line=loc.line("nodes", i, key), key=f"nodes[{i}].{key}")
@@ -294,7 +382,16 @@ def parse_config(text: str, path: str | os.PathLike = "<string>") -> Config:
         elif len([k for k in _PASSWORD_KEYS if k in merged]) > 1:
             raise ConfigError(path, "expected at most one of password, password_env, password_command in [defaults]", line=loc.line("defaults", None, None), key="defaults")
         merged.update(raw)
-        nodes.append(NodeConfig(**{k: (float(v) if k.endswith("_timeout") else v) for k, v in merged.items()}, source_path=path, index=i))
+        key_lines = {k: ((f"nodes[{i}].{k}", loc.line("nodes", i, k)) if k in raw
+                         else (f"defaults.{k}", loc.line("defaults", None, k))) for k in merged}
+        for k in _PATH_KEYS:
+            if merged.get(k):
+                merged[k] = os.path.expanduser(merged[k])
+                problem = _file_problem(k, merged[k]) if check_paths else None
+                if problem:
+                    raise ConfigError(path, problem, line=key_lines[k][1], key=key_lines[k][0])
+        values = {k: (float(v) if k.endswith("_timeout") else v) for k, v in merged.items()}
+        nodes.append(NodeConfig(**values, source_path=path, index=i, key_lines=key_lines))
 
     if not nodes:
         raise ConfigError(path, "no [[nodes]] entries: expected at least one node")
@@ -309,8 +406,9 @@ def parse_config(text: str, path: str | os.PathLike = "<string>") -> Config:
     )
 
 
-def load_config(path: str | os.PathLike) -> Config:
-    """Read and parse the file at ``path``; ConfigError if unreadable or invalid."""
+def load_config(path: str | os.PathLike, *, check_paths: bool = True) -> Config:
+    """Read and parse the file at ``path``; ConfigError if unreadable or
+    invalid (see :func:`parse_config`; ``check_paths`` is passed on)."""
     p = Path(path).expanduser()
     try:
         text = p.read_text(encoding="utf-8")
@@ -318,7 +416,7 @@ def load_config(path: str | os.PathLike) -> Config:
         raise ConfigError(p, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(p, f"cannot read: {exc}") from None
-    return parse_config(text, p)
+    return parse_config(text, p, check_paths=check_paths)
 
 
 def candidate_paths(cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> list[Path]:

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    from replui.mysql.marker import RebuildMark
 
 
 class Flavor(str, Enum):
@@ -92,6 +95,8 @@ LEGACY_LABELS: Mapping[str, str] = {
     "auto_position": "Auto_Position",
     "using_gtid": "Using_Gtid",
     "gtid_io_pos": "Gtid_IO_Pos",
+    "sql_delay": "SQL_Delay",
+    "sql_remaining_delay": "SQL_Remaining_Delay",
     "channel_name": "Channel_Name",
 }
 
@@ -107,6 +112,10 @@ class Channel:
     (a stopped thread) — unknown, never 0. ``io_running`` keeps the server's
     word (``"Yes"``, ``"No"``, ``"Connecting"``, ``"Preparing"``); ``sql_running``
     likewise (``"Yes"``/``"No"``). Errnos are 0 when there is no error.
+    ``sql_delay`` is the configured ``MASTER_DELAY`` (``SQL_Delay``, seconds;
+    None when the server does not report it); ``sql_remaining_delay`` the
+    seconds left before the event now waiting is applied (``SQL_Remaining_Delay``;
+    None when NULL: no event is waiting on the delay).
     ``labels`` maps each canonical field name to the server's own column name.
     ``raw`` is the row as the server returned it, values as strings.
     """
@@ -139,6 +148,8 @@ class Channel:
     auto_position: bool = False
     using_gtid: str = ""
     gtid_io_pos: str = ""
+    sql_delay: int | None = None
+    sql_remaining_delay: int | None = None
     labels: Mapping[str, str] = field(default_factory=lambda: dict(LEGACY_LABELS))
     raw: Mapping[str, str] = field(default_factory=dict)
 
@@ -168,7 +179,14 @@ class NodeStatus:
     ``gtid_executed`` is MySQL ``@@gtid_executed`` or MariaDB
     ``@@gtid_binlog_pos``; ``gtid_current_pos``/``gtid_slave_pos`` are MariaDB's.
     ``collected_at`` is a UNIX time in seconds; ``query_seconds`` the time
-    the poll took.
+    the poll took. ``poll_started``/``poll_finished`` are ``time.monotonic()``
+    seconds at the start and end of the poll (None when unknown, e.g. canned
+    statuses): they order polls of different nodes, so the analysis can tell
+    a replica read after its source from one read before it.
+    ``rebuild_mark`` is the mark a data-replacing wizard left on this node and
+    did not clear (:class:`~replui.mysql.marker.RebuildMark`): its data may be
+    half-restored; None when there is none (or it could not be read: then
+    ``warnings`` says so).
     """
 
     name: str
@@ -203,10 +221,20 @@ class NodeStatus:
     #: Parts of the poll the server refused (e.g. a missing privilege for
     #: ``SHOW BINARY LOGS``), one line each; the node is still reachable.
     warnings: tuple[str, ...] = ()
+    poll_started: float | None = None
+    poll_finished: float | None = None
+    rebuild_mark: RebuildMark | None = None
 
     @property
     def is_replica(self) -> bool:
         return bool(self.channels)
+
+    def read_before(self, other: "NodeStatus") -> bool:
+        """True when this poll finished before ``other``'s started (both
+        stamped by the same process' monotonic clock); False when unknown."""
+        if self.poll_finished is None or other.poll_started is None:
+            return False
+        return self.poll_finished <= other.poll_started
 
     def binlog_file(self, name: str) -> BinlogFile | None:
         """The entry of ``SHOW BINARY LOGS`` named ``name``, or None."""

@@ -16,7 +16,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, Sequence
 
-from replui.analysis.findings import analyse
+from replui.analysis.findings import analyse, unconfirmed_sources
 from replui.config import Config, NodeConfig
 from replui.model import Finding, NodeStatus
 
@@ -57,6 +57,14 @@ class Monitor:
     def node_config(self, name: str) -> NodeConfig:
         return self.config.node(name)
 
+    def resolve_passwords(self) -> None:
+        """Resolve every node's password now, in config order (each client
+        keeps its own for its connections). Raises the first
+        :class:`~replui.config.ConfigError` (file, line, key): a password
+        source that cannot be used is a configuration problem, not an outage."""
+        for client in self._clients.values():
+            client.resolve_password()
+
     def poll(self, name: str) -> NodeStatus:
         """Collect ``name``'s status now. Never raises: failures come back as
         ``NodeStatus(reachable=False, error=..., errno=...)``."""
@@ -66,10 +74,22 @@ class Monitor:
             return collect_status(self._clients[name], self.config.node(name))
 
     def poll_all(self) -> list[NodeStatus]:
-        """All nodes, concurrently (one thread per node), in config order."""
+        """All nodes, concurrently (one thread per node), in config order.
+
+        A source that some replica's coordinates are past (it may have been
+        read a moment before the replica, see
+        :func:`~replui.analysis.findings.unconfirmed_sources`) is read once
+        more, after every replica, so the analysis can tell a write between
+        the two reads from an impossible position.
+        """
         names = self.node_names()
         with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
-            return list(pool.map(self.poll, names))
+            statuses = list(pool.map(self.poll, names))
+            again = unconfirmed_sources(statuses)
+            if again:
+                fresh = dict(zip(again, pool.map(self.poll, again)))
+                statuses = [fresh.get(s.name, s) for s in statuses]
+        return statuses
 
     def analyse(self, statuses: Sequence[NodeStatus]) -> list[Finding]:
         return analyse(list(statuses), lag_warning=self.config.lag_warning, lag_critical=self.config.lag_critical)

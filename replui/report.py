@@ -22,8 +22,9 @@ _CHANNEL_KEYS = (
     "last_io_errno", "last_io_error", "last_io_error_timestamp",
     "last_sql_errno", "last_sql_error", "last_sql_error_timestamp",
     "source_server_id", "source_uuid", "retrieved_gtid_set", "executed_gtid_set",
-    "auto_position", "using_gtid", "gtid_io_pos",
+    "auto_position", "using_gtid", "gtid_io_pos", "sql_delay", "sql_remaining_delay",
 )
+_STATUS_WORD = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
 
 
 def exit_code(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> int:
@@ -35,10 +36,15 @@ def exit_code(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> in
 
 
 def node_json(s: NodeStatus) -> dict[str, Any]:
-    """One node as the README documents it."""
+    """One node as the README documents it. ``rebuild_mark`` is None or
+    ``{"wizard", "source", "scope": [databases], "started_at": "… UTC"}``."""
     binlog = None
     if s.binlog is not None:
         binlog = {"file": s.binlog.file, "position": s.binlog.position, "gtid": s.binlog.gtid or None}
+    mark = None
+    if s.rebuild_mark is not None:
+        m = s.rebuild_mark
+        mark = {"wizard": m.wizard, "source": m.source, "scope": list(m.scope), "started_at": m.started_at}
     return {
         "name": s.name,
         "host": s.host,
@@ -64,6 +70,7 @@ def node_json(s: NodeStatus) -> dict[str, Any]:
             {**{k: to_jsonable(getattr(c, k)) for k in _CHANNEL_KEYS}, "labels": dict(c.labels)}
             for c in s.channels
         ],
+        "rebuild_mark": mark,
         "collected_at": s.collected_at,
         "query_seconds": round(s.query_seconds, 4),
     }
@@ -87,11 +94,19 @@ def to_json(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> str:
     """The whole report as a JSON document (a string, indented)."""
     code = exit_code(statuses, findings)
     doc = {
-        "status": {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}[code],
+        "status": _STATUS_WORD[code],
         "exit_code": code,
         "nodes": [node_json(s) for s in statuses],
         "findings": [finding_json(f) for f in findings],
     }
+    return json.dumps(doc, indent=2)
+
+
+def unknown_json(error: str) -> str:
+    """The report when nothing could be polled (an unusable configuration):
+    ``{"status": "UNKNOWN", "exit_code": 3, "error": error, "nodes": [], "findings": []}``."""
+    doc = {"status": _STATUS_WORD[EXIT_UNKNOWN], "exit_code": EXIT_UNKNOWN, "error": error,
+           "nodes": [], "findings": []}
     return json.dumps(doc, indent=2)
 
 
@@ -106,7 +121,7 @@ def render_text(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> 
     findings with their advice. The first line is the monitoring-plugin
     summary (``REPLUI CRITICAL - ...``)."""
     code = exit_code(statuses, findings)
-    label = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}[code]
+    label = _STATUS_WORD[code]
     problems = [f for f in findings if f.severity is not Severity.OK]
     head = f"REPLUI {label} - {len(statuses)} node(s), {len(problems)} problem(s)"
     if problems:
@@ -123,8 +138,14 @@ def render_text(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> 
             f"{s.name} {s.host}:{s.port}  {flavor} {s.version}  server_id={s.server_id}  {ro}  "
             f"binlog={_coord(b.file, b.position) if b else 'off'}"
         )
+        if s.rebuild_mark is not None:
+            m = s.rebuild_mark
+            lines.append(f"  UNFINISHED {m.wizard} from {m.source} (started {m.started_at or '?'}; "
+                         f"{', '.join(m.scope) or 'all databases'})")
         for c in s.channels:
             lag = "NULL" if c.seconds_behind_source is None else f"{c.seconds_behind_source}s"
+            if c.sql_delay:
+                lag += f" (delay={c.sql_delay}s)"
             name = f"'{c.name}' " if c.name else ""
             lines.append(
                 f"  {name}<- {c.source_host}:{c.source_port}  IO={c.io_running} SQL={c.sql_running}  "

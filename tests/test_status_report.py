@@ -75,3 +75,37 @@ def test_unreachable_node_shows_its_error():
     down = [n for n in doc["nodes"] if not n["reachable"]]
     assert down and down[0]["error"]
     assert "UNREACHABLE" in render_text(statuses, findings)
+
+
+def _down_config(tmp_path):
+    path = tmp_path / "down.toml"
+    node = 'host = "127.0.0.1"\nport = 1\nconnect_timeout = 1\npassword = "x"\n'
+    path.write_text(f'[[nodes]]\nname = "a"\n{node}[[nodes]]\nname = "b"\n{node}')
+    return path
+
+
+@pytest.mark.parametrize("args", [[], ["--json"]], ids=["text", "json"])
+def test_status_into_a_closed_pipe_exits_quietly(tmp_path, args):
+    import subprocess
+    import sys
+
+    # the reader is gone before replui writes (as `replui status | head -1` once head has its line)
+    argv = [sys.executable, "-m", "replui", "status", "--config", str(_down_config(tmp_path)), *args]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    text = err.decode()
+    assert "Traceback" not in text and "BrokenPipe" not in text and "Exception ignored" not in text, text
+    assert proc.returncode == 2  # the status is still the exit code
+
+
+def test_status_piped_into_head_exits_quietly(tmp_path):
+    import shlex
+    import subprocess
+    import sys
+
+    config = shlex.quote(str(_down_config(tmp_path)))
+    cmd = f"{shlex.quote(sys.executable)} -m replui status --config {config} | head -c 1"
+    out = subprocess.run(["sh", "-c", cmd], capture_output=True, timeout=60)
+    assert out.stdout == b"R"
+    assert b"Traceback" not in out.stderr and b"BrokenPipe" not in out.stderr, out.stderr

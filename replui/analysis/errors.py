@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 
 #: Every wizard name advice may point at.
-WIZARDS = ("restart-replication", "rebuild-replica", "resync-pair", "repoint", "reset-replica", "add-replica", "heartbeat")
+WIZARDS = ("restart-replication", "rebuild-replica", "resync-pair", "repoint", "reset-replica", "add-replica",
+           "heartbeat", "set-repl-password")
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class KnownError:
     ``errnos`` the server error numbers it covers, ``cause`` a short cause,
     ``advice`` the repair (a template), ``wizard`` the wizard that performs it,
     ``pair_wizard`` the one to use instead in a master⇄master pair, ``seed``
-    the runbook it comes from."""
+    the runbook it comes from (``""`` when none)."""
 
     key: str
     errnos: tuple[int, ...]
@@ -101,11 +102,15 @@ MASTER_INFO = KnownError(
 )
 ACCESS_DENIED = KnownError(
     "access_denied", (1045,),
-    "wrong replication user or password (or the user lacks REPLICATION SLAVE, or its host part does not match)",
-    "Check the user {user} on {source} (SELECT user, host FROM mysql.user; SHOW GRANTS) and the password given "
-    "to CHANGE MASTER TO on {replica}; fix it, then STOP SLAVE; START SLAVE — wizard restart-replication "
-    "(seed 004 creates the user).",
-    "restart-replication", "004",
+    "the replication user's password stored on the replica (CHANGE MASTER TO MASTER_PASSWORD) no longer "
+    "matches the user on the source, or that user is missing or may not connect from the replica's host",
+    "{source} refuses {replica}'s replication login as {user}. If the user exists on {source} (SELECT user, "
+    "host FROM mysql.user; SHOW GRANTS FOR it: REPLICATION SLAVE, a host part matching {replica}), its "
+    "password changed and {replica} still stores the old one: put the current password in an environment "
+    "variable and run replui wizard set-repl-password --node {replica} --repl-password-env REPL_PASSWORD "
+    "(STOP SLAVE; CHANGE MASTER TO MASTER_PASSWORD=…; START SLAVE; then it checks the IO thread connects). "
+    "If the user is missing, create it on {source} with REPLICATION SLAVE first (wizard add-replica does).",
+    "set-repl-password", "",
 )
 NETWORK = KnownError(
     "network", (2002, 2003, 2005, 2013),

@@ -7,12 +7,27 @@ is the one seed 001 does by hand: each replica's ``Master_Log_File``/
 ``Read_Master_Log_Pos`` and ``Relay_Master_Log_File``/``Exec_Master_Log_Pos``
 against its source's ``SHOW MASTER STATUS`` and ``SHOW BINARY LOGS``.
 
-Finding codes (stable): node_unreachable, io_error, sql_error,
-io_thread_stopped, sql_thread_stopped, io_thread_connecting,
+Nodes are polled at slightly different moments, so under writes a replica
+may already have read past the position its source reported a moment
+earlier. Coordinates are called impossible only on evidence no such race
+explains: the source's status was read entirely after the replica's
+(``NodeStatus.poll_started``/``poll_finished``), the replica's own IO error
+1236, a position past the end of a closed binlog file (closed files do not
+grow), or a file the source no longer lists (purged). A replica past a
+source read earlier is caught up (ahead by timing); :func:`unconfirmed_sources`
+names the sources worth reading again to settle it.
+
+A replica with ``MASTER_DELAY`` (``SQL_Delay`` > 0) is delayed by design:
+``replica_delayed`` (ok) says so, and its lag counts only beyond the delay.
+A node carrying a rebuild mark (:mod:`replui.mysql.marker`) gets
+``rebuild_incomplete`` and is never ``replication_ok``.
+
+Finding codes (stable): node_unreachable, rebuild_incomplete, io_error,
+sql_error, io_thread_stopped, sql_thread_stopped, io_thread_connecting,
 coordinates_impossible, coordinates_behind, coordinates_caught_up,
 server_id_duplicate, server_id_zero, log_bin_off, log_replica_updates_off,
-writable_replica, lag_high, lag_unknown, external_source, replication_ok,
-status_incomplete.
+writable_replica, lag_high, lag_unknown, external_source, replica_delayed,
+replication_ok, status_incomplete.
 """
 
 from __future__ import annotations
@@ -27,10 +42,11 @@ from replui.model import Channel, Finding, NodeStatus, Severity
 OK, WARN, CRIT = Severity.OK, Severity.WARNING, Severity.CRITICAL
 
 CODES = (
-    "node_unreachable", "server_id_duplicate", "server_id_zero", "log_bin_off", "io_error", "sql_error",
-    "coordinates_impossible", "io_thread_stopped", "sql_thread_stopped", "io_thread_connecting", "lag_high",
-    "lag_unknown", "coordinates_behind", "writable_replica", "log_replica_updates_off", "external_source",
-    "coordinates_caught_up", "replication_ok", "status_incomplete",
+    "node_unreachable", "rebuild_incomplete", "server_id_duplicate", "server_id_zero", "log_bin_off",
+    "io_error", "sql_error", "coordinates_impossible", "io_thread_stopped", "sql_thread_stopped",
+    "io_thread_connecting", "lag_high", "lag_unknown", "coordinates_behind", "writable_replica",
+    "log_replica_updates_off", "external_source", "replica_delayed", "coordinates_caught_up",
+    "replication_ok", "status_incomplete",
 )
 #: Node-level field names (NodeStatus attributes, and the source's SHOW MASTER STATUS File/Position).
 NODE_FIELDS = frozenset({"read_only", "super_read_only", "server_id", "binlog_file", "binlog_position", "log_bin", "log_replica_updates"})
@@ -89,6 +105,49 @@ def impossible_reason(src: NodeStatus, file: str, pos: int, *, purged_counts: bo
     return None
 
 
+def _io_1236(ch: Channel) -> bool:
+    """The replica's IO thread itself says the source cannot serve its position."""
+    return ch.last_io_errno == 1236 or (not ch.last_io_errno and E.errno_in_text(ch.last_io_error) == 1236)
+
+
+def proven_impossible(kind: str, src: NodeStatus, replica: NodeStatus, ch: Channel, file: str) -> bool:
+    """Whether :func:`impossible_reason`'s ``kind`` for ``replica``'s channel
+    ``ch`` at ``file`` holds whatever the polling order: the file is purged,
+    or is a closed file of ``src`` (position past its final size), or the
+    channel's own IO error is 1236, or ``src`` was read entirely after
+    ``replica``. False means a write between the two reads may explain it."""
+    if kind == "purged":
+        return True
+    if kind == "past_end" and src.binlog is not None and file != src.binlog.file:
+        return True  # a closed file does not grow
+    return _io_1236(ch) or replica.read_before(src)
+
+
+def unconfirmed_sources(statuses: Sequence[NodeStatus], topology: Topology | None = None) -> list[str]:
+    """Names of configured sources (config order) that some replica's
+    coordinates are past without proof (:func:`proven_impossible`): reading
+    such a source again, after its replicas, settles whether the replica is
+    ahead by timing or really impossible. Pure; never raises."""
+    topo = topology or build_topology(statuses)
+    by_name = {s.name: s for s in statuses}
+    wanted: set[str] = set()
+    for s in statuses:
+        if not s.reachable:
+            continue
+        for ch in s.channels:
+            edge = topo.edge_for(s.name, ch.name)
+            src = by_name.get(edge.source) if edge and not edge.external else None
+            b = src.binlog if src is not None and src.reachable else None
+            if b is None or not b.file or b.position is None:
+                continue
+            for (fk, pk), purged_counts in ((_READ, True), (_EXEC, False)):
+                f, p = getattr(ch, fk), getattr(ch, pk)
+                r = impossible_reason(src, f, p, purged_counts=purged_counts) if f and p is not None else None
+                if r and not proven_impossible(r[0], src, s, ch, f):
+                    wanted.add(src.name)
+    return [s.name for s in statuses if s.name in wanted]
+
+
 def bytes_behind(src: NodeStatus, file: str, pos: int) -> tuple[int, int] | None:
     """``(bytes, files)`` from ``(file, pos)`` to ``src``'s current binlog
     position, summing ``SHOW BINARY LOGS`` sizes across files; None when unknown."""
@@ -139,12 +198,27 @@ def _unreachable(s: NodeStatus) -> Finding:
 
 def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
     out: list[Finding] = []
+    mark = s.rebuild_mark
+    if mark is not None:
+        scope = ", ".join(mark.scope) or "all its databases"
+        started = f", started {mark.started_at}" if mark.started_at else ""
+        involved = (s.name, mark.source) if mark.source != s.name else (s.name,)
+        out.append(Finding(CRIT, "rebuild_incomplete", involved,
+                           f"{s.name}: a rebuild from {mark.source} ({mark.wizard}{started}) did not finish: "
+                           f"its data ({scope}) may be half-restored",
+                           f"Run it again: {mark.rerun_command(s.name)} — it replaces {scope} on {s.name} "
+                           f"with a fresh copy from {mark.source} and removes the mark once the copy is "
+                           f"verified. Until then do not trust {s.name}'s data, whatever its replication "
+                           "threads say.",
+                           wizard=mark.wizard))
     if s.warnings:  # a statement the account may not run: that part of the pane is empty, not "fine"
         out.append(Finding(WARN, "status_incomplete", (s.name,),
                            f"{s.name}: part of the status could not be read — " + "; ".join(s.warnings),
                            "Grant the monitoring account what it needs to read replication status: on MariaDB 10.5+ "
                            "BINLOG MONITOR and REPLICA MONITOR, on MySQL REPLICATION CLIENT (e.g. GRANT REPLICATION "
-                           "CLIENT ON *.* TO 'replui'@'%'). Until then an empty section means 'unknown', not 'not a replica'."))
+                           "CLIENT ON *.* TO 'replui'@'%'), and SELECT ON replui_state.* to see a rebuild "
+                           "left unfinished. Until then an empty section means 'unknown', "
+                           "not 'not a replica'."))
     replicas = topo.replicas_of(s.name)
     in_replication = bool(replicas or s.channels)
     if s.server_id == 0:
@@ -233,45 +307,58 @@ def _channel_findings(s: NodeStatus, ch: Channel, topo: Topology, by_name: dict[
         add(CRIT, "sql_thread_stopped", f"{s.name}{cname} {lbl('sql_running')} {ch.sql_running} (no error): relay log events are not applied",
             f"START SLAVE on {s.name} (seed 000); if it stops again, read {lbl('last_sql_error')}.",
             ("sql_running",), "restart-replication")
-    # lag
+    # lag (a delayed replica is behind by design: only what exceeds SQL_Delay counts)
     lag, lag_label = ch.seconds_behind_source, lbl("seconds_behind_source")
+    delay = ch.sql_delay if ch.sql_delay and ch.sql_delay > 0 else 0
+    if delay:
+        remaining = ("NULL (no event waiting)" if ch.sql_remaining_delay is None
+                     else f"{ch.sql_remaining_delay} s")
+        add(OK, "replica_delayed", f"{s.name}{cname} is delayed by design: {lbl('sql_delay')} {delay} s, "
+            f"{lbl('sql_remaining_delay')} {remaining}", fields=("sql_delay", "sql_remaining_delay"))
+    lag_limit = delay + lag_warning
     if lag is None and ch.io_ok and ch.sql_ok:
         add(WARN, "lag_unknown", f"{s.name}{cname} {lag_label} is NULL although both threads run: lag unknown (not 0)",
             "Measure true lag with a heartbeat table written on the source (seed 003) — wizard heartbeat.",
             ("seconds_behind_source",), "heartbeat")
-    elif lag is not None and lag > lag_warning:
-        sev = CRIT if lag > lag_critical else WARN
-        add(sev, "lag_high", f"{s.name}{cname} {lag_label} {lag} s behind {source} (limit {lag_critical if sev is CRIT else lag_warning:g} s)",
+    elif lag is not None and lag > lag_limit:
+        sev = CRIT if lag > delay + lag_critical else WARN
+        limit = lag_critical if sev is CRIT else lag_warning
+        limit_text = f"{lbl('sql_delay')} {delay} s + {limit:g} s" if delay else f"{limit:g} s"
+        add(sev, "lag_high", f"{s.name}{cname} {lag_label} {lag} s behind {source} (limit {limit_text})",
             f"Watch {lag_label} fall (seed 002); it only measures SQL-vs-IO distance, so confirm with a heartbeat (seed 003).",
             ("seconds_behind_source",), "heartbeat")
     # coordinates against the source's binlog (seed 001's crosswise check)
     impossible = False
     if src is not None and src.reachable and src.binlog and src.binlog.file and src.binlog.position is not None:
-        impossible = _coordinates(s, ch, src, pair, values, add, lag_warning, bool(io_err or sql_err))
+        impossible = _coordinates(s, ch, src, pair, values, add, lag_limit, bool(io_err or sql_err))
     # external source / all well
     if edge and edge.external:
         add(OK if ch.io_ok else WARN, "external_source",
             f"{s.name}{cname} replicates from {ch.source_host}:{ch.source_port}, which is not in the config",
             "Add it as a [[nodes]] entry to check its binlog coordinates against this replica." if not ch.io_ok else "")
     if (ch.io_ok and ch.sql_ok and not ch.last_io_errno and not ch.last_sql_errno and not impossible
-            and lag is not None and lag <= lag_warning):
+            and lag is not None and lag <= lag_limit and s.rebuild_mark is None):
         add(OK, "replication_ok", f"{s.name}{cname} replicates from {source}: {lbl('io_running')} Yes, "
             f"{lbl('sql_running')} Yes, {lag_label} {lag}", fields=("io_running", "sql_running", "seconds_behind_source"))
     return out
 
 
-def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values: dict, add, lag_warning: float,
+def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values: dict, add, lag_limit: float,
                  has_error: bool) -> bool:
-    """Add one coordinates_* finding for channel ``ch``; True when impossible."""
+    """Add one coordinates_* finding for channel ``ch``; True when impossible.
+    ``lag_limit`` is the lag (seconds) up to which a running replica counts as catching up."""
     lbl = ch.label
     cur, cur_pos = src.binlog.file, src.binlog.position
     at = f"{src.name} is at {cur}:{cur_pos} (SHOW MASTER STATUS File/Position)"
     problems: list[tuple[str, str, tuple[str, ...]]] = []
+    ahead: set[tuple[str, str]] = set()  # past the source's status, explained by writes between the two reads
     for (fk, pk), purged_counts in ((_READ, True), (_EXEC, False)):
         f, p = getattr(ch, fk), getattr(ch, pk)
         if f and p is not None:
             r = impossible_reason(src, f, p, purged_counts=purged_counts)
-            if r:
+            if r and not proven_impossible(r[0], src, s, ch, f):
+                ahead.add((fk, pk))
+            elif r:
                 text = r[1] if r[0] != "past_end" else f"{lbl(pk)} {r[1]}"
                 problems.append((r[0], f"{s.name} {lbl(fk)} {text}" if r[0] != "past_end" else f"{s.name} {text}", (fk, pk)))
     if problems:
@@ -290,14 +377,29 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
         return True
     read = ch.source_log_file, ch.read_source_log_pos
     exe = ch.relay_source_log_file, ch.exec_source_log_pos
-    if read == (cur, cur_pos) and exe == (cur, cur_pos):
-        add(OK, "coordinates_caught_up", f"{s.name} {lbl('source_log_file')}/{lbl('read_source_log_pos')} and "
-            f"{lbl('relay_source_log_file')}/{lbl('exec_source_log_pos')} equal {src.name}'s {cur}:{cur_pos}",
-            fields=_READ + _EXEC + ("binlog_file", "binlog_position"))
+    order = (f"read before {s.name}'s status" if src.read_before(s)
+             else f"not read after {s.name}'s status")
+    ahead_text = (f"is ahead of {src.name}'s SHOW MASTER STATUS, which was {order}: {src.name} wrote more "
+                  "between the two reads")
+    if all(keys in ahead or coord == (cur, cur_pos) for keys, coord in ((_READ, read), (_EXEC, exe))):
+        fields = _READ + _EXEC + ("binlog_file", "binlog_position")
+        if not ahead:
+            add(OK, "coordinates_caught_up",
+                f"{s.name} {lbl('source_log_file')}/{lbl('read_source_log_pos')} and "
+                f"{lbl('relay_source_log_file')}/{lbl('exec_source_log_pos')} equal {src.name}'s "
+                f"{cur}:{cur_pos}", fields=fields)
+            return False
+        parts = [f"{lbl(fk)}/{lbl(pk)} {f}:{p} " + (ahead_text if (fk, pk) in ahead else "is caught up")
+                 for (fk, pk), (f, p) in ((_READ, read), (_EXEC, exe))]
+        add(OK, "coordinates_caught_up", f"{s.name} vs {src.name}: " + "; ".join(parts) + f"; {at}",
+            fields=fields)
         return False
     parts = []
     marked: tuple[str, ...] = ()  # only the coordinates that are not caught up get highlighted
     for (fk, pk), (f, p) in ((_READ, read), (_EXEC, exe)):
+        if (fk, pk) in ahead:
+            parts.append(f"{lbl(fk)}/{lbl(pk)} {f}:{p} {ahead_text}")
+            continue
         if (f, p) != (cur, cur_pos):
             marked += (fk, pk)
         if not f or p is None:
@@ -314,7 +416,7 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
             else:
                 parts.append(f"{lbl(fk)}/{lbl(pk)} {f}:{p} is {d[0]} bytes{files} behind")
     lag = ch.seconds_behind_source
-    running = ch.io_ok and ch.sql_ok and lag is not None and lag <= lag_warning
+    running = ch.io_ok and ch.sql_ok and lag is not None and lag <= lag_limit
     advice = ("Both threads run: it is catching up; watch the positions converge." if running else
               "Repair the replication error first (see its finding); this is the distance left to catch up after." if has_error else
               f"Seed 001: with writes stopped these should match {src.name}'s SHOW MASTER STATUS. START SLAVE on {s.name} "

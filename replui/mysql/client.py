@@ -7,16 +7,26 @@ with the server or client ``errno`` (e.g. 2003) and a one-line message — never
 a traceback.
 
 Credentials never travel on a command line: the password comes from
-:meth:`NodeConfig.resolve_password` (config, environment or command) and goes
-over the protocol; when neither user nor password is configured, PyMySQL reads
-``[client]`` from ``node.defaults_file`` or ``~/.my.cnf`` (``read_default_file``).
+:meth:`NodeConfig.resolve_password` (config, environment or command; resolved
+once per client, again after an access-denied 1045) and goes over the protocol
+as UTF-8 bytes — what the ``mariadb``/``mysql`` clients send for a password
+typed in a UTF-8 terminal or option file (PyMySQL would encode a ``str``
+password as latin-1: ``ä`` then fails with 1045 and ``€`` cannot be sent at
+all). When neither user nor password is configured, PyMySQL reads ``[client]``
+from ``node.defaults_file`` or ``~/.my.cnf`` (``read_default_file``); its
+password is read here as UTF-8 too.
+
+A client may be bound to a confirmed server (:meth:`NodeClient.bind_identity`):
+every connection it opens from then on is checked against that identity
+(``@@global.server_id``, ``@@global.hostname``, ``@@global.port``, MySQL's
+``@@global.server_uuid``) before anything runs on it.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from typing import Any
+from typing import Any, Mapping
 
 import pymysql
 import pymysql.converters
@@ -28,6 +38,11 @@ from replui.config import ConfigError, NodeConfig
 #: Client errnos that mean the connection is gone (CR_* codes, 2000-2999)
 #: besides PyMySQL's OperationalError/InterfaceError classes.
 _CLIENT_ERRNO_MIN, _CLIENT_ERRNO_MAX = 2000, 2999
+ER_ACCESS_DENIED = 1045
+ER_UNKNOWN_SYSTEM_VARIABLE = 1193
+#: The identity keys :meth:`NodeClient.bind_identity` compares, in message order.
+IDENTITY_KEYS = ("server_id", "server_uuid", "hostname", "port")
+_NO_UUID_KEY = "identity_without_server_uuid"
 
 
 class NodeError(Exception):
@@ -78,6 +93,61 @@ def _wrap(exc: BaseException) -> NodeError:
     return NodeError(None, f"{exc.__class__.__name__}: {exc}", connection_lost=True)
 
 
+def _close_quietly(conn: pymysql.connections.Connection) -> None:
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001 - already broken
+        pass
+
+
+def _option_file_password(path: str) -> str | None:
+    """The ``[client]`` password of the option file at ``path`` read as UTF-8
+    (PyMySQL reads it in the locale's encoding and sends it as latin-1);
+    None when there is none or the file cannot be parsed (PyMySQL decides)."""
+    from pymysql.optionfile import Parser
+
+    try:
+        cfg = Parser()
+        with open(path, encoding="utf-8") as fh:
+            cfg.read_file(fh)
+        return cfg.get("client", "password")
+    except Exception:  # noqa: BLE001 - unreadable or no password: PyMySQL's own reading applies
+        return None
+
+
+def _norm_identity(key: str, value: object) -> object:
+    """Identity values as compared: ints for ids and ports, lower-case uuids."""
+    if value is None:
+        return None
+    if key in ("server_id", "port"):
+        try:
+            return int(value)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode("utf-8", "replace")
+    return str(value).lower() if key == "server_uuid" else str(value)
+
+
+def _read_identity(conn: pymysql.connections.Connection, *, with_uuid: bool) -> dict[str, object]:
+    """One query of global values on ``conn`` (``@@global``: MariaDB's
+    ``@@server_id`` has a session value that a SET GLOBAL does not change)."""
+    base = "@@global.server_id AS server_id, @@global.hostname AS hostname, @@global.port AS port"
+    with conn.cursor() as cur:
+        if with_uuid:
+            try:
+                cur.execute(f"SELECT {base}, @@global.server_uuid AS server_uuid")
+                row = dict(cur.fetchone() or {})
+                return {k: _norm_identity(k, row.get(k)) for k in IDENTITY_KEYS}
+            except pymysql.err.MySQLError as exc:
+                if not (exc.args and exc.args[0] == ER_UNKNOWN_SYSTEM_VARIABLE):
+                    raise
+        cur.execute(f"SELECT {base}")  # MariaDB: no server_uuid (1193)
+        row = dict(cur.fetchone() or {})
+    row["server_uuid"] = None
+    return {k: _norm_identity(k, row.get(k)) for k in IDENTITY_KEYS}
+
+
 class NodeClient:
     """A lazily opened, self-healing PyMySQL connection to ``node``.
 
@@ -92,6 +162,9 @@ class NodeClient:
         self.node = node
         self._conn: pymysql.connections.Connection | None = None
         self.cache: dict[str, Any] = {}
+        self._password: str | None = None
+        self._password_known = False
+        self._expected: dict[str, object] | None = None
 
     # -- connection ---------------------------------------------------------------
 
@@ -100,10 +173,22 @@ class NodeClient:
         """True while a connection is open (it may still turn out dead)."""
         return self._conn is not None and bool(self._conn.open)
 
+    def resolve_password(self) -> str | None:
+        """The node's password (see :meth:`NodeConfig.resolve_password`),
+        resolved on the first call and remembered until the server refuses it
+        (1045). Raises :class:`~replui.config.ConfigError` (file, line, key)."""
+        if not self._password_known:
+            self._password = self.node.resolve_password()
+            self._password_known = True
+        return self._password
+
+    def _forget_password(self) -> None:
+        self._password, self._password_known = None, False
+
     def _connect_kwargs(self) -> dict[str, Any]:
         node = self.node
         try:
-            password = node.resolve_password()
+            password = self.resolve_password()
         except ConfigError as exc:
             raise NodeError(None, str(exc)) from None
         kw: dict[str, Any] = dict(
@@ -120,8 +205,6 @@ class NodeClient:
         )
         if node.user is not None:
             kw["user"] = node.user
-        if password is not None:
-            kw["password"] = password
         if node.socket:
             kw["unix_socket"] = node.socket
         if node.defaults_file:
@@ -130,6 +213,10 @@ class NodeClient:
             mycnf = os.path.expanduser("~/.my.cnf")
             if os.path.isfile(mycnf):
                 kw["read_default_file"] = mycnf
+        if password is None and "read_default_file" in kw:
+            password = _option_file_password(kw["read_default_file"])
+        if password:  # bytes: PyMySQL sends them as they are (a str would become latin-1)
+            kw["password"] = password.encode("utf-8")
         if node.ssl or node.ssl_ca or node.ssl_cert or node.ssl_key:
             if node.ssl_ca:
                 kw["ssl_ca"] = node.ssl_ca
@@ -159,18 +246,78 @@ class NodeClient:
             conn.db = None
             conn.connect()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a NodeError
-            raise _wrap(exc) from None
+            err = _wrap(exc)
+            if err.errno == ER_ACCESS_DENIED:
+                self._forget_password()  # a rotated password is fetched again next time
+            if self.node.socket and err.errno in (2002, 2003) and self.node.socket not in err.message:
+                detail = err.message.split(": ", 1)[-1]
+                err = NodeError(2002, f"Can't connect to the server through socket '{self.node.socket}': "
+                                      f"{detail}", connection_lost=True)
+            raise err from None
+        if self._expected:
+            self._check_identity(conn)
         self._conn = conn
         self.cache.clear()
         return conn
 
+    # -- identity -------------------------------------------------------------------
+
+    def bind_identity(self, expected: Mapping[str, object] | None) -> None:
+        """Bind this client to a confirmed server: ``expected`` has keys among
+        ``server_id``, ``server_uuid``, ``hostname``, ``port`` (None values
+        are ignored); None unbinds.
+
+        From then on every connection the client opens (the first and every
+        reconnect) reads the server's global identity before it is used; on
+        any difference it is closed and :class:`NodeError` (errno None,
+        ``connection_lost=True``) says what differs — nothing runs on it. The
+        connection open now, if any, is not re-checked.
+        """
+        if expected is None:
+            self._expected = None
+            return
+        unknown = set(expected) - set(IDENTITY_KEYS)
+        if unknown:
+            raise ValueError(f"unknown identity keys {sorted(unknown)} "
+                             f"(expected some of {', '.join(IDENTITY_KEYS)})")
+        self._expected = {k: _norm_identity(k, v) for k, v in expected.items() if v is not None} or None
+
+    def identity(self) -> dict[str, object]:
+        """The server's global identity read on the current connection
+        (opened if needed): ``{"server_id": int, "server_uuid": str | None
+        (None on MariaDB, which has none), "hostname": str, "port": int}``.
+        Raises :class:`NodeError`."""
+        conn = self._ensure()
+        try:
+            ident = _read_identity(conn, with_uuid=not self.cache.get(_NO_UUID_KEY))
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc) from None
+        if ident["server_uuid"] is None:
+            self.cache[_NO_UUID_KEY] = True  # MariaDB: skip the failing column on this connection
+        return ident
+
+    def _check_identity(self, conn: pymysql.connections.Connection) -> None:
+        expected = self._expected or {}
+        try:
+            actual = _read_identity(conn, with_uuid="server_uuid" in expected)
+        except Exception as exc:  # noqa: BLE001 - the connection is not used either way
+            _close_quietly(conn)
+            err = _wrap(exc)
+            raise NodeError(err.errno, f"{self.node.name}: could not confirm which server this connection "
+                                       f"reached ({err.message}); nothing was run on it",
+                            connection_lost=True) from None
+        diffs = [f"{k} {expected[k]} -> {actual.get(k)}" for k in IDENTITY_KEYS
+                 if k in expected and _norm_identity(k, actual.get(k)) != expected[k]]
+        if diffs:
+            _close_quietly(conn)
+            raise NodeError(None, f"{self.node.name}: this connection reached a different server than the "
+                                  f"one confirmed ({', '.join(diffs)}); nothing was run on it",
+                            connection_lost=True)
+
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001 - already broken
-                pass
+            _close_quietly(conn)
 
     def close(self) -> None:
         """Close the connection (if open). The next call reconnects."""

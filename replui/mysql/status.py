@@ -1,10 +1,11 @@
 """Collect one server's replication status into a :class:`NodeStatus`.
 
-:func:`collect_status` makes at most four round trips per poll: one
+:func:`collect_status` makes at most five round trips per poll: one
 ``SHOW GLOBAL VARIABLES WHERE Variable_name IN (...)``, the replica status
-statement of the server's dialect, and — when ``log_bin`` is on — the binlog
-status statement and ``SHOW BINARY LOGS``. It never raises: a node it cannot
-reach comes back as ``NodeStatus(reachable=False, error=..., errno=...)``.
+statement of the server's dialect, — when ``log_bin`` is on — the binlog
+status statement and ``SHOW BINARY LOGS``, and one primary-key read of the
+rebuild mark (:data:`replui.mysql.marker.READ_MARK`). It never raises: a node
+it cannot reach comes back as ``NodeStatus(reachable=False, error=..., errno=...)``.
 A statement refused for a missing privilege (e.g. ``SHOW BINARY LOGS`` without
 ``REPLICATION CLIENT``/``BINLOG MONITOR``) leaves that part empty and is noted
 in ``NodeStatus.warnings``; the node stays reachable.
@@ -21,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from replui.config import NodeConfig
 from replui.model import BinlogCoordinates, BinlogFile, Channel, Flavor, NodeStatus
+from replui.mysql import marker
 from replui.mysql.client import NodeClient, NodeError
 from replui.mysql.dialect import (
     Dialect,
@@ -63,9 +65,12 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "auto_position": ("Auto_Position",),
     "using_gtid": ("Using_Gtid",),
     "gtid_io_pos": ("Gtid_IO_Pos",),
+    "sql_delay": ("SQL_Delay",),
+    "sql_remaining_delay": ("SQL_Remaining_Delay",),
     "channel_name": ("Channel_Name", "Channel_name", "Connection_name"),
 }
-_INT_FIELDS = {"source_port", "read_source_log_pos", "relay_log_pos", "exec_source_log_pos", "seconds_behind_source", "source_server_id"}
+_INT_FIELDS = {"source_port", "read_source_log_pos", "relay_log_pos", "exec_source_log_pos",
+               "seconds_behind_source", "source_server_id", "sql_delay", "sql_remaining_delay"}
 _ERRNO_FIELDS = {"last_io_errno", "last_sql_errno"}
 _GTID_FIELDS = {"retrieved_gtid_set", "executed_gtid_set", "gtid_io_pos"}
 _STR_OR_NONE = {"source_host", "source_user", "source_log_file", "relay_log_file", "relay_source_log_file", "source_uuid"}
@@ -115,8 +120,9 @@ def normalise_channel(row: Mapping[str, Any], dialect: Dialect | None = None) ->
     ``SHOW ALL SLAVES STATUS`` -> :class:`Channel`.
 
     Both legacy (``Master_*``/``Slave_*``) and ``Source_*``/``Replica_*``
-    columns are understood whatever the dialect. Positions and ids become
-    ints; a NULL ``Seconds_Behind_*`` stays None (unknown, never 0); errnos
+    columns are understood whatever the dialect. Positions, ids and the
+    ``SQL_Delay``/``SQL_Remaining_Delay`` seconds become ints; a NULL
+    ``Seconds_Behind_*`` or ``SQL_Remaining_Delay`` stays None; errnos
     missing or NULL become 0; GTID sets lose the server's line breaks.
     ``labels`` are the columns actually present (else the dialect's labels);
     ``raw`` is the row with str values (NULL -> ``"NULL"``).
@@ -235,12 +241,17 @@ def build_status(
     collected_at: float = 0.0,
     query_seconds: float = 0.0,
     warnings: Iterable[str] = (),
+    poll_started: float | None = None,
+    poll_finished: float | None = None,
+    rebuild_mark: marker.RebuildMark | None = None,
 ) -> NodeStatus:
     """Assemble a reachable :class:`NodeStatus` from raw result rows (pure).
 
     ``binlog`` is None when ``log_bin`` is off or the status statement
     returned no row. On MariaDB ``gtid_mode`` is ``"ON"`` when any channel's
-    ``Using_Gtid`` is not ``No``, else ``"OFF"``.
+    ``Using_Gtid`` is not ``No``, else ``"OFF"``. ``poll_started``/
+    ``poll_finished`` are monotonic seconds, ``rebuild_mark`` the parsed
+    :data:`~replui.mysql.marker.READ_MARK` row; both are stored as given.
     """
     fields = normalise_variables(variables, dialect)
     channels = tuple(normalise_channel(r, dialect) for r in replica_rows)
@@ -262,30 +273,53 @@ def build_status(
         collected_at=collected_at,
         query_seconds=query_seconds,
         warnings=tuple(warnings),
+        poll_started=poll_started,
+        poll_finished=poll_finished,
+        rebuild_mark=rebuild_mark,
     )
 
 
-def _unreachable(node: NodeConfig, err: NodeError | Exception, collected_at: float, query_seconds: float) -> NodeStatus:
+def _unreachable(node: NodeConfig, err: NodeError | Exception, collected_at: float, query_seconds: float,
+                 poll_started: float | None = None, poll_finished: float | None = None) -> NodeStatus:
     if isinstance(err, NodeError):
         msg, errno = err.message, err.errno
     else:
         text = str(err) if isinstance(err, ValueError) else f"{err.__class__.__name__}: {err}"
         msg, errno = " ".join(text.split()), None
     return NodeStatus(name=node.name, host=node.host, port=node.port, reachable=False, error=msg, errno=errno,
-                      collected_at=collected_at, query_seconds=query_seconds)
+                      collected_at=collected_at, query_seconds=query_seconds,
+                      poll_started=poll_started, poll_finished=poll_finished)
 
 
-def collect_status(client: NodeClient, node: NodeConfig, now: Callable[[], float] = time.time) -> NodeStatus:
+def read_rebuild_mark(client: NodeClient) -> marker.RebuildMark | None:
+    """The rebuild mark on ``client``'s server (one primary-key read), None
+    when there is none (no row, or errors 1049/1146: no such database or
+    table). Raises :class:`NodeError` for anything else (e.g. 1142 when the
+    account may not read ``replui_state``)."""
+    try:
+        rows = client.query(marker.READ_MARK)
+    except NodeError as err:
+        if err.errno in marker.NO_MARK_ERRNOS:
+            return None
+        raise
+    return marker.parse_mark(rows[0] if rows else None)
+
+
+def collect_status(client: NodeClient, node: NodeConfig, now: Callable[[], float] = time.time,
+                   monotonic: Callable[[], float] = time.monotonic) -> NodeStatus:
     """Poll ``node`` through ``client`` and return its status. Never raises.
 
     Connection failures (client errnos 2xxx, timeouts, a bad password
     source) give ``reachable=False`` with ``error``/``errno``. A server error
     on an optional statement (privilege 1227/1142, binary logging off 1381)
-    empties that part and adds a line to ``warnings``. ``collected_at`` is
-    ``now()`` (UNIX seconds) at the start; ``query_seconds`` the poll's
-    duration in seconds.
+    empties that part and adds a line to ``warnings``; so does a rebuild mark
+    that cannot be read (its absence is then unknown). ``collected_at`` is
+    ``now()`` (UNIX seconds) at the start; ``poll_started``/``poll_finished``
+    are ``monotonic()`` seconds before the first statement and after the last;
+    ``query_seconds`` the poll's duration in seconds.
     """
     collected_at = now()
+    poll_started = monotonic()
     started = time.perf_counter()
     warnings: list[str] = []
 
@@ -320,9 +354,19 @@ def collect_status(client: NodeClient, node: NodeConfig, now: Callable[[], float
 
             binary_logs = optional(dialect.binary_logs_sql, _logs, [])
         client.cache[_DIALECT_KEY] = dialect
+        try:
+            mark = read_rebuild_mark(client)
+        except NodeError as err:
+            if err.connection_lost:
+                raise
+            mark = None
+            warnings.append(f"{marker.TABLE}: {err.message} (whether a rebuild was left unfinished is "
+                            f"unknown: GRANT SELECT ON {marker.DATABASE}.* to the monitoring account)")
+        poll_finished = monotonic()
         return build_status(
             node, dialect, variables, replica_rows, binlog_rows, binary_logs,
             collected_at=collected_at, query_seconds=time.perf_counter() - started, warnings=warnings,
+            poll_started=poll_started, poll_finished=poll_finished, rebuild_mark=mark,
         )
     except Exception as exc:  # noqa: BLE001 - never raise to the poller
-        return _unreachable(node, exc, collected_at, time.perf_counter() - started)
+        return _unreachable(node, exc, collected_at, time.perf_counter() - started, poll_started, monotonic())
