@@ -159,8 +159,8 @@ def test_seed003_004_add_replica_sets_up_a_new_replica(healthy_lab):
     insert_customers(lab, "node1", range(319101, 319104))
     assert wizard(lab, "add-replica", "--source", "node1", "--replica", "node2") == 0
     row = lab.replica_status("node2")
-    assert row["Master_User"] == "replui_repl" and rep.threads_running(row)
-    grants = lab.sql("node1", "SHOW GRANTS FOR 'replui_repl'@'%'")
+    assert row["Master_User"] == "replui_node2" and rep.threads_running(row)  # an account for this replica alone
+    grants = lab.sql("node1", "SHOW GRANTS FOR 'replui_node2'@'%'")
     assert "REPLICATION SLAVE" in grants[0][0] and "ALL" not in grants[0][0]
     lab.wait_caught_up(60)
     assert checksums(lab, "node1") == checksums(lab, "node2")
