@@ -83,7 +83,7 @@ def test_dump_command_per_tool_and_version_keeps_the_option_file_first():
     assert maria == ToolInfo("/usr/bin/mariadb-dump", "mariadb", (10, 11, 19))
     argv = dump_argv(maria, "/tmp/x/o.cnf", databases=["shop", "b"], gtid=True)
     assert argv[:4] == ["/usr/bin/mariadb-dump", "--defaults-extra-file=/tmp/x/o.cnf", "--single-transaction", "--master-data=2"]
-    assert "--gtid" in argv and argv[-3:] == ["--databases", "shop", "b"]
+    assert "--gtid" in argv and argv[-4:] == ["--databases", "--", "shop", "b"]
     for opt in ("--routines", "--triggers", "--events", "--hex-blob", "--quick"):
         assert opt in argv
     m8 = parse_tool_version("mysqldump", "mysqldump  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)")
@@ -93,8 +93,11 @@ def test_dump_command_per_tool_and_version_keeps_the_option_file_first():
     m57 = parse_tool_version("mysqldump", "mysqldump  Ver 10.13 Distrib 5.7.44, for Linux (x86_64)")
     assert m57.version == (5, 7, 44) and "--master-data=2" in dump_argv(m57, "o.cnf")
     assert client_argv(maria, "/p.cnf")[1] == "--defaults-extra-file=/p.cnf"
-    with pytest.raises(ValueError):
-        dump_argv(maria, "o.cnf", databases=["--all-databases"])
+    # a name after "--", never an option
+    assert dump_argv(maria, "o.cnf", databases=["-dash"])[-3:] == ["--databases", "--", "-dash"]
+    for bad in ("", "a\x00b"):
+        with pytest.raises(ValueError):
+            dump_argv(maria, "o.cnf", databases=[bad])
 
 
 # ----------------------------------------------------------------------------- coordinates
@@ -249,6 +252,42 @@ async def test_cancel_stops_both_tools(tmp_path):
     assert "started" in lines
 
 
+PREAMBLE = b"SELECT 'replui-preamble-marker';\n"
+
+
+async def test_the_restore_preamble_reaches_the_client_before_any_dump_byte(tmp_path):
+    res = await run_fake(tmp_path, "cat HEAD; printf 'INSERT INTO t VALUES (1);\\n'", "cat > OUT",
+                         chunk_size=7, restore_preamble=PREAMBLE)
+    got = (tmp_path / "received").read_bytes()
+    assert got == PREAMBLE + MARIADB_HEAD + b"INSERT INTO t VALUES (1);\n"
+    assert res.bytes == len(MARIADB_HEAD) + len(b"INSERT INTO t VALUES (1);\n")  # dump bytes only
+
+
+async def test_a_dump_without_coordinates_sends_not_even_the_preamble(tmp_path):
+    with pytest.raises(StreamError) as exc:
+        await run_fake(tmp_path, "head -c 200000 /dev/zero | tr '\\0' 'y'", "cat > OUT",
+                       restore_preamble=PREAMBLE)
+    assert exc.value.step == "dump"
+    assert not (tmp_path / "received").exists() or (tmp_path / "received").read_bytes() == b""
+
+
+async def test_restore_from_a_file_sends_the_preamble_first(tmp_path):
+    import gzip
+
+    path = tmp_path / "d.sql.gz"
+    body = MARIADB_HEAD + b"INSERT INTO t VALUES (1);\n" + MARIADB_TAIL
+    with gzip.open(path, "wb") as fh:
+        fh.write(body)
+    client = make_tool(tmp_path, "fake-client", FAKE_CLIENT, f"cat > {tmp_path / 'received'}")
+    t = LocalTransport(tmp_root=str(tmp_path))
+    try:
+        await restore_from_file(NODE, str(path), replica_transport=t, client_tool=client,
+                                restore_preamble=PREAMBLE)
+    finally:
+        await t.cleanup()
+    assert (tmp_path / "received").read_bytes() == PREAMBLE + body
+
+
 async def test_via_file_round_trip_checks_the_checksum(tmp_path):
     head = tmp_path / "head.sql"
     head.write_bytes(MARIADB_HEAD + b"INSERT INTO t VALUES (1);\n" * 5000 + MARIADB_TAIL)
@@ -362,3 +401,21 @@ async def test_a_dump_killed_mid_stream_fails_the_dump_step_and_leaves_no_proces
     assert exc.value.step == "dump" and exc.value.returncode == -9 and "signal 9" in exc.value.message
     assert leftovers(private) == []
     assert cmdlines and not any(HOSTILE in c for c in cmdlines)
+
+
+@pytest.mark.lab
+async def test_a_failing_preamble_stops_the_real_client_before_the_dump_touches_the_replica(pair):
+    lab = pair
+    lab.sql("node2", "DROP DATABASE IF EXISTS shop")
+    t = LocalTransport()
+    guard = b"SET SESSION sql_mode = IF(@@port = 1, @@session.sql_mode, 'replui: not this server');\n"
+    try:
+        with pytest.raises(StreamError) as exc:
+            await stream_dump(node(lab, "node1"), node(lab, "node2"), source_transport=t, replica_transport=t,
+                              databases=["shop"], restore_preamble=guard)
+        private = t.private_dir
+    finally:
+        await t.cleanup()
+    assert exc.value.step == "restore" and "replui: not this server" in exc.value.message
+    assert "shop" not in [r[0] for r in lab.sql("node2", "SHOW DATABASES")]
+    assert leftovers(private) == []

@@ -10,11 +10,12 @@ import asyncio
 
 import canned
 import pytest
+from textual.widgets import Static
 
 from replui.model import Finding, Severity
 from replui.monitor import StaticMonitor
 from replui.ui.app import ReplUIApp
-from replui.ui.screens.confirm import ConfirmScreen
+from replui.ui.screens.confirm import CancelRestoreScreen, ConfirmScreen
 from replui.ui.screens.wizard import WizardScreen
 from replui.ui.screens.wizard_picker import WizardPickerScreen, options_text, parse_options, prefill
 from replui.ui.theme_files import bundled_theme_dir
@@ -33,18 +34,21 @@ class FakeRun:
     """A four-step plan whose steps record that they ran; ``gate`` holds the
     stream step half-way (set by default); ``block`` makes it wait forever."""
 
-    def __init__(self, gate_open: bool = True, block: bool = False) -> None:
+    def __init__(self, gate_open: bool = True, block: bool = False, hold: str | None = None) -> None:
         self.ran: list[str] = []
         self.gate = asyncio.Event()
         if gate_open:
             self.gate.set()
         self.block = block
+        self.hold = hold  # the id of a step that waits forever after its output
 
     def step(self, id, title, lines, *, destructive=False, replaces_data=False, target="node2", progress=False) -> Step:
         async def run(ctx):
             self.ran.append(id)
             for ln in lines:
                 yield OutputLine(ln, "stdout")
+            if self.hold == id:
+                await asyncio.Event().wait()
             if progress:
                 yield Progress(bytes=12 * MIB, seconds=3.0, total=48 * MIB, rate=4 * MIB, eta=9.0)
                 await self.gate.wait()
@@ -180,18 +184,87 @@ async def test_output_lines_reach_the_log_and_the_progress_bar_advances(tmp_path
         assert fake.ran == ["inspect", "stream"] and screen.result.failed_step == "change-master"
 
 
-async def test_cancel_stops_the_running_step(tmp_path):
+async def test_cancel_stops_a_running_step_that_replaces_no_data_at_once(tmp_path):
+    app, fake = make_app(), FakeRun(hold="verify")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, fake, tmp_path)
+        first = await confirm_shown(pilot, app)
+        await pilot.press(*"node2", "enter")
+        second = await confirm_shown(pilot, app, other_than=first)
+        assert second.step.id == "change-master"
+        await pilot.press("y")
+        await until(pilot, lambda: screen.step_list.state_of("verify") == "running", "verify running")
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        assert not screen.result.ok and screen.result.failed_step == "verify"
+        assert "cancelled" in screen.result.message
+        assert screen.step_list.state_of("verify") == "cancelled"
+        assert app.screen is screen  # still showing the outcome
+
+
+async def stream_running(pilot, screen: WizardScreen) -> None:
+    def running() -> bool:
+        return screen.step_list.state_of("stream") == "running" and screen.progress.last is not None
+    await until(pilot, running, "stream running")
+
+
+async def cancel_dialog_shown(pilot, app) -> CancelRestoreScreen:
+    await until(pilot, lambda: isinstance(app.screen, CancelRestoreScreen), "the cancel question")
+    await until(pilot, lambda: app.focused is not None and app.focused.screen is app.screen,
+                "question focused")
+    return app.screen
+
+
+async def test_cancelling_a_step_that_replaces_data_asks_first_and_only_yes_cancels(tmp_path):
     app, fake = make_app(), FakeRun(gate_open=True, block=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await start(app, pilot, fake, tmp_path)
         await confirm_shown(pilot, app)
         await pilot.press(*"node2", "enter")
-        await until(pilot, lambda: screen.step_list.state_of("stream") == "running" and screen.progress.last is not None, "stream running")
+        await stream_running(pilot, screen)
         await pilot.press("escape")
+        dialog = await cancel_dialog_shown(pilot, app)
+        assert dialog.step.id == "stream"
+        assert str(dialog.query_one("#cancel-restore-question", Static).render()) == (
+            "Cancel the restore into node2? Its data will be left half-restored and marked; "
+            "re-run the rebuild to repair it")
+        assert not screen.ctx.cancel.is_set()
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is screen, "back on the wizard")
+        await pilot.press("ctrl+c")  # the same question; ctrl+c or escape there keeps the step running
+        await cancel_dialog_shown(pilot, app)
+        await pilot.press("ctrl+c")
+        await until(pilot, lambda: app.screen is screen, "back on the wizard")
+        await pilot.press("escape")
+        await cancel_dialog_shown(pilot, app)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, "back on the wizard")
+        await pilot.pause(0.1)
+        assert screen.running and screen.step_list.state_of("stream") == "running"
+        assert not screen.ctx.cancel.is_set()
+        assert "not cancelled: the step goes on" in log_text(screen)
+        await pilot.press("escape")
+        await cancel_dialog_shown(pilot, app)
+        await pilot.press("y")
         await until(pilot, lambda: screen.result is not None, "run finished")
         assert not screen.result.ok and screen.result.failed_step == "stream" and "cancelled" in screen.result.message
         assert screen.step_list.state_of("stream") == "cancelled" and fake.ran == ["inspect", "stream"]
         assert app.screen is screen  # still showing the outcome
+
+
+async def test_the_cancel_question_goes_away_when_the_step_ends_meanwhile(tmp_path):
+    app, fake = make_app(), FakeRun(gate_open=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.press(*"node2", "enter")
+        await stream_running(pilot, screen)
+        await pilot.press("escape")
+        dialog = await cancel_dialog_shown(pilot, app)
+        fake.gate.set()  # the restore finishes while the question is open
+        await until(pilot, lambda: app.screen is not dialog, "the question gone")
+        await until(pilot, lambda: screen.step_list.state_of("stream") == "done", "stream done")
+        assert not screen.ctx.cancel.is_set()
 
 
 def test_prefill_takes_subject_and_source_from_the_finding():
@@ -265,3 +338,68 @@ async def test_restart_replication_through_the_confirm_dialog_on_the_lab(healthy
             assert "VERIFIED" in str(wizard.outcome.render())
     finally:
         monitor.close()
+
+
+def wizard_parser():
+    import argparse
+
+    from replui.wizards.cli import add_wizard_parser
+
+    parser = argparse.ArgumentParser(prog="replui")
+    add_wizard_parser(parser.add_subparsers(dest="command"))
+    return parser
+
+
+@pytest.mark.parametrize("bad", ["-5", "0", "-0.5", "nan", "inf", "-inf", "soon"])
+def test_timeout_must_be_a_finite_number_of_seconds_above_zero(bad, capsys):
+    parser = wizard_parser()
+    for argv in (["--timeout", bad], [f"--timeout={bad}"]):
+        with pytest.raises(SystemExit) as exc:
+            parser.parse_args(["wizard", "repoint", "--node", "node2", *argv])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        if argv == ["--timeout", "-inf"]:  # argparse itself takes "-inf" for an option
+            assert "argument --timeout: expected one argument" in err
+        else:
+            assert "argument --timeout: needs a number of seconds" in err and repr(bad) in err
+    with pytest.raises(ValueError, match="--timeout needs a number of seconds"):
+        parse_options(f"--node node2 --timeout {bad}")
+
+
+def test_a_good_timeout_is_taken():
+    assert wizard_parser().parse_args(["wizard", "repoint", "--timeout", "2.5"]).timeout == 2.5
+    assert parse_options("--timeout 30") == {"timeout": 30.0}
+
+
+def test_set_repl_password_is_offered_by_the_command_line_and_the_picker():
+    from replui.ui.screens.wizard_picker import REPL_PASSWORD_ENV, WIZARD_BLURBS, WIZARD_NAMES
+    from replui.wizards.cli import WIZARD_NAMES as CLI_NAMES
+    from replui.wizards.cli import _options
+
+    assert "set-repl-password" in CLI_NAMES and set(WIZARD_NAMES) == set(CLI_NAMES) == set(WIZARD_BLURBS)
+    args = wizard_parser().parse_args(["wizard", "set-repl-password", "--node", "node2",
+                                       "--repl-password-env", "NEW_PW"])
+    assert _options(args) == {"node": "node2", "repl_password_env": "NEW_PW", "timeout": 120.0}
+    f = Finding(Severity.CRITICAL, "io_error", ("node2", "node1"), "1045", wizard="set-repl-password",
+                errno=1045)
+    opts = prefill("set-repl-password", f, None, {})
+    assert opts == {"node": "node2", "repl_password_env": REPL_PASSWORD_ENV}
+    assert options_text(opts) == f"--node node2 --repl-password-env {REPL_PASSWORD_ENV}"
+    assert parse_options(options_text(opts)) == opts
+
+
+async def test_the_picker_builds_set_repl_password_from_the_node_and_the_variable(monkeypatch):
+    from replui.ui.screens.wizard_picker import REPL_PASSWORD_ENV, WIZARD_NAMES
+
+    monkeypatch.setenv(REPL_PASSWORD_ENV, "n3w'pw")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        picker = WizardPickerScreen(app.config, app.statuses, node="node2")
+        app.push_screen(picker)
+        await until(pilot, lambda: app.screen is picker and picker.is_mounted, "picker")
+        picker.wizard_list.highlighted = WIZARD_NAMES.index("set-repl-password")
+        await until(pilot, lambda: picker.selected == "set-repl-password" and picker.plan is not None,
+                    "plan built")
+        assert picker.options_input.value == f"--node node2 --repl-password-env {REPL_PASSWORD_ENV}"
+        shown = str(picker.plan_view.render())
+        assert picker.plan.wizard == "set-repl-password" and "node2" in shown and "n3w'pw" not in shown

@@ -185,7 +185,7 @@ def test_seed004_purged_binlog_reset_replica_repairs(healthy_lab):
     lab.sql("node2", "START SLAVE")
     row = wait_error(lab, "node2", "Last_IO_Errno")
     assert int(row["Last_IO_Errno"]) == 1236
-    assert wizard(lab, "reset-replica", "--node", "node2") == 0
+    assert wizard(lab, "reset-replica", "--node", "node2") == 3  # replication repaired; purged events may be lost: not verified
     insert_customers(lab, "node1", range(319501, 319504))
     assert_healthy_and_identical(lab)
 

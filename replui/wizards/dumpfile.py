@@ -197,10 +197,12 @@ async def restore_from_file(replica: NodeConfig, path: str, *, replica_transport
                             flavor: str = "mariadb", client_tool: str | None = None,
                             on_progress: Callable[[Progress], None] | None = None, on_line: Callable[[str], None] | None = None,
                             cancel: asyncio.Event | None = None, chunk_size: int = 256 * 1024,
-                            estimate_bytes: int | None = None) -> DumpResult:
+                            estimate_bytes: int | None = None, restore_preamble: bytes = b"") -> DumpResult:
     """Verify ``path`` (gzip, on this machine) against ``sha256`` when given
     (StreamError("copy") on mismatch, before the replica is touched), then
-    decompress it in Python and feed the client on ``replica_transport``.
+    decompress it in Python and feed the client on ``replica_transport``,
+    ``restore_preamble`` first (a statement there that fails stops the
+    client before the file's first byte reaches it).
     Returns :class:`DumpResult` (``dump_rc`` None; coordinates read from the
     file). Raises StreamError("restore"), StreamCancelled, TransportError."""
     import gzip
@@ -225,7 +227,8 @@ async def restore_from_file(replica: NodeConfig, path: str, *, replica_transport
         async def always() -> bool:
             return True
 
-        relay = asyncio.ensure_future(_relay(lambda: asyncio.to_thread(gz.read, chunk_size), restore, scanner, meter, False, always))
+        relay = asyncio.ensure_future(_relay(lambda: asyncio.to_thread(gz.read, chunk_size), restore, scanner,
+                                             meter, False, always, restore_preamble))
         tasks.append(relay)
         try:
             failure = await _drive(relay, None, restore, cancel)

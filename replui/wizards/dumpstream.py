@@ -196,12 +196,21 @@ class _RestoreGone(Exception):
 
 
 async def _relay(read: Callable[[], Awaitable[bytes]], proc: Process, scanner: CoordinateScanner, meter: _Meter,
-                 require_coordinates: bool, before_eof: Callable[[], Awaitable[bool]]) -> None:
+                 require_coordinates: bool, before_eof: Callable[[], Awaitable[bool]],
+                 preamble: bytes = b"") -> None:
     """Move chunks from ``read`` into ``proc.stdin`` with back-pressure. The
     head is held back until its coordinates are known (or missing: raise
-    _NoCoordinates). At end of input, ``before_eof()`` decides whether to close
-    stdin (True: the input ended cleanly). Raises _RestoreGone on a broken pipe."""
+    _NoCoordinates); ``preamble`` goes first, when the head is released (not
+    counted by ``meter``). At end of input, ``before_eof()`` decides whether
+    to close stdin (True: the input ended cleanly). Raises _RestoreGone on a
+    broken pipe."""
     held = bytearray()
+
+    async def release(head: bytes) -> None:
+        proc.stdin.write(bytes(preamble) + head)
+        await proc.stdin.drain()
+        meter.add(len(head))
+
     try:
         while True:
             chunk = await read()
@@ -214,7 +223,9 @@ async def _relay(read: Callable[[], Awaitable[bytes]], proc: Process, scanner: C
                     continue
                 if require_coordinates and not scanner.head.complete:
                     raise _NoCoordinates()
-                chunk, held = bytes(held), None
+                head, held = bytes(held), None
+                await release(head)
+                continue
             proc.stdin.write(chunk)
             await proc.stdin.drain()
             meter.add(len(chunk))
@@ -223,9 +234,7 @@ async def _relay(read: Callable[[], Awaitable[bytes]], proc: Process, scanner: C
         if held is not None:
             if require_coordinates and not scanner.head.complete:
                 raise _NoCoordinates()
-            proc.stdin.write(bytes(held))
-            await proc.stdin.drain()
-            meter.add(len(held))
+            await release(bytes(held))
         proc.stdin.close()
         meter.add(0, force=True)
     except (BrokenPipeError, ConnectionResetError) as exc:
@@ -310,7 +319,7 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
                       dump_tool: str | None = None, client_tool: str | None = None,
                       on_progress: Callable[[Progress], None] | None = None, on_line: Callable[[str], None] | None = None,
                       cancel: asyncio.Event | None = None, chunk_size: int = 256 * 1024,
-                      estimate_bytes: int | None = None) -> DumpResult:
+                      estimate_bytes: int | None = None, restore_preamble: bytes = b"") -> DumpResult:
     """Dump ``source`` and restore it into ``replica`` at the same time.
 
     ``databases`` None dumps ``--all-databases``. ``gtid`` adds MariaDB's
@@ -321,7 +330,10 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
     (step ``"stream"``) at most ~10×/s; ``estimate_bytes`` (e.g. the sum of
     information_schema ``data_length`` in scope) feeds its total and ETA.
     Passwords go through 0600 option files (``--defaults-extra-file``),
-    removed afterwards.
+    removed afterwards. ``restore_preamble`` is written to the restore
+    client's stdin before any byte of the dump, once the dump's coordinates
+    are known (a dump without them still sends the client nothing): a
+    statement there that fails stops the client before the dump reaches it.
 
     Returns :class:`DumpResult`. Raises :class:`StreamError` (``step`` "dump"
     or "restore") when a side fails or the dump has no coordinates,
@@ -353,7 +365,8 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
         async def dump_ok() -> bool:
             return await dump.wait() == 0
 
-        relay = asyncio.ensure_future(_relay(lambda: dump.stdout.read(chunk_size), restore, scanner, meter, True, dump_ok))
+        relay = asyncio.ensure_future(_relay(lambda: dump.stdout.read(chunk_size), restore, scanner, meter,
+                                             True, dump_ok, restore_preamble))
         tasks.append(relay)
         failure = await _drive(relay, dump, restore, cancel)
         if failure is not None:

@@ -88,3 +88,53 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_decline(self) -> None:
         self.dismiss(False)
+
+
+class CancelRestoreScreen(ModalScreen[bool]):
+    """``CancelRestoreScreen(step)``: asked before cancelling a running step
+    that replaces data. Cancelling it leaves the target half-restored (the
+    rebuild mark says so until a rebuild repairs it), so the safe answer —
+    escape, ``n``, ``ctrl+c`` — keeps it running; only ``y`` or the button
+    cancels. Dismisses with True (cancel) or False (keep running)."""
+
+    BINDINGS = [
+        Binding("escape", "keep", "No, keep restoring"),
+        Binding("ctrl+c", "keep", "No, keep restoring", show=False, priority=True),
+        Binding("y", "cancel_step", "Yes, cancel", show=False),
+        Binding("n", "keep", "No", show=False),
+    ]
+    AUTO_FOCUS = "#cancel-restore-no"
+
+    def __init__(self, step: Step) -> None:
+        super().__init__()
+        self.step = step
+        self.target = step.target or "the replica"
+
+    @property
+    def question(self) -> str:
+        return (f"Cancel the restore into {self.target}? Its data will be left half-restored and marked; "
+                "re-run the rebuild to repair it")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="cancel-restore-box"):
+            where = f" on {self.step.target}" if self.step.target else ""
+            yield Static(f"{self.step.title}{where} is running", id="cancel-restore-title", markup=False)
+            yield Static(self.question, id="cancel-restore-question", markup=False)
+            yield Static("y: yes, cancel it · n or escape: no, keep restoring", id="cancel-restore-keys",
+                         markup=False)
+            with Horizontal(id="cancel-restore-buttons"):
+                yield Button(f"Yes, cancel the restore into {self.target}", id="cancel-restore-yes",
+                             variant="error")
+                yield Button("No, keep restoring", id="cancel-restore-no", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if not event.button.has_focus:
+            return  # a click that began before this dialog was shown answers nothing
+        self.dismiss(event.button.id == "cancel-restore-yes")
+
+    def action_cancel_step(self) -> None:
+        self.dismiss(True)
+
+    def action_keep(self) -> None:
+        self.dismiss(False)

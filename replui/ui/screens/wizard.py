@@ -12,8 +12,10 @@ widget is capped (``LOG_MAX_LINES``) and shows text as is (no markup: dump
 output contains ``[``). Before each destructive step the runner awaits
 :meth:`WizardRun.confirm`, which pushes :class:`ConfirmScreen` and awaits its
 answer. ``escape``/``ctrl+c`` set ``ctx.cancel``: the runner cancels the step,
-whose cleanup stops its commands. When the run ends the App's refresh action
-polls every node, so the dashboard shows the verified result.
+whose cleanup stops its commands. While a step that replaces data runs they
+first ask (:class:`CancelRestoreScreen`): cancelling leaves the target
+half-restored, so only a yes cancels. When the run ends the App's refresh
+action polls every node, so the dashboard shows the verified result.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Log, Static
 from textual.worker import Worker
 
-from replui.ui.screens.confirm import ConfirmScreen
+from replui.ui.screens.confirm import CancelRestoreScreen, ConfirmScreen
 from replui.ui.widgets.step_list import StepList
 from replui.ui.widgets.wizard_progress import WizardProgress
 from replui.wizards.plan import Event, OutputLine, Plan, Progress, Step, StepContext, StepState
@@ -187,6 +189,9 @@ class WizardScreen(Screen):
         self.wizard_run: WizardRun | None = None
         self.worker: Worker | None = None
         self.status_text = "starting"
+        #: The step running now (None between steps and at prompts).
+        self.running_step: Step | None = None
+        self.cancel_dialog: CancelRestoreScreen | None = None
 
     # typed accessors
     @property
@@ -281,6 +286,11 @@ class WizardScreen(Screen):
         i = self._index(message.step_id)
         self.step_list.set_state(message.step_id, message.state)
         if message.state == "running":
+            self.running_step = self.plan.steps[i]
+        elif self.running_step is not None and self.running_step.id == message.step_id:
+            self.running_step = None
+            self._drop_cancel_dialog()
+        if message.state == "running":
             self.progress.reset()
             s = self.plan.steps[i]
             self.output.write_line(f"── step {i + 1}/{len(self.plan.steps)}: {s.title}" + (f" on {s.target}" if s.target else "") + " ──")
@@ -301,6 +311,8 @@ class WizardScreen(Screen):
 
     def on_wizard_finished(self, message: WizardFinished) -> None:
         self.result = message.result
+        self.running_step = None
+        self._drop_cancel_dialog()
         self._set_status("verified" if message.result.ok else "failed")
         self.outcome.update(outcome_text(self.plan, message.result))
         self.outcome.set_class(message.result.ok, "-ok")
@@ -312,11 +324,36 @@ class WizardScreen(Screen):
 
     # actions
     def action_cancel(self) -> None:
-        """Set the cancel event: the runner stops the running command."""
+        """Set the cancel event: the runner stops the running command. While a
+        step that replaces data runs, ask first (only a yes cancels)."""
+        if not self.running or self.ctx is None or self.ctx.cancel.is_set():
+            return
+        step = self.running_step
+        if step is not None and step.replaces_data:
+            if self.cancel_dialog is None:
+                self.cancel_dialog = CancelRestoreScreen(step)
+                self.app.push_screen(self.cancel_dialog, self._cancel_answered)
+            return
+        self._cancel_now()
+
+    def _cancel_answered(self, yes: bool | None) -> None:
+        self.cancel_dialog = None
+        if yes:
+            self._cancel_now()
+        elif yes is False and self.running:
+            self.output.write_line("not cancelled: the step goes on")
+
+    def _cancel_now(self) -> None:
         if self.running and self.ctx is not None and not self.ctx.cancel.is_set():
             self.ctx.cancel.set()
             self._set_status("cancelling…")
             self.output.write_line("cancel requested by the operator: stopping the running step")
+
+    def _drop_cancel_dialog(self) -> None:
+        """The step the dialog asks about has ended: the question is moot."""
+        dialog, self.cancel_dialog = self.cancel_dialog, None
+        if dialog is not None and self.app.screen is dialog:
+            dialog.dismiss(None)
 
     def action_close(self) -> None:
         """``q``: back to the dashboard once the run has ended (never mid-run)."""

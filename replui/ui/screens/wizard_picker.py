@@ -1,4 +1,4 @@
-"""The wizard picker: the seven wizards, their options pre-filled from the
+"""The wizard picker: the eight wizards, their options pre-filled from the
 selected finding (``Finding.wizard`` preselected; ``Finding.nodes`` is
 ``(subject, source…)``) or from a node, and the plan they would run —
 ``Plan.render()``, the exact text ``--dry-run`` prints — before anything runs.
@@ -26,7 +26,8 @@ from replui.model import Finding, NodeStatus
 from replui.wizards.plan import Plan
 
 #: The wizards in the order the picker lists them (the names scripts use).
-WIZARD_NAMES = ("restart-replication", "rebuild-replica", "resync-pair", "repoint", "reset-replica", "add-replica", "heartbeat")
+WIZARD_NAMES = ("restart-replication", "rebuild-replica", "resync-pair", "repoint", "reset-replica",
+                "add-replica", "set-repl-password", "heartbeat")
 #: One line on what each does, with its seed.
 WIZARD_BLURBS = {
     "restart-replication": "stop/start the replication threads, verify (seed 000)",
@@ -35,8 +36,11 @@ WIZARD_BLURBS = {
     "repoint": "CHANGE MASTER TO other coordinates after a crash (seed 002)",
     "reset-replica": "stop, RESET SLAVE, re-point, start (seed 004)",
     "add-replica": "create the user, dump, stream, restore, point (seeds 003, 004)",
+    "set-repl-password": "a replica's IO thread gets 1045: store the replication password again",
     "heartbeat": "write a timestamp on the source, read it on every replica (seed 003)",
 }
+#: The environment variable the picker proposes for set-repl-password's password (edit it to yours).
+REPL_PASSWORD_ENV = "REPLUI_REPL_PASSWORD"
 VALUE_OPTIONS = ("node", "source", "replica", "authoritative", "other", "to", "databases", "repl-user", "repl-password-env", "timeout")
 FLAG_OPTIONS = ("next-binlog", "from-exec-position", "via-file")
 
@@ -67,7 +71,9 @@ def prefill(name: str, finding: Finding | None, node: str | None, statuses: Mapp
     the subject, the second its source) or else ``node`` (its source from
     ``statuses``). ``repoint`` picks ``next_binlog`` for a 1236 "impossible
     position" and ``from_exec_position`` for a corrupt relay log, from the
-    finding's errno and text (:func:`replui.analysis.errors.classify`)."""
+    finding's errno and text (:func:`replui.analysis.errors.classify`).
+    ``set-repl-password`` gets the node and :data:`REPL_PASSWORD_ENV` as the
+    name of the environment variable holding the password."""
     subject = finding.nodes[0] if finding and finding.nodes else node
     source = finding.nodes[1] if finding and len(finding.nodes) > 1 else _source_of(statuses, subject)
     out: dict[str, Any]
@@ -85,6 +91,8 @@ def prefill(name: str, finding: Finding | None, node: str | None, statuses: Mapp
         out = {"authoritative": source, "other": subject}
     elif name == "heartbeat":
         out = {"source": source or subject}
+    elif name == "set-repl-password":
+        out = {"node": subject, "repl_password_env": REPL_PASSWORD_ENV}
     else:
         out = {}
     return {k: v for k, v in out.items() if v not in (None, False)}
@@ -118,10 +126,14 @@ def parse_options(text: str) -> dict[str, Any]:
                 raise ValueError(f"{tok} needs a value")
             val: Any = tokens[i + 1]
             if key == "timeout":
+                import argparse
+
+                from replui.wizards.cli import positive_seconds
+
                 try:
-                    val = float(val)
-                except ValueError:
-                    raise ValueError(f"--timeout needs seconds, not {val!r}") from None
+                    val = positive_seconds(val)
+                except argparse.ArgumentTypeError as exc:
+                    raise ValueError(f"--timeout {exc}") from None
             out[key.replace("-", "_")] = val
             i += 2
         else:
