@@ -97,10 +97,11 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from replui.ui.app import ReplUIApp
 
     try:
-        ReplUIApp(monitor, theme=getattr(args, "theme", None)).run()
+        app = ReplUIApp(monitor, theme=getattr(args, "theme", None))
+        app.run()
     finally:
         monitor.close()
-    return 0
+    return app.return_code or 0
 
 
 def _silence_stdout() -> None:

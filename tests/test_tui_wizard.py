@@ -141,7 +141,7 @@ async def test_confirm_dialog_before_the_destructive_step_needs_the_node_name(tm
         text = log_text(screen)
         assert "[note] brackets stay as typed" in text and "[stream] 48.0 MiB restored" in text
         assert "verified: node2 runs both threads" in text
-        assert screen.outcome.display and "VERIFIED" in str(screen.outcome.render())
+        assert screen.outcome.display and "✔ DONE" in str(screen.outcome.render())  # no data was compared: not "verified"
         assert screen.result.transcript_path and screen.result.transcript_path.exists()
         assert str(screen.result.transcript_path) in str(screen.outcome.render())
         await pilot.press("escape")
@@ -335,7 +335,7 @@ async def test_restart_replication_through_the_confirm_dialog_on_the_lab(healthy
             await until(pilot, lambda: all(app.poll_counts[n] > polls[n] for n in polls), "dashboard refreshed", rounds=3000)
             await pilot.pause()
             assert app.dashboard.pane("node2").row("ch0-io_running").row.value == "Yes"
-            assert "VERIFIED" in str(wizard.outcome.render())
+            assert "✔ DONE" in str(wizard.outcome.render()) and "VERIFIED" not in str(wizard.outcome.render())
     finally:
         monitor.close()
 
@@ -403,3 +403,50 @@ async def test_the_picker_builds_set_repl_password_from_the_node_and_the_variabl
         assert picker.options_input.value == f"--node node2 --repl-password-env {REPL_PASSWORD_ENV}"
         shown = str(picker.plan_view.render())
         assert picker.plan.wizard == "set-repl-password" and "node2" in shown and "n3w'pw" not in shown
+
+
+def test_the_outcome_says_verified_only_when_the_data_was_compared():
+    from replui.wizards.plan import Plan
+    from replui.wizards.runner import RunResult
+    from replui.ui.screens.wizard import outcome_text
+
+    plan = Plan("reset-replica", "Reset replica node2", "s", ())
+    lost = RunResult(True, None, "all 7 steps done, but NOT verified: events lost", None, False, "events lost")
+    assert outcome_text(plan, lost).startswith("▲ DONE, NOT VERIFIED") and "✔" not in outcome_text(plan, lost)
+    assert outcome_text(plan, RunResult(True, None, "done", None, True)).startswith("✔ VERIFIED")
+    assert outcome_text(plan, RunResult(True, None, "done", None)).startswith("✔ DONE")
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+async def test_a_signal_cancels_the_running_wizard_and_exits_as_a_shell_would(tmp_path, sig):
+    import signal
+
+    fake = FakeRun(gate_open=False, block=True)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, fake, tmp_path)
+        dialog = await confirm_shown(pilot, app)
+        dialog.name_input.value = "node2"
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await until(pilot, lambda: "stream" in fake.ran, "stream running")
+        app.stop_for_signal(getattr(signal, sig))
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+    assert app.return_code == 128 + getattr(signal, sig)
+    assert screen.result.message.startswith(f"cancelled by {sig} at step stream")
+    assert f"cancelled by {sig} at step stream" in screen.result.transcript_path.read_text()
+
+
+async def test_a_signal_at_a_prompt_answers_no_and_exits(tmp_path):
+    import signal
+
+    fake = FakeRun()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        app.stop_for_signal(signal.SIGTERM)
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+    assert app.return_code == 143 and fake.ran == ["inspect"] and "cancelled by SIGTERM" in screen.result.message

@@ -15,6 +15,7 @@ deterministic; ``r`` then polls each node once more in a worker.
 from __future__ import annotations
 
 import asyncio
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -95,6 +96,36 @@ class ReplUIApp(App):
             for name in self.names:
                 self._wake[name] = asyncio.Event()
                 self.run_worker(self._poll_loop(name), name=f"poll:{name}", group="poll", exit_on_error=False)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(sig, self.stop_for_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests), or no such signal
+                pass
+
+    def stop_for_signal(self, sig: int) -> None:
+        """SIGTERM/SIGHUP: cancel a running wizard — its tools stop, its option
+        files and dump copies go, its transcript says "cancelled by SIGTERM at
+        step …" — then exit with 128 + the signal number, as a shell would.
+        Nobody is asked: the signal comes from the system."""
+        self.run_worker(self._stop_for_signal(signal.Signals(sig).name, 128 + int(sig)), group="signal",
+                        exit_on_error=False)
+
+    async def _stop_for_signal(self, name: str, code: int) -> None:
+        from textual.screen import ModalScreen
+
+        running = [s for s in self.screen_stack if isinstance(s, WizardScreen) and s.wizard_run is not None
+                   and s.worker is not None and not s.worker.is_finished]
+        for screen in running:
+            ctx = screen.wizard_run.ctx
+            ctx.cancel_reason = name
+            ctx.cancel.set()
+        while isinstance(self.screen, ModalScreen):  # a prompt waiting for an answer gets "no"
+            self.screen.dismiss(False)
+            await asyncio.sleep(0)
+        for screen in running:
+            await screen.worker.wait()
+        self.exit(return_code=code)
 
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "poll")

@@ -152,9 +152,16 @@ class WizardRun:
 
 
 def outcome_text(plan: Plan, result: RunResult) -> str:
-    """The outcome line(s): verified or the failed step and why, then the transcript path."""
-    if result.ok:
+    """The outcome line(s) — ``VERIFIED`` only when the data was compared and
+    matched; ``DONE, NOT VERIFIED`` when the data may differ; ``DONE`` when
+    every step passed and no data was replaced — or the failed step and why,
+    then the transcript path."""
+    if result.ok and result.data_may_differ:
+        head = f"▲ DONE, NOT VERIFIED — {result.message}"
+    elif result.ok and result.verified:
         head = f"✔ VERIFIED — {result.message}"
+    elif result.ok:
+        head = f"✔ DONE — {result.message}"
     elif result.failed_step is None:
         head = f"✖ REFUSED before anything changed — {result.message}"
     else:
@@ -313,9 +320,12 @@ class WizardScreen(Screen):
         self.result = message.result
         self.running_step = None
         self._drop_cancel_dialog()
-        self._set_status("verified" if message.result.ok else "failed")
+        res = message.result
+        self._set_status("failed" if not res.ok else "not verified" if res.data_may_differ else
+                         "verified" if res.verified else "done")
         self.outcome.update(outcome_text(self.plan, message.result))
-        self.outcome.set_class(message.result.ok, "-ok")
+        self.outcome.set_class(res.ok and bool(res.data_may_differ), "-warn")
+        self.outcome.set_class(res.ok and not res.data_may_differ, "-ok")
         self.outcome.set_class(not message.result.ok, "-failed")
         self.outcome.display = True
 
