@@ -114,17 +114,16 @@ class ReplUIApp(App):
     async def _stop_for_signal(self, name: str, code: int) -> None:
         from textual.screen import ModalScreen
 
-        running = [s for s in self.screen_stack if isinstance(s, WizardScreen) and s.wizard_run is not None
-                   and s.worker is not None and not s.worker.is_finished]
-        for screen in running:
-            ctx = screen.wizard_run.ctx
-            ctx.cancel_reason = name
-            ctx.cancel.set()
+        running = [(s.wizard_run, s.worker) for s in self.screen_stack if isinstance(s, WizardScreen)
+                   and s.wizard_run is not None and s.worker is not None and not s.worker.is_finished]
+        for run, _ in running:
+            run.ctx.cancel_reason = name
+            run.ctx.cancel.set()
         while isinstance(self.screen, ModalScreen):  # a prompt waiting for an answer gets "no"
             self.screen.dismiss(False)
             await asyncio.sleep(0)
-        for screen in running:
-            await screen.worker.wait()
+        for _, worker in running:
+            await worker.wait()
         self.exit(return_code=code)
 
     def on_unmount(self) -> None:

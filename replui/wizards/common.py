@@ -43,6 +43,18 @@ def need_node(config: Config, statuses: dict[str, NodeStatus], name: str | None,
     return st
 
 
+def need_replica(config: Config, statuses: dict[str, NodeStatus], name: str | None, option: str, why: str):
+    """``(status, channel)`` of configured node ``name`` (given as ``option``),
+    which must be a replica when it is reachable; ``why`` ends the message
+    otherwise ("nothing to restart"). The channel is None for an unreachable
+    node. Raises WizardError."""
+    st = need_node(config, statuses, name, option)
+    ch = channel_of(st)
+    if st.reachable and ch is None:
+        raise WizardError(f"{name} is not a replica (SHOW SLAVE STATUS is empty): {why}")
+    return st, ch
+
+
 def source_of(statuses: dict[str, NodeStatus], replica: str) -> str | None:
     """The configured node ``replica``'s default channel replicates from, or None."""
     st = statuses.get(replica)

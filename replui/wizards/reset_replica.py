@@ -16,10 +16,10 @@ from replui.config import Config
 from replui.model import BinlogCoordinates, Channel, NodeStatus
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
-from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.common import WizardError, identities, need_replica, source_of, status_map, syntax, verify_sql
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
 from replui.wizards.repoint import parse_coordinates
-from replui.wizards.sql import change_source, reset_replica, show_replica_status, show_source_status, start_replica, stop_replica
+from replui.wizards.sql import change_source, reset_replica, show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 
 SEED = "seed 004 ('Fail over MySQL and Rails', Fatal Error 1236 / Could not initialize master info structure)"
@@ -89,11 +89,8 @@ def build_reset_replica_plan(config: Config, statuses, *, node: str | None = Non
     WizardError when ``node`` is not a replica of a configured source and no
     ``to`` is given."""
     sts = status_map(statuses)
-    st = need_node(config, sts, node, "--node")
+    st, ch = need_replica(config, sts, node, "--node", "use add-replica to set one up")
     assert node is not None
-    ch = channel_of(st)
-    if st.reachable and ch is None:
-        raise WizardError(f"{node} is not a replica (SHOW SLAVE STATUS is empty): use add-replica to set one up")
     source = source_of(sts, node)
     sx = syntax(sts, node)
     fixed = parse_coordinates(to) if to else None
@@ -143,7 +140,7 @@ def build_reset_replica_plan(config: Config, statuses, *, node: str | None = Non
                  "Resume from coordinates the source still has." + (
                      f" Events the replica never applied are lost: {lost}; rebuild the replica afterwards ({SEED}: "
                      "'If data is not properly synced then dump the database')." if lost else ""),
-                 node, make, note=None if fixed else f"coordinates as seen when the plan was built; chosen again when the run starts"),
+                 node, make, note="" if fixed else "coordinates as seen when the plan was built; chosen again when the run starts"),
         sql_step("start", f"Start replication on {node}", f"{SEED}: 'start slave;'.", node, lambda ctx, lit: [start_replica(sx)]),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     ]

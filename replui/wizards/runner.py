@@ -245,7 +245,7 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, on_event: OnEvent
                                                   f"stopped: the operator declined step {step.id} ({step.title})", done)
             if step.target:  # the prompt may have waited long: check again on the connection that writes, then bind it
                 ok, why = await _check_identity(ctx, step.target, baseline)
-                say(step, why)
+                say(step, why + ("; replui's connection to it is bound to this identity" if ok else ""))
                 if not ok:
                     return await _stop_and_offer_undo(step, ctx, confirm, on_event, say, "refused",
                                                       f"step {step.id} ({step.title}) refused: {why}", done)

@@ -14,8 +14,7 @@ import os
 
 from replui.config import Config
 from replui.wizards import checks
-from replui.wizards.checks import channel_of
-from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.common import WizardError, identities, need_replica, source_of, status_map, syntax, verify_sql
 from replui.wizards.plan import Plan
 from replui.wizards.sql import change_source, show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
@@ -28,11 +27,8 @@ def build_set_repl_password_plan(config: Config, statuses, *, node: str | None =
     ``repl_password_env``), start, verify. WizardError when N is not a
     replica or the variable is missing."""
     sts = status_map(statuses)
-    st = need_node(config, sts, node, "--node")
+    st, ch = need_replica(config, sts, node, "--node", "no replication password to set")
     assert node is not None
-    ch = channel_of(st)
-    if st.reachable and ch is None:
-        raise WizardError(f"{node} is not a replica (SHOW SLAVE STATUS is empty): no replication password to set")
     if not repl_password_env:
         raise WizardError("--repl-password-env VAR is required: the name of an environment variable holding the replication "
                           "password (never given on the command line)")

@@ -92,7 +92,7 @@ def _restore_head_preview(ctx: StepContext | None, replica: str, wizard: str, so
     lit = ctx.literal(replica) if ctx is not None else _lit
     head = [f"-- on {replica}, replui's connection: mark the rebuild (not binlogged)"]
     head += [s.shown + ";" for s in set_mark_statements(wizard, source, dbs, lit)]
-    head.append(f"-- read first by the restore client (sql_log_bin=0): the identity guard, then the drops")
+    head.append("-- read first by the restore client (sql_log_bin=0): the identity guard, then the drops")
     ident = ctx.confirmed.get(replica) if ctx is not None else None
     head.append(identity_guard(replica, ident) if ident is not None else
                 f"SET SESSION sql_mode = IF(<{replica}'s confirmed server_id, hostname and port>, @@session.sql_mode, 'replui: not {replica}');")
