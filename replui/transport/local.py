@@ -59,6 +59,14 @@ class LocalProcess:
     async def wait(self) -> int:
         return await self._proc.wait()
 
+    def close(self) -> None:
+        """Close the pipes to an exited command (unread output is dropped), so
+        no asyncio transport outlives the run and complains, at interpreter
+        exit, that its event loop is closed."""
+        transport = getattr(self._proc, "_transport", None)
+        if transport is not None and self._proc.returncode is not None:
+            transport.close()
+
     def _signal(self, sig: int) -> None:
         if self.pid is None:
             return

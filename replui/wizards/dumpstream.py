@@ -305,6 +305,10 @@ async def _finish(procs: list[Process], tasks: list[asyncio.Task]) -> None:
     for t in tasks:
         if t is not None and t.done() and not t.cancelled():
             t.exception()  # retrieved: no "exception never retrieved" noise
+    for p in procs:
+        close = getattr(p, "close", None)
+        if close is not None:
+            close()
 
 
 def _no_coordinates_error(dump_name: str) -> StreamError:

@@ -78,6 +78,9 @@ async def _run_capture(transport: Transport, argv: list[str], timeout: float = 3
         rc = await asyncio.wait_for(proc.wait(), timeout)
     finally:
         await terminate_tree(proc, 2)
+        close = getattr(proc, "close", None)
+        if close is not None:
+            close()
     return rc, out.decode("utf-8", "replace")
 
 
