@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{a['seconds'] / b['total']:5.2f} {a['seconds'] / c:5.2f} {a['vmhwm_kib'] / 1024:12.1f} "
                 f"{a['verify']:8.1f} {a['verify'] / a['seconds']:5.2f}")
         log(f"(peak RSS of an interpreter that only imports replui's stream modules: {base_rss / 1024:.1f} MiB)")
-        log("targets from issue 3: a/b <= 0.60, a/c <= 1.15, peak RSS flat across sizes")
+        log("targets: a/b <= 0.60, a/c <= 1.15, peak RSS flat across sizes")
         return 0
     except (LabError, pymysql.MySQLError, TimeoutError) as exc:
         print(f"bench: {exc}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Known replication errors: errno (and message text) -> cause, repair, wizard.
 
-The table is the one in ``/work/shared/dialects.md`` ("Common errors and their
+The table follows the MySQL and MariaDB error references ("Common errors and their
 usual causes"), with the repairs the seed runbooks used. Advice strings are
 templates: :func:`advice_for` fills ``{replica}``, ``{source}``, ``{file}``,
 ``{pos}``, ``{next_file}``, ``{exec_file}``, ``{exec_pos}``, ``{user}`` and

@@ -4,7 +4,7 @@ effort) MySQL 8, on a PyMySQL connection.
 Classic file/position coordinates only (seeds 001-004 do it this way):
 ``SHOW MASTER STATUS`` on the source, ``CHANGE MASTER TO MASTER_LOG_FILE,
 MASTER_LOG_POS`` on the replica. Literals go through PyMySQL's escaping.
-Statement names per flavour: /work/shared/dialects.md.
+Statement names per flavour: the MySQL 8.4 and MariaDB reference manuals.
 """
 
 from __future__ import annotations

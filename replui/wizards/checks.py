@@ -1,4 +1,4 @@
-"""The pre-flight checks the wizards share (issue 3, "pre-flight checks").
+"""The checks the wizards share.
 
 Each factory returns a :class:`~replui.wizards.plan.Check` that reads
 ``ctx.statuses`` (the runner refreshes them just before the checks run) and

@@ -7,7 +7,7 @@ function (see :mod:`replui.wizards.registry`) and run by
 :func:`replui.wizards.runner.run_plan` — the same engine for the TUI and the
 CLI. Nothing here imports textual or rich.
 
-Design: /work/shared/design.md ("A wizard step is data"); issue 3.
+Design: a wizard step is data; a check is declared with the step it guards.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ the collector's :class:`~replui.mysql.dialect.Dialect` decides how to *read*
 status, this decides how to *change* replication), and each builder returns a :class:`Statement`
 holding the text to run and the text to show (passwords as ``'***'``).
 
-Spellings (/work/shared/dialects.md; MySQL 8.4 manual "CHANGE REPLICATION
+Spellings (MySQL 8.4 manual "CHANGE REPLICATION
 SOURCE TO", MariaDB KB "CHANGE MASTER TO"):
 
 * MariaDB (all versions): ``CHANGE MASTER TO MASTER_…``, ``START/STOP/RESET
