@@ -1,9 +1,16 @@
-"""Canned :class:`NodeStatus` scenarios for tests, snapshots and demos.
+"""Canned :class:`NodeStatus` scenarios: the one library for the pure tests,
+the TUI tests, the SVG snapshots and the demo apps in tests/snapshot_apps/.
 
 Each scenario returns ``(Config, list[NodeStatus])`` with statuses in config
-order. Texts and coordinates come from the seed runbooks where they have them
+order; the TUI serves one through ``replui.monitor.StaticMonitor(cfg, statuses)``
+(see ``tui_helpers.static_monitor``), so its findings come from the real analysis.
+Texts and coordinates come from the seed runbooks where they have them
 (seed 002's two ``SHOW SLAVE STATUS`` excerpts, seed 004's 1236 message).
 Builders: :func:`config_for`, :func:`node`, :func:`channel`, :func:`down`.
+
+The SVG snapshots render ``healthy_pair``, ``broken_pair_1062``, ``four_nodes``
+and ``unreachable_pair``: changing those changes the snapshots (add a new
+scenario instead, and list it in :data:`SCENARIOS`).
 """
 
 from __future__ import annotations

@@ -7,19 +7,18 @@ node1's data copied to node2, both channels re-pointed and running).
 
 Tests marked ``lab`` are skipped when no server binary is installed, unless
 ``CI`` is set to true: CI must run them, so there they fail instead.
+
+tests/ is on ``sys.path`` through pytest's ``pythonpath`` option (pyproject.toml),
+so tests import the shared modules by name: ``canned`` (the scenarios),
+``tui_helpers`` (Pilot helpers, the fake wizard plan), ``lab_helpers`` (breaks
+made on the real lab).
 """
 
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
-
-TESTS_DIR = Path(__file__).resolve().parent
-if str(TESTS_DIR) not in sys.path:  # tests/ has no __init__.py: make `import canned` work everywhere
-    sys.path.insert(0, str(TESTS_DIR))
 
 
 def in_ci() -> bool:

@@ -1,4 +1,4 @@
-"""Findings: every code, from the seed runbooks' own texts and coordinates."""
+"""Findings: every code, from the runbooks' own texts and coordinates (docs/sources.md)."""
 
 from dataclasses import replace
 
@@ -7,6 +7,7 @@ import pytest
 from replui.analysis import errors as E
 from replui.analysis.findings import analyse, bytes_behind, field_marks, next_binlog, summary
 from replui.model import Severity
+from replui.sources import CRASH_RESYNC, RAILS_FAILOVER, REPLICATION_ERROR
 import canned
 from canned import binlogs, channel, config_for, node
 
@@ -46,11 +47,12 @@ def test_classify_table_rows_and_wizards():
     assert E.classify(1201, "").wizard == "reset-replica"
     assert E.classify(1045, "").wizard == "set-repl-password"
     for errno in (2002, 2003, 2005):
-        assert E.classify(errno, "").key == "network" and "seed 000" in E.classify(errno, "").advice
+        assert E.classify(errno, "").key == "network" and REPLICATION_ERROR in E.classify(errno, "").advice
     assert E.classify(0, "Got fatal error 1236 from master") .key == "binlog_read_error"
     assert E.classify(9999, "something new") is None
     assert all(k.wizard in E.WIZARDS for k in E.KNOWN_ERRORS)
-    assert all(f"seed {k.seed}" in k.advice.lower() for k in E.KNOWN_ERRORS if k.seed)
+    assert all(k.seed in k.advice for k in E.KNOWN_ERRORS if k.seed)
+    assert not any("seed" in k.advice.lower() for k in E.KNOWN_ERRORS)
 
 
 # -- errors on channels ------------------------------------------------------------
@@ -59,7 +61,7 @@ def test_seed002_impossible_position_advises_next_binlog_position_4():
     f = one(analyse(st), "io_error", "node2")
     assert (f.severity, f.errno, f.wizard) == (CRIT, 1236, "repoint")
     assert "impossible position" in f.message
-    assert "MASTER_LOG_FILE='mysql-bin.000235', MASTER_LOG_POS=4" in f.advice and "seed 002" in f.advice
+    assert "MASTER_LOG_FILE='mysql-bin.000235', MASTER_LOG_POS=4" in f.advice and CRASH_RESYNC in f.advice
     assert f.fields == ("io_running", "last_io_errno", "last_io_error")
 
 
@@ -76,7 +78,7 @@ def test_seed004_purged_binlog_advises_rebuild():
     _, st = canned.seed004_purged()
     f = one(analyse(st), "io_error", "replica")
     assert (f.errno, f.wizard) == (1236, "rebuild-replica")
-    assert "RESET SLAVE" in f.advice and "seed 004" in f.advice
+    assert "RESET SLAVE" in f.advice and RAILS_FAILOVER in f.advice
 
 
 def test_mariadb_1062_on_a_replica_advises_rebuild_and_on_a_pair_resync():
@@ -163,11 +165,11 @@ def test_unreachable_pair_reports_node_and_network_io_error():
     fs = analyse(st)
     assert one(fs, "node_unreachable", "node2").errno == 2003
     f = one(fs, "io_error", "node1")
-    assert (f.errno, f.wizard) == (2003, "restart-replication") and "seed 000" in f.advice
+    assert (f.errno, f.wizard) == (2003, "restart-replication") and REPLICATION_ERROR in f.advice
     assert "writable_replica" not in codes(fs)  # node2 may be its unseen master⇄master partner
 
 
-# -- coordinates (seed 001's crosswise check) ------------------------------------------------
+# -- coordinates (the crosswise check of 'Fixing MySQL Multi-Master Replication') ------------
 def test_coordinates_caught_up_and_replication_ok_on_a_healthy_pair():
     _, st = canned.healthy_pair()
     fs = analyse(st)
@@ -231,7 +233,7 @@ def test_next_binlog_from_list_or_by_number():
 def test_writable_replica_but_not_a_pair_member():
     _, st = canned.replica_1062()
     f = one(analyse(st), "writable_replica", "replica")
-    assert f.severity is WARN and f.fields == ("read_only",) and "seed 000" in f.message
+    assert f.severity is WARN and f.fields == ("read_only",) and REPLICATION_ERROR in f.message
     _, st = canned.healthy_pair()  # both writable, but each is the other's source
     assert "writable_replica" not in codes(analyse(st))
 

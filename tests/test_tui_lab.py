@@ -7,29 +7,15 @@ Real MariaDB servers (the session ``lab`` fixture), the real ``Monitor``
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from test_status_lab import break_with_duplicate_key
+from lab_helpers import break_with_duplicate_key
+from tui_helpers import SIZE, refresh
 
 from replui.config import load_config
 from replui.monitor import Monitor
 from replui.ui.app import ReplUIApp
 
 pytestmark = pytest.mark.lab
-SIZE = (160, 50)
-
-
-async def refresh(app, pilot, timeout=20.0):
-    """Press r and wait until every node has been polled once more."""
-    before = dict(app.poll_counts)
-    await pilot.press("r")
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while any(app.poll_counts[n] <= before[n] for n in before):
-        assert loop.time() < deadline, "refresh did not complete"
-        await pilot.pause(0.05)
-    await pilot.pause()
 
 
 async def test_1062_break_is_highlighted_on_the_real_lab(healthy_lab):

@@ -6,17 +6,7 @@ from __future__ import annotations
 
 import canned
 import pytest
-
-from replui.monitor import StaticMonitor
-from replui.ui.app import ReplUIApp
-from replui.ui.theme_files import bundled_theme_dir
-
-SIZE = (160, 50)
-
-
-def dashboard(builder, theme: str = "replui-dark") -> ReplUIApp:
-    cfg, statuses = builder()
-    return ReplUIApp(StaticMonitor(cfg, statuses), theme=theme, poll=False, theme_dirs=[bundled_theme_dir()])
+from tui_helpers import SIZE, make_app
 
 
 @pytest.mark.parametrize(
@@ -25,8 +15,8 @@ def dashboard(builder, theme: str = "replui-dark") -> ReplUIApp:
     ids=["healthy_pair", "broken_pair_1062", "four_nodes", "unreachable_pair"],
 )
 def test_dashboard_snapshot(snap_compare, builder):
-    assert snap_compare(dashboard(builder), terminal_size=SIZE)
+    assert snap_compare(make_app(builder), terminal_size=SIZE)
 
 
 def test_light_theme_snapshot_of_the_broken_pair(snap_compare):
-    assert snap_compare(dashboard(canned.broken_pair_1062, theme="light"), terminal_size=SIZE)
+    assert snap_compare(make_app(canned.broken_pair_1062, theme="light"), terminal_size=SIZE)

@@ -1,107 +1,20 @@
-"""The wizard screen driven by Pilot: a fake plan of fake steps on canned
-statuses (confirm dialog before each destructive step, the node's name typed
+"""The wizard screen driven by Pilot: a fake plan of fake steps
+(``tui_helpers.FakeRun``) on canned statuses (confirm dialog before each destructive step, the node's name typed
 for a step that replaces data, declining stops the run, output in the log,
 the progress bar advancing, cancel), the picker pre-filled from a finding,
 and restart-replication walked through its confirm dialog on the real lab."""
 
 from __future__ import annotations
 
-import asyncio
-
 import canned
 import pytest
 from textual.widgets import Static
+from tui_helpers import MIB, SIZE, FakeRun, cancel_dialog_shown, confirm_shown, make_app, start_wizard, until
 
 from replui.model import Finding, Severity
-from replui.monitor import StaticMonitor
 from replui.ui.app import ReplUIApp
-from replui.ui.screens.confirm import CancelRestoreScreen, ConfirmScreen
 from replui.ui.screens.wizard import WizardScreen
 from replui.ui.screens.wizard_picker import WizardPickerScreen, options_text, parse_options, prefill
-from replui.ui.theme_files import bundled_theme_dir
-from replui.wizards.plan import Identity, OutputLine, Plan, Progress, Step, StepContext
-
-SIZE = (160, 50)
-MIB = 1024 * 1024
-
-
-def make_app(builder=canned.healthy_pair) -> ReplUIApp:
-    cfg, statuses = builder()
-    return ReplUIApp(StaticMonitor(cfg, statuses), theme="replui-dark", poll=False, theme_dirs=[bundled_theme_dir()])
-
-
-class FakeRun:
-    """A four-step plan whose steps record that they ran; ``gate`` holds the
-    stream step half-way (set by default); ``block`` makes it wait forever."""
-
-    def __init__(self, gate_open: bool = True, block: bool = False, hold: str | None = None) -> None:
-        self.ran: list[str] = []
-        self.gate = asyncio.Event()
-        if gate_open:
-            self.gate.set()
-        self.block = block
-        self.hold = hold  # the id of a step that waits forever after its output
-
-    def step(self, id, title, lines, *, destructive=False, replaces_data=False, target="node2", progress=False) -> Step:
-        async def run(ctx):
-            self.ran.append(id)
-            for ln in lines:
-                yield OutputLine(ln, "stdout")
-            if self.hold == id:
-                await asyncio.Event().wait()
-            if progress:
-                yield Progress(bytes=12 * MIB, seconds=3.0, total=48 * MIB, rate=4 * MIB, eta=9.0)
-                await self.gate.wait()
-                if self.block:
-                    await asyncio.Event().wait()
-                yield Progress(bytes=48 * MIB, seconds=12.0, total=48 * MIB, rate=4 * MIB, eta=0.0)
-        preview = {"inspect": "SHOW SLAVE STATUS", "stream": "mariadb-dump --defaults-extra-file=*** --single-transaction "
-                   "--master-data=2 shop | mariadb --defaults-extra-file=*** shop",
-                   "change-master": "STOP SLAVE;\nCHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PASSWORD='***', "
-                   "MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=5400;\nSTART SLAVE;",
-                   "verify": "SHOW SLAVE STATUS"}[id]
-        return Step(id, title, f"Why {title.lower()}: the fake plan's teaching text (seed 000).", preview, run, target,
-                    destructive, replaces_data)
-
-    def plan(self) -> Plan:
-        return Plan("fake-rebuild", "Rebuild node2 from node1 (fake)", "A fake plan for the TUI tests.", (
-            self.step("inspect", "Show node2's replica status", ["Slave_IO_Running: Yes", "[note] brackets stay as typed"]),
-            self.step("stream", "Stream node1's dump into node2", ["-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', "
-                      "MASTER_LOG_POS=5400;", "[stream] 48.0 MiB restored"], destructive=True, replaces_data=True, progress=True),
-            self.step("change-master", "Point node2 at node1's coordinates", ["CHANGE MASTER done"], destructive=True),
-            self.step("verify", "Verify node2 replicates", ["verified: node2 runs both threads"]),
-        ))
-
-    def context(self, app: ReplUIApp) -> StepContext:
-        ctx = StepContext(config=app.config, statuses=dict(app.statuses))
-
-        async def identity(node):  # the canned node as the runner would read it
-            st = app.statuses[node]
-            return Identity(st.server_id, st.server_uuid, st.hostname, st.port)
-        ctx.identity_reader = identity  # type: ignore[attr-defined]
-        return ctx
-
-
-async def until(pilot, cond, what: str, rounds: int = 2000) -> None:
-    """Let the app run until ``cond()`` holds (bounded, not a timing assertion)."""
-    for _ in range(rounds):
-        if cond():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
-
-
-async def start(app, pilot, fake: FakeRun, tmp_path) -> WizardScreen:
-    screen = app.start_wizard(fake.plan(), context=fake.context(app), refresh_statuses=False, transcript_dir=tmp_path)
-    await until(pilot, lambda: app.screen is screen or isinstance(app.screen, ConfirmScreen), "wizard screen shown")
-    return screen
-
-
-async def confirm_shown(pilot, app, other_than=None) -> ConfirmScreen:
-    """Wait for a confirm dialog (not ``other_than``) and for it to take focus."""
-    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen is not other_than, "confirm dialog")
-    await until(pilot, lambda: app.focused is not None and app.focused.screen is app.screen, "dialog focused")
-    return app.screen
 
 
 def log_text(screen: WizardScreen) -> str:
@@ -111,7 +24,7 @@ def log_text(screen: WizardScreen) -> str:
 async def test_confirm_dialog_before_the_destructive_step_needs_the_node_name(tmp_path):
     app, fake = make_app(), FakeRun()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, fake, tmp_path)
+        screen = await start_wizard(app, pilot, fake, tmp_path)
         dialog = await confirm_shown(pilot, app)
         assert dialog.step.id == "stream" and dialog.needs_name
         assert fake.ran == ["inspect"]  # asked before the destructive step ran
@@ -152,7 +65,7 @@ async def test_confirm_dialog_before_the_destructive_step_needs_the_node_name(tm
 async def test_declining_stops_the_run_and_no_later_step_runs(tmp_path):
     app, fake = make_app(), FakeRun()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, fake, tmp_path)
+        screen = await start_wizard(app, pilot, fake, tmp_path)
         await confirm_shown(pilot, app)
         await pilot.click("#confirm-no")
         await until(pilot, lambda: screen.result is not None, "run finished")
@@ -166,7 +79,7 @@ async def test_declining_stops_the_run_and_no_later_step_runs(tmp_path):
 async def test_output_lines_reach_the_log_and_the_progress_bar_advances(tmp_path):
     app, fake = make_app(), FakeRun(gate_open=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, fake, tmp_path)
+        screen = await start_wizard(app, pilot, fake, tmp_path)
         await confirm_shown(pilot, app)
         await pilot.press(*"node2", "enter")
         await until(pilot, lambda: screen.progress.last is not None, "first progress")
@@ -187,7 +100,7 @@ async def test_output_lines_reach_the_log_and_the_progress_bar_advances(tmp_path
 async def test_cancel_stops_a_running_step_that_replaces_no_data_at_once(tmp_path):
     app, fake = make_app(), FakeRun(hold="verify")
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, fake, tmp_path)
+        screen = await start_wizard(app, pilot, fake, tmp_path)
         first = await confirm_shown(pilot, app)
         await pilot.press(*"node2", "enter")
         second = await confirm_shown(pilot, app, other_than=first)
@@ -208,17 +121,10 @@ async def stream_running(pilot, screen: WizardScreen) -> None:
     await until(pilot, running, "stream running")
 
 
-async def cancel_dialog_shown(pilot, app) -> CancelRestoreScreen:
-    await until(pilot, lambda: isinstance(app.screen, CancelRestoreScreen), "the cancel question")
-    await until(pilot, lambda: app.focused is not None and app.focused.screen is app.screen,
-                "question focused")
-    return app.screen
-
-
 async def test_cancelling_a_step_that_replaces_data_asks_first_and_only_yes_cancels(tmp_path):
     app, fake = make_app(), FakeRun(gate_open=True, block=True)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, fake, tmp_path)
+        screen = await start_wizard(app, pilot, fake, tmp_path)
         await confirm_shown(pilot, app)
         await pilot.press(*"node2", "enter")
         await stream_running(pilot, screen)
@@ -255,7 +161,7 @@ async def test_cancelling_a_step_that_replaces_data_asks_first_and_only_yes_canc
 async def test_the_cancel_question_goes_away_when_the_step_ends_meanwhile(tmp_path):
     app, fake = make_app(), FakeRun(gate_open=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, fake, tmp_path)
+        screen = await start_wizard(app, pilot, fake, tmp_path)
         await confirm_shown(pilot, app)
         await pilot.press(*"node2", "enter")
         await stream_running(pilot, screen)
@@ -424,7 +330,7 @@ async def test_a_signal_cancels_the_running_wizard_and_exits_as_a_shell_would(tm
     fake = FakeRun(gate_open=False, block=True)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, fake, tmp_path)
+        screen = await start_wizard(app, pilot, fake, tmp_path)
         dialog = await confirm_shown(pilot, app)
         dialog.name_input.value = "node2"
         await pilot.pause()
@@ -444,7 +350,7 @@ async def test_a_signal_at_a_prompt_answers_no_and_exits(tmp_path):
     fake = FakeRun()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, fake, tmp_path)
+        screen = await start_wizard(app, pilot, fake, tmp_path)
         await confirm_shown(pilot, app)
         app.stop_for_signal(signal.SIGTERM)
         await until(pilot, lambda: screen.result is not None, "run finished")

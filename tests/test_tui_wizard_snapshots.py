@@ -1,5 +1,5 @@
 """SVG snapshots of the wizard screen (160x50, replui-dark, canned statuses,
-the fake plan of tests/test_tui_wizard.py — fixed figures, no clock on screen):
+the fake plan of tests/tui_helpers.py — fixed figures, no clock on screen):
 at the confirm dialog of the step that replaces data, and mid-stream with the
 progress bar at 25 %. Regenerate with ``--snapshot-update`` and look at the
 SVGs in tests/__snapshots__/test_tui_wizard_snapshots/."""
@@ -10,7 +10,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from test_tui_wizard import SIZE, FakeRun, confirm_shown, make_app, until
+from tui_helpers import SIZE, FakeRun, confirm_shown, make_app, start_wizard, until
 
 from replui.wizards import runner
 
@@ -28,7 +28,7 @@ def started(tmp_path, fake: FakeRun):
     app = make_app()
 
     async def run_before(pilot) -> None:
-        app.start_wizard(fake.plan(), context=fake.context(app), refresh_statuses=False, transcript_dir=tmp_path)
+        await start_wizard(app, pilot, fake, tmp_path)
         await confirm_shown(pilot, app)
         await pilot.pause()
 

@@ -1,7 +1,7 @@
 """Known replication errors: errno (and message text) -> cause, repair, wizard.
 
 The table follows the MySQL and MariaDB error references ("Common errors and their
-usual causes"), with the repairs the seed runbooks used. Advice strings are
+usual causes"), with the repairs the runbooks of :mod:`replui.sources` used. Advice strings are
 templates: :func:`advice_for` fills ``{replica}``, ``{source}``, ``{file}``,
 ``{pos}``, ``{next_file}``, ``{exec_file}``, ``{exec_pos}``, ``{user}`` and
 leaves a readable placeholder for whatever is unknown.
@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from replui.sources import CRASH_RESYNC, MULTI_MASTER, RAILS_FAILOVER, REPLICATION_ERROR
+
 #: Every wizard name advice may point at.
 WIZARDS = ("restart-replication", "rebuild-replica", "resync-pair", "repoint", "reset-replica", "add-replica",
            "heartbeat", "set-repl-password")
@@ -25,7 +27,8 @@ class KnownError:
     ``errnos`` the server error numbers it covers, ``cause`` a short cause,
     ``advice`` the repair (a template), ``wizard`` the wizard that performs it,
     ``pair_wizard`` the one to use instead in a master⇄master pair, ``seed``
-    the runbook it comes from (``""`` when none)."""
+    the citation of the runbook it comes from (a :mod:`replui.sources`
+    constant the advice quotes; ``""`` when none)."""
 
     key: str
     errnos: tuple[int, ...]
@@ -40,10 +43,11 @@ BINLOG_PURGED = KnownError(
     "binlog_purged", (1236,),
     "the source purged the binlog file the replica still needs",
     "{source} no longer has {file}: the events between it and the source's oldest binlog are gone, so "
-    "{replica} cannot catch up. Seed 004 first tries STOP SLAVE; RESET SLAVE; START SLAVE, which only helps "
-    "when the data is still in sync; otherwise rebuild {replica} from a dump of {source} taken with its "
-    "binlog coordinates (mysqldump --single-transaction --master-data=2) — wizard rebuild-replica (seed 004).",
-    "rebuild-replica", "004",
+    "{replica} cannot catch up. STOP SLAVE; RESET SLAVE; START SLAVE only helps when the data is still in "
+    "sync; otherwise rebuild {replica} from a dump of {source} taken with its binlog coordinates "
+    "(mysqldump --single-transaction --master-data=2) — wizard rebuild-replica. Both repairs are in "
+    + RAILS_FAILOVER + ".",
+    "rebuild-replica", RAILS_FAILOVER,
 )
 IMPOSSIBLE_POSITION = KnownError(
     "impossible_position", (1236,),
@@ -51,15 +55,16 @@ IMPOSSIBLE_POSITION = KnownError(
     "After a crash the source starts a new binlog file: STOP SLAVE on {replica}, then CHANGE MASTER TO "
     "MASTER_LOG_FILE='{next_file}', MASTER_LOG_POS=4 and START SLAVE; watch Seconds_Behind_Master fall to 0. "
     "Events in the lost tail of {file} never reached {replica}: check the data if they matter — "
-    "wizard repoint --next-binlog (seed 002).",
-    "repoint", "002",
+    "wizard repoint --next-binlog, as in " + CRASH_RESYNC + ".",
+    "repoint", CRASH_RESYNC,
 )
 BINLOG_READ_ERROR = KnownError(
     "binlog_read_error", (1236,),
     "the source could not send its binlog (corrupt or truncated event, or a packet over max_allowed_packet)",
     "Read {source}'s error log and run mysqlbinlog on {file} there; if the file is damaged, point {replica} at "
-    "the next good position or file (wizard repoint, seed 002), else rebuild it (wizard rebuild-replica).",
-    "repoint", "002",
+    "the next good position or file with wizard repoint, as in " + CRASH_RESYNC + "; else rebuild it "
+    "(wizard rebuild-replica).",
+    "repoint", CRASH_RESYNC,
 )
 RELAY_LOG_CORRUPT = KnownError(
     "relay_log_corrupt", (1594, 1595, 13117),
@@ -67,38 +72,40 @@ RELAY_LOG_CORRUPT = KnownError(
     "The relay log of {replica} is damaged but {source}'s binlog is fine: STOP SLAVE, then CHANGE MASTER TO "
     "MASTER_LOG_FILE='{exec_file}', MASTER_LOG_POS={exec_pos} (its Relay_Master_Log_File/Exec_Master_Log_Pos, "
     "the last executed event), START SLAVE; this discards and re-fetches the relay logs — "
-    "wizard repoint --from-exec-position (seed 002).",
-    "repoint", "002",
+    "wizard repoint --from-exec-position, as in " + CRASH_RESYNC + ".",
+    "repoint", CRASH_RESYNC,
 )
 DUPLICATE_KEY = KnownError(
     "duplicate_key", (1062,),
     "a row was written on the replica directly, so the source's insert collides with it",
-    "{replica} has data the source never sent (seed 000: data mistakenly written to the replica). Skipping the "
+    "{replica} has data the source never sent: it was written on the replica directly. Skipping the "
     "event hides the drift; rebuild {replica} from a dump of {source} with its binlog coordinates, then set "
-    "read_only=ON on replicas — wizard rebuild-replica (seed 000; master⇄master: resync-pair, seed 001).",
-    "rebuild-replica", "000", "resync-pair",
+    "read_only=ON on replicas — wizard rebuild-replica, as in " + REPLICATION_ERROR + "; master⇄master: "
+    "resync-pair, as in " + MULTI_MASTER + ".",
+    "rebuild-replica", REPLICATION_ERROR, "resync-pair",
 )
 MISSING_ROW = KnownError(
     "missing_row", (1032,),
     "a row was deleted or changed on the replica directly, so the source's update/delete finds nothing",
-    "{replica} has drifted from {source}: rebuild it from a dump of {source} with binlog coordinates "
-    "(wizard rebuild-replica, seed 000; master⇄master: resync-pair, seed 001), or repair that one row by "
-    "hand and verify both sides with CHECKSUM TABLE.",
-    "rebuild-replica", "000", "resync-pair",
+    "{replica} has drifted from {source}: repair that one row by hand and verify both sides with CHECKSUM TABLE, "
+    "or rebuild it from a dump of {source} with binlog coordinates — wizard rebuild-replica, as in "
+    + REPLICATION_ERROR + "; master⇄master: resync-pair, as in " + MULTI_MASTER + ".",
+    "rebuild-replica", REPLICATION_ERROR, "resync-pair",
 )
 MISSING_USER = KnownError(
     "missing_user", (1133,),
     "the replication user exists on one side only, so a replicated SET PASSWORD/GRANT fails",
     "Create the replication user {user} on every node of the replication, with the same password and "
-    "REPLICATION SLAVE, then START SLAVE on {replica} — wizard add-replica creates it on both sides (seed 004).",
-    "add-replica", "004",
+    "REPLICATION SLAVE, then START SLAVE on {replica} — wizard add-replica creates it on both sides, as "
+    + RAILS_FAILOVER + " advises.",
+    "add-replica", RAILS_FAILOVER,
 )
 MASTER_INFO = KnownError(
     "master_info", (1201,),
     "stale or unreadable master.info / relay-log.info",
     "On {replica}: STOP SLAVE; RESET SLAVE; then CHANGE MASTER TO … with the coordinates again and START SLAVE "
-    "— wizard reset-replica (seed 004).",
-    "reset-replica", "004",
+    "— wizard reset-replica, as in " + RAILS_FAILOVER + ".",
+    "reset-replica", RAILS_FAILOVER,
 )
 ACCESS_DENIED = KnownError(
     "access_denied", (1045,),
@@ -117,8 +124,8 @@ NETWORK = KnownError(
     "network: the source is down, unreachable, firewalled, bound to another address (bind-address) or its name does not resolve",
     "Check that {source} is running and reachable from {replica} (ping, then mysql -h to Master_Host:Master_Port; "
     "bind-address in my.cnf, firewall, DNS); once fixed, STOP SLAVE; START SLAVE and verify with SHOW SLAVE STATUS\\G "
-    "— wizard restart-replication (seed 000).",
-    "restart-replication", "000",
+    "— wizard restart-replication, as in " + REPLICATION_ERROR + ".",
+    "restart-replication", REPLICATION_ERROR,
 )
 
 KNOWN_ERRORS: tuple[KnownError, ...] = (
@@ -141,9 +148,11 @@ def classify(errno: int | None, text: str = "") -> KnownError | None:
     (``Last_IO_Error``/``Last_SQL_Error``/``Last_Error``), or None.
 
     The message decides between the 1236 forms: "could not find first log
-    file" (purged, seed 004) vs "impossible position" (cut short, seed 002);
-    "Relay log read/write failure" means relay log corruption whatever the
-    errno (seed 002 shows it in ``Last_Error`` only). An errno of 0/None is
+    file" (purged, as in 'Fail over MySQL and Rails') vs "impossible position"
+    (cut short by a crash, as in Jo Vandeginste's 'How to get an active-active
+    MySQL setup back in sync after hard crash'); "Relay log read/write
+    failure" means relay log corruption whatever the errno (that post shows it
+    in ``Last_Error`` only). An errno of 0/None is
     taken from the text when it quotes one.
     """
     low = (text or "").lower()
@@ -190,9 +199,10 @@ def wizard_for(known: KnownError, *, pair: bool = False) -> str | None:
 #: Advice for replui's own monitoring connection failing (node unreachable), by client errno.
 CLIENT_ADVICE: dict[int, str] = {
     2002: "The local socket is missing: is mysqld running, and is 'socket' in the config the server's socket? "
-          "(seed 004: ERROR 2002 Can't connect to local MySQL server through socket).",
+          "This is the 'ERROR 2002 Can't connect to local MySQL server through socket' of " + RAILS_FAILOVER + ".",
     2003: "Nothing answers on that host:port: check the server is running (systemctl status mariadb/mysql), "
-          "bind-address in my.cnf (seed 004), and the firewall between replui and the node.",
+          "the firewall between replui and the node, and bind-address in my.cnf: it must be an address the node is "
+          "reached on, as " + RAILS_FAILOVER + " explains.",
     2005: "The host name does not resolve: check the name in the config and DNS / /etc/hosts.",
     2013: "The connection was lost during the handshake or a query: check the server's error log, "
           "connect_timeout/read_timeout in the config, and the network.",

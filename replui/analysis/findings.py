@@ -3,7 +3,8 @@ wizard repairs it.
 
 :func:`analyse` is pure and deterministic (critical first, then by config
 order of the subject node, channel and code). The crosswise coordinates check
-is the one seed 001 does by hand: each replica's ``Master_Log_File``/
+is the one 'Fixing MySQL Multi-Master Replication' (Max Manders, 2010)
+does by hand: each replica's ``Master_Log_File``/
 ``Read_Master_Log_Pos`` and ``Relay_Master_Log_File``/``Exec_Master_Log_Pos``
 against its source's ``SHOW MASTER STATUS`` and ``SHOW BINARY LOGS``.
 
@@ -38,6 +39,13 @@ from typing import Iterable, Sequence
 from replui.analysis import errors as E
 from replui.analysis.topology import Topology, build_topology
 from replui.model import Channel, Finding, NodeStatus, Severity
+from replui.sources import (
+    CAUCUS,
+    CRASH_RESYNC,
+    MULTI_MASTER,
+    RAILS_FAILOVER,
+    REPLICATION_ERROR,
+)
 
 OK, WARN, CRIT = Severity.OK, Severity.WARNING, Severity.CRITICAL
 
@@ -69,7 +77,7 @@ def _newer(a: str, b: str) -> bool:
 
 def next_binlog(src: NodeStatus | None, file: str) -> str | None:
     """The binlog file after ``file`` on ``src`` (from ``SHOW BINARY LOGS``, else
-    the number + 1, as seed 002 does: 000234 -> 000235)."""
+    the number + 1, as Jo Vandeginste's crash write-up does: 000234 -> 000235)."""
     names = [f.name for f in src.binlog_files] if src else []
     if file in names and names.index(file) + 1 < len(names):
         return names[names.index(file) + 1]
@@ -224,13 +232,14 @@ def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
     if s.server_id == 0:
         out.append(Finding(CRIT if in_replication else WARN, "server_id_zero", (s.name,),
                            f"{s.name} has server_id 0: a server with id 0 can be neither a source nor a replica",
-                           "Set a unique server_id (e.g. server_id=2) under [mysqld] in my.cnf and restart (seed 004 setup).",
+                           "Set a unique server_id (e.g. server_id=2) under [mysqld] in my.cnf and restart, as the setup in "
+                           + RAILS_FAILOVER + " does.",
                            fields=("server_id",)))
     if s.log_bin is False and replicas:
         out.append(Finding(CRIT, "log_bin_off", (s.name, *replicas),
                            f"{s.name} has log_bin OFF but {', '.join(replicas)} replicate(s) from it: it writes no binlog to send",
                            "Add log_bin=mysql-bin and a unique server_id under [mysqld] in my.cnf on "
-                           f"{s.name} and restart it, then re-point its replicas (seed 004 setup).",
+                           f"{s.name} and restart it, then re-point its replicas, as the setup in {RAILS_FAILOVER} does.",
                            fields=("log_bin", "binlog_file", "binlog_position")))
     configured_sources = [n for n in topo.sources_of(s.name) if n in topo.nodes]
     if s.log_replica_updates is False:
@@ -246,9 +255,9 @@ def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
         srcs = ", ".join(topo.sources_of(s.name))
         out.append(Finding(WARN, "writable_replica", (s.name,),
                            f"{s.name} replicates from {srcs} but read_only is OFF: anything written there directly "
-                           "makes it drift (seed 000: a duplicate key, error 1062, stopped replication)",
+                           f"makes it drift: in {REPLICATION_ERROR}, such a row stopped replication with a duplicate key, error 1062",
                            f"On {s.name}: SET GLOBAL read_only=ON (MySQL: also super_read_only=ON) and add read_only=1 "
-                           "under [mysqld] in my.cnf so it survives a restart (seed 000).",
+                           "under [mysqld] in my.cnf so it survives a restart.",
                            fields=("read_only",)))
     return out
 
@@ -271,7 +280,7 @@ def _channel_findings(s: NodeStatus, ch: Channel, topo: Topology, by_name: dict[
             wizard: str | None = None, errno: int | None = None) -> None:
         out.append(Finding(sev, code, nodes, msg, advice, ch.name, fields, wizard, errno))
 
-    # errors: Last_IO_Error, Last_SQL_Error, and seed 002's bare Last_Error
+    # errors: Last_IO_Error, Last_SQL_Error, and the bare Last_Error of Jo Vandeginste's crashed node
     io_err, sql_err = ch.last_io_errno or bool(ch.last_io_error), ch.last_sql_errno or bool(ch.last_sql_error)
     sql_errno, sql_text = ch.last_sql_errno, ch.last_sql_error
     sql_label, sql_nlabel = lbl("last_sql_error"), lbl("last_sql_errno")
@@ -297,15 +306,16 @@ def _channel_findings(s: NodeStatus, ch: Channel, topo: Topology, by_name: dict[
         if ch.io_running == "No":
             add(CRIT, "io_thread_stopped", f"{s.name}{cname} {lbl('io_running')} No (no error): it is not fetching {source}'s binlog"
                 f"; {lbl('seconds_behind_source')} is NULL (unknown)",
-                f"Someone ran STOP SLAVE on {s.name}? START SLAVE and check {lbl('io_running')} turns Yes (seed 000).",
+                f"Someone ran STOP SLAVE on {s.name}? START SLAVE and check {lbl('io_running')} turns Yes, as in {REPLICATION_ERROR}.",
                 ("io_running",), "restart-replication")
         elif not ch.io_ok:
             add(WARN, "io_thread_connecting", f"{s.name}{cname} {lbl('io_running')} {ch.io_running}: still connecting to {source}",
-                f"If it stays {ch.io_running}, check {source} is reachable from {s.name} and the replication user (seed 000).",
+                f"If it stays {ch.io_running}, check {source} is reachable from {s.name} and the replication user, "
+                f"as in {REPLICATION_ERROR}.",
                 ("io_running",), "restart-replication")
     if not sql_err and ch.sql_running != "Yes":
         add(CRIT, "sql_thread_stopped", f"{s.name}{cname} {lbl('sql_running')} {ch.sql_running} (no error): relay log events are not applied",
-            f"START SLAVE on {s.name} (seed 000); if it stops again, read {lbl('last_sql_error')}.",
+            f"START SLAVE on {s.name}; if it stops again, read {lbl('last_sql_error')}.",
             ("sql_running",), "restart-replication")
     # lag (a delayed replica is behind by design: only what exceeds SQL_Delay counts)
     lag, lag_label = ch.seconds_behind_source, lbl("seconds_behind_source")
@@ -318,16 +328,17 @@ def _channel_findings(s: NodeStatus, ch: Channel, topo: Topology, by_name: dict[
     lag_limit = delay + lag_warning
     if lag is None and ch.io_ok and ch.sql_ok:
         add(WARN, "lag_unknown", f"{s.name}{cname} {lag_label} is NULL although both threads run: lag unknown (not 0)",
-            "Measure true lag with a heartbeat table written on the source (seed 003) — wizard heartbeat.",
+            f"Measure true lag with a heartbeat table written on the source, as in {CAUCUS} — wizard heartbeat.",
             ("seconds_behind_source",), "heartbeat")
     elif lag is not None and lag > lag_limit:
         sev = CRIT if lag > delay + lag_critical else WARN
         limit = lag_critical if sev is CRIT else lag_warning
         limit_text = f"{lbl('sql_delay')} {delay} s + {limit:g} s" if delay else f"{limit:g} s"
         add(sev, "lag_high", f"{s.name}{cname} {lag_label} {lag} s behind {source} (limit {limit_text})",
-            f"Watch {lag_label} fall (seed 002); it only measures SQL-vs-IO distance, so confirm with a heartbeat (seed 003).",
+            f"Watch {lag_label} fall to 0, as in {CRASH_RESYNC}; it only measures SQL-vs-IO distance, so confirm with a "
+            "heartbeat (wizard heartbeat).",
             ("seconds_behind_source",), "heartbeat")
-    # coordinates against the source's binlog (seed 001's crosswise check)
+    # coordinates against the source's binlog (the crosswise check of 'Fixing MySQL Multi-Master Replication')
     impossible = False
     if src is not None and src.reachable and src.binlog and src.binlog.file and src.binlog.position is not None:
         impossible = _coordinates(s, ch, src, pair, values, add, lag_limit, bool(io_err or sql_err))
@@ -368,8 +379,8 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
             advice, wizard = E.advice_for(known, **values), E.wizard_for(known, pair=pair)
         else:
             advice, wizard = (f"{src.name} was reset or replaced (RESET MASTER, restore): {s.name}'s coordinates point at "
-                              f"binlogs it never wrote. Rebuild {s.name} from {src.name} (wizard "
-                              f"{'resync-pair, seed 001' if pair else 'rebuild-replica, seed 000'})."), \
+                              f"binlogs it never wrote. Rebuild {s.name} from {src.name} with wizard "
+                              f"{'resync-pair, as in ' + MULTI_MASTER if pair else 'rebuild-replica, as in ' + REPLICATION_ERROR}."), \
                              ("resync-pair" if pair else "rebuild-replica")
         fields = tuple(x for p in problems for x in p[2]) + ("binlog_file", "binlog_position")
         add(CRIT, "coordinates_impossible", "; ".join(p[1] for p in problems) + f"; {at}", advice,
@@ -419,7 +430,8 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
     running = ch.io_ok and ch.sql_ok and lag is not None and lag <= lag_limit
     advice = ("Both threads run: it is catching up; watch the positions converge." if running else
               "Repair the replication error first (see its finding); this is the distance left to catch up after." if has_error else
-              f"Seed 001: with writes stopped these should match {src.name}'s SHOW MASTER STATUS. START SLAVE on {s.name} "
+              f"With writes stopped these should match {src.name}'s SHOW MASTER STATUS: the crosswise check of {MULTI_MASTER}. "
+              f"START SLAVE on {s.name} "
               f"to let it catch up; if it cannot, CHANGE MASTER TO the right file/position (wizard repoint) "
               f"or resync ({'resync-pair' if pair else 'rebuild-replica'}).")
     add(OK if running else WARN, "coordinates_behind", f"{s.name} vs {src.name}: " + "; ".join(parts) + f"; {at}",
@@ -441,7 +453,8 @@ def _duplicate_ids(statuses: Sequence[NodeStatus]) -> list[Finding]:
             out.append(Finding(CRIT, "server_id_duplicate", (n, *others),
                                f"{n} has server_id {sid}, like {', '.join(others)}: a replica skips events carrying its "
                                "own server_id, and a source drops one of two replicas with the same id",
-                               "Give each node a unique server_id under [mysqld] in my.cnf and restart (seed 004 setup).",
+                               "Give each node a unique server_id under [mysqld] in my.cnf and restart, as the setup in "
+                               + RAILS_FAILOVER + " does.",
                                fields=("server_id",)))
     return out
 

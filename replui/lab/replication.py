@@ -1,7 +1,8 @@
 """The few replication statements the lab issues, for MariaDB and (best
 effort) MySQL 8, on a PyMySQL connection.
 
-Classic file/position coordinates only (seeds 001-004 do it this way):
+Classic file/position coordinates only (the runbooks replui follows do it
+this way, docs/sources.md):
 ``SHOW MASTER STATUS`` on the source, ``CHANGE MASTER TO MASTER_LOG_FILE,
 MASTER_LOG_POS`` on the replica. Literals go through PyMySQL's escaping.
 Statement names per flavour: the MySQL 8.4 and MariaDB reference manuals.

@@ -1,5 +1,5 @@
 """Where commands run and how bytes move: :class:`Transport` and its
-implementations (:class:`LocalTransport` now; SSH later)."""
+implementation :class:`LocalTransport` (commands on this machine)."""
 
 from replui.transport.base import ByteReader, ByteWriter, Process, Transport, TransportError
 from replui.transport.local import LocalProcess, LocalTransport, terminate_tree

@@ -1,7 +1,7 @@
 """The one interface for *where a command runs and how bytes move*.
 
-A :class:`Transport` runs commands (on this machine for the lab; over SSH
-later) and holds private files (MySQL option files with passwords). Wizards
+A :class:`Transport` runs commands (:class:`LocalTransport` runs them on
+this machine) and holds private files (MySQL option files with passwords). Wizards
 and the dump stream only ever talk to this interface, so a remote host plugs
 in by implementing it — nothing else changes.
 

@@ -1,11 +1,13 @@
-"""``add-replica --source S --replica R``: seeds 003 (sections IV-V: replication
-user, dump, restore, ``change master``, check both threads) and 004 (server-id,
-log_bin, a least-privilege user created on both sides — 1133 otherwise).
+"""``add-replica --source S --replica R``: "MySQL Replication and Caucus"
+(Charles Roth, 2014; sections IV-V: replication user, dump, restore,
+``change master``, check both threads) and "Fail over MySQL and Rails" (the
+Secondhand application's notes: server-id, log_bin, a least-privilege user
+created on both sides — 1133 otherwise).
 
 Pre-flight: both reachable, unique non-zero server_ids, ``log_bin`` on S, R
 not already a replica, R can reach S's address, and where S filters its
 binlog (``binlog-ignore-db``/``binlog-do-db``) the ``mysql`` schema is left
-out (seed 003 IV.2: "ignoring the mysql database is really important!").
+out (Charles Roth, section IV: "ignoring the mysql database is really important!").
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import secrets as pysecrets
 import socket
 
 from replui.config import Config
+from replui.sources import CAUCUS, RAILS_FAILOVER
 from replui.wizards import checks
 from replui.wizards.common import WizardError, identities, need_node, status_map, syntax, verify_sql
 from replui.wizards.plan import Check, CheckResult, Plan, Step, StepContext
@@ -27,7 +30,7 @@ from replui.wizards.steps import sql_step, stop_step, verify_step
 from replui.wizards.transfer import point_step, scope_step
 from replui.wizards.verify_data import verify_data_step
 
-SEEDS = "seeds 003 (IV.5 grant replication slave; V.3 change master, start slave) and 004 (replication user on both sides, 1133)"
+SEEDS = f"{CAUCUS}, section IV, and {RAILS_FAILOVER}"
 
 
 def binlog_filter_check(source: str) -> Check:
@@ -40,7 +43,7 @@ def binlog_filter_check(source: str) -> Check:
         do = {x.strip().lower() for x in b.do_db.split(",") if x.strip()}
         if (ignore or do) and "mysql" not in ignore and (not do or "mysql" in do):
             return CheckResult(False, f"{source} filters its binlog (Binlog_Do_DB={b.do_db!r}, Binlog_Ignore_DB={b.ignore_db!r}) but does not "
-                                      "ignore 'mysql': permission changes would replicate and can stop the replica (seed 003 IV.2)")
+                                      f"ignore 'mysql': permission changes would replicate and can stop the replica, as {CAUCUS} warns")
         return CheckResult(True)
     return Check(f"binlog-ignore-db covers mysql on {source} where filters are used", run)
 
@@ -55,7 +58,8 @@ def reach_check(replica: str, host: str, port: int) -> Check:
         try:
             await asyncio.to_thread(probe)
         except OSError as exc:
-            return CheckResult(False, f"{replica} cannot reach {host}:{port}: {exc.strerror or exc} (firewall, bind-address: seed 004)")
+            return CheckResult(False, f"{replica} cannot reach {host}:{port}: {exc.strerror or exc} (check the firewall and the "
+                                      "source's bind-address in my.cnf)")
         return CheckResult(True)
     return Check(f"{replica} can reach {host}:{port}", run)
 
@@ -155,16 +159,16 @@ def build_add_replica_plan(config: Config, statuses, *, source: str | None = Non
     steps: list[Step] = [
         scope_step(source, dbs),
         sql_step("create-user-source", f"Create the replication user on {source}",
-                 f"The {account}; REPLICATION SLAVE only (least privilege) for {replica}'s IO thread; not written to the binlog. {SEEDS}.",
+                 f"The {account}; REPLICATION SLAVE only (least privilege) for {replica}'s IO thread; not written to the binlog. Created as in {SEEDS}.",
                  source, user_sql(ss)),
         sql_step("create-user-replica", f"Create the same user on {replica}",
-                 f"Seed 004, error 1133: 'The repl user needs to be set on each of the machines that are part of the replication' "
+                 f"Error 1133 in {RAILS_FAILOVER}: 'The repl user needs to be set on each of the machines that are part of the replication' "
                  f"(a later master⇄master pair, or a failover, needs it on {replica} too).", replica, user_sql(sr)),
-        stop_step("stop", f"Make sure replication is stopped on {replica}", "Seed 003 V.3: 'slave stop;'.", replica,
+        stop_step("stop", f"Make sure replication is stopped on {replica}", f"'slave stop;', as in {CAUCUS}, section V.", replica,
                   stop_replica(sr), start_replica(sr)),
         *transfer_plan_steps(config, sts, source, replica, dbs, via_file, False, wizard="add-replica"),
         point_step(replica, source, sr, host=scfg.host, port=scfg.port, user=user, password=pw),
-        sql_step("start", f"Start replication on {replica}", "Seed 003 V.3: 'start slave; show slave status\\G'.", replica, lambda ctx, lit: [start_replica(sr)]),
+        sql_step("start", f"Start replication on {replica}", f"'start slave; show slave status\\G', as in {CAUCUS}, section V.", replica, lambda ctx, lit: [start_replica(sr)]),
         verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
         verify_data_step(replica, source, sr, ss, timeout=timeout),
         clear_mark_step(replica),

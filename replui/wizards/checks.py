@@ -85,7 +85,8 @@ def is_replica(node: str, channel: str = "") -> Check:
 
 def server_ids_unique(nodes: Sequence[str]) -> Check:
     """Every node has a non-zero ``@@server_id`` no other node shares (a
-    replica ignores events carrying its own server_id: seed 004)."""
+    replica ignores events carrying its own server_id: 'Fail over MySQL and
+    Rails' gives each server its own)."""
     def run(ctx: StepContext) -> CheckResult:
         seen: dict[int, str] = {}
         for n in nodes:
@@ -102,7 +103,8 @@ def server_ids_unique(nodes: Sequence[str]) -> Check:
 
 
 def log_bin_on(source: str) -> Check:
-    """The source writes a binary log (seed 004: ``log_bin`` in my.cnf)."""
+    """The source writes a binary log (``log_bin`` in my.cnf, as in 'Fail over
+    MySQL and Rails')."""
     def run(ctx: StepContext) -> CheckResult:
         st = _status(ctx, source)
         if st.log_bin is False:
@@ -117,18 +119,19 @@ def no_mysql_gtid_dump(source: str) -> Check:
     ``--set-gtid-purged=AUTO``), which fails with ERROR 3546 unless the
     replica's ``gtid_executed`` is emptied first (``RESET MASTER`` / 8.2+
     ``RESET BINARY LOGS AND GTIDS``), and the replica should then use
-    ``SOURCE_AUTO_POSITION=1`` (dialects.md; MySQL manual "mysqldump",
-    --set-gtid-purged). replui does not do that yet, so it refuses before
-    anything is changed rather than failing halfway through a restore."""
+    ``SOURCE_AUTO_POSITION=1`` (MySQL manual: "mysqldump", --set-gtid-purged).
+    replui refuses such a source before anything is changed rather than
+    failing halfway through a restore: the operator follows the MySQL
+    manual's GTID provisioning steps by hand."""
     def run(ctx: StepContext) -> CheckResult:
         st = _status(ctx, source)
         mode = (st.gtid_mode or "").upper()
         if st.flavor is not None and st.flavor.value == "mysql" and mode.startswith("ON"):
             return CheckResult(False, f"{source} runs MySQL with gtid_mode={st.gtid_mode}: its dump sets GTID_PURGED, which needs the "
-                                      f"replica's gtid_executed emptied (RESET MASTER) and SOURCE_AUTO_POSITION=1; replui does not "
-                                      f"automate that yet — follow the MySQL manual's GTID provisioning steps by hand")
+                                      f"replica's gtid_executed emptied (RESET MASTER) and SOURCE_AUTO_POSITION=1; replui refuses: "
+                                      f"follow the MySQL manual's GTID provisioning steps by hand")
         return CheckResult(True)
-    return Check(f"{source} is not a MySQL source with gtid_mode=ON (not automated yet)", run)
+    return Check(f"{source} is not a MySQL source with gtid_mode=ON (its dump needs GTID provisioning by hand)", run)
 
 
 def dump_source_checks(source: str, status: NodeStatus | None) -> list[Check]:
@@ -164,9 +167,9 @@ def source_has_binlog(source: str, coords: Coords, before: str | None = None, re
     """The coordinates name an event boundary ``source`` still has: the file
     is in its ``SHOW BINARY LOGS`` (a file newer than its newest is "not
     there yet"; one older than its oldest is "no longer there": purged, and
-    the replica would fail with 1236 "could not find first log file" — seed
-    004), the position is not past the file's end, and ``SHOW BINLOG EVENTS
-    IN 'file' FROM pos LIMIT 1`` accepts it (a position inside an event makes
+    the replica would fail with 1236 "could not find first log file", as in
+    'Fail over MySQL and Rails'), the position is not past the file's end,
+    and ``SHOW BINLOG EVENTS IN 'file' FROM pos LIMIT 1`` accepts it (a position inside an event makes
     the server answer error 1220 "Wrong offset", and a replica pointed there
     fails with 1236). Refreshes the source's status when it runs (``refresh``)."""
     async def run(ctx: StepContext) -> CheckResult:

@@ -69,7 +69,7 @@ def add_wizard_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--next-binlog", action="store_true", help="repoint: the source's next binlog file, position 4")
     p.add_argument("--from-exec-position", action="store_true", help="repoint: the node's own Relay_Master_Log_File/Exec_Master_Log_Pos")
     p.add_argument("--databases", metavar="LIST", help="comma-separated databases to copy (default: every user database)")
-    p.add_argument("--via-file", action="store_true", help="dump to a compressed file, check, copy, restore (the seeds' way)")
+    p.add_argument("--via-file", action="store_true", help="dump to a compressed file, check, copy, restore (the runbooks' way)")
     p.add_argument("--repl-user", help="replication user (add-replica; rebuild-replica of a node that is not a replica yet)")
     p.add_argument("--repl-password-env", metavar="VAR",
                    help="environment variable holding the replication password "

@@ -1,4 +1,5 @@
-"""``--via-file``: the seeds' way (seeds 000, 004) — dump to a gzip file with a
+"""``--via-file``: the runbooks' way ('MySQL Replication Error', Chameleon Cloud;
+'Fail over MySQL and Rails') — dump to a gzip file with a
 sha256 checksum, copy it, restore it — for when a stream is not wanted."""
 
 from __future__ import annotations

@@ -5,7 +5,8 @@
 chunks with back-pressure (``await drain()``), so nothing is written to disk
 and nothing is buffered whole in memory (a few chunks plus a 64 KiB head and
 tail window). The binlog coordinates the wizard needs for ``CHANGE MASTER TO``
-are read from the head of the stream (seeds 000/004: ``--master-data=2``).
+are read from the head of the stream (``--master-data=2``, as the runbooks
+'MySQL Replication Error' and 'Fail over MySQL and Rails' dump).
 The first bytes reach the replica only once the coordinates are known: a dump
 without them fails before the replica is touched.
 
@@ -24,7 +25,7 @@ manuals' mysqldump pages):
 
 Failures raise :class:`StreamError` naming the side that failed; the other
 process is terminated; cancel terminates both. No process is left behind.
-The ``--via-file`` path (seed way: gzip file, sha256, copy, restore) is in
+The ``--via-file`` path (the runbooks' way: gzip file, sha256, copy, restore) is in
 :mod:`replui.wizards.dumpfile`.
 """
 

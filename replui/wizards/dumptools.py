@@ -42,7 +42,9 @@ def parse_tool_version(path: str, line: str, default_flavor: str = "mariadb") ->
 
 
 def dump_argv(tool: ToolInfo, option_file: str, *, databases: list[str] | None = None, gtid: bool = False) -> list[str]:
-    """The dump command (seeds 000/004, MySQL/MariaDB manuals): consistent
+    """The dump command (the runbooks 'MySQL Replication Error' and 'Fail over
+    MySQL and Rails'; the MySQL manual's mysqldump and MariaDB's mariadb-dump
+    pages): consistent
     snapshot with coordinates as a comment; routines, triggers, events;
     binary as hex; rows streamed (``--quick``). ``--source-data=2`` for MySQL
     8.0.26+ (``--master-data`` is deprecated there and gone in 8.4); MariaDB

@@ -1,4 +1,5 @@
-"""``heartbeat --source S``: seed 003 section VII ("update zzz_replication set
+"""``heartbeat --source S``: "MySQL Replication and Caucus" (Charles Roth,
+2014), section VII ("update zzz_replication set
 now=now()" on the source, read on the replica; "this has the bonus of also
 telling you if the clocks on the two servers drift too far apart").
 
@@ -16,13 +17,14 @@ import time
 from typing import AsyncIterator
 
 from replui.config import Config
+from replui.sources import CAUCUS
 from replui.wizards import checks
 from replui.wizards.common import WizardError, downstream_of, identities, need_node, status_map
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
 from replui.wizards.sql import Statement
 from replui.wizards.steps import sql_step
 
-SEED = "seed 003 section VII ('MySQL Replication and Caucus', the zzz_replication cron check)"
+SEED = f"{CAUCUS}, section VII"
 CREATE = [
     Statement.plain("CREATE DATABASE IF NOT EXISTS replui"),
     Statement.plain("CREATE TABLE IF NOT EXISTS replui.heartbeat (server_id INT UNSIGNED NOT NULL PRIMARY KEY, "
@@ -102,13 +104,13 @@ def build_heartbeat_plan(config: Config, statuses, *, source: str | None = None,
 
     steps = (
         sql_step("create-table", f"Create replui.heartbeat on {source} if missing",
-                 f"A one-row-per-source table, like seed 003's zzz_replication; created on the source so it replicates. {SEED}.",
+                 f"A one-row-per-source table, like the zzz_replication table of {SEED}; created on the source so it replicates.",
                  source, lambda ctx, lit: CREATE, destructive=False, writes=True),
-        Step("write", f"Write the time on {source}", f"The source writes its clock; the row travels the replication path. {SEED}.",
+        Step("write", f"Write the time on {source}", f"The source writes its clock, like the cron job in {SEED}; the row travels the replication path.",
              WRITE + ";\n" + READ_BACK + ";", write, source, False, False, writes=True),
         Step("read", "Read it on " + ", ".join(replicas),
              f"Each replica shows the row once it has fetched and applied the event: the time that took is the true lag; "
-             f"comparing clocks gives the skew ('telling you if the clocks … drift', {SEED}). Waits at most {timeout:.0f} s per replica.",
+             f"comparing clocks gives the skew: 'telling you if the clocks … drift', in {SEED}. Waits at most {timeout:.0f} s per replica.",
              READ_REPLICA.replace("%s", "<server_id of " + source + ">") + ";", read, None, False, False),
     )
     summary = (f"Measure true replication lag from {source} to {', '.join(replicas)} and the clock skew between them.\n"

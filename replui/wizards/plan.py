@@ -130,11 +130,12 @@ RunFn = Callable[["StepContext"], AsyncIterator[Event]]
 class Step:
     """One step of a plan.
 
-    ``why`` is the teaching text (what the step does and the seed or manual
-    it comes from); ``preview`` the exact SQL or command for the target's
-    dialect, passwords as ``'***'``; ``destructive`` steps change a server
-    and need the operator's yes; ``replaces_data`` steps overwrite data and
-    need the target node's name typed. ``target`` is the node the step acts
+    ``why`` is the teaching text (what the step does and the runbook or
+    manual it comes from, :mod:`replui.sources`); ``preview`` the exact SQL
+    or command for the target's dialect, passwords as ``'***'``;
+    ``destructive`` steps change a server and need the operator's yes;
+    ``replaces_data`` steps overwrite data and need the target node's name
+    typed. ``target`` is the node the step acts
     on (None: replui itself). ``run(ctx)`` is an async generator of
     :class:`OutputLine`/:class:`Progress`; it fails by raising.
     """
@@ -325,7 +326,8 @@ class StepContext:
         return self.clients[node]
 
     def transport(self, node: str) -> Any:
-        """The node's transport, created on first use (a local one for now)."""
+        """The node's transport, created on first use: a :class:`LocalTransport`
+        (commands run on this machine)."""
         if node not in self.transports:
             from replui.transport.local import LocalTransport
 

@@ -1,9 +1,10 @@
 """``rebuild-replica --source S --replica R [--databases LIST] [--via-file]``:
-seeds 000 (data written to the replica → duplicate key → re-snapshot, restore,
-re-point) and 004 (dump with ``--single-transaction --master-data``).
+the Chameleon Cloud runbook 'MySQL Replication Error' (data written to the
+replica → duplicate key → re-snapshot, restore, re-point) and 'Fail over MySQL
+and Rails' (dump with ``--single-transaction --master-data``).
 
 Stop R's replication, replace the in-scope databases on R with a dump of S
-streamed straight into R (or the seeds' way through a gzip file), point R at
+streamed straight into R (or the runbooks' way through a gzip file), point R at
 the coordinates from the head of the dump, start, verify. S is only read.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 
 from replui.config import Config
+from replui.sources import RAILS_FAILOVER, REPLICATION_ERROR
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
 from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
@@ -38,7 +40,7 @@ def uses_gtid(ch) -> bool:
 
 def transfer_plan_steps(config: Config, sts, source: str, replica: str, databases, via_file: bool, gtid: bool,
                         wizard: str = "rebuild-replica") -> list[Step]:
-    """The steps that replace the replica's data (stream, or the seeds' file
+    """The steps that replace the replica's data (stream, or the runbooks' file
     way); the ``scope`` step comes earlier, before anything is stopped."""
     sx_r = syntax(sts, replica)
     if via_file:
@@ -74,8 +76,8 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
     ch = channel_of(rst)
     gtid = sx.mariadb and uses_gtid(ch) and current == source
     steps: list[Step] = [
-        status_step("before", f"Show {replica}'s replica status", "Record the state and the error before changing anything "
-                    "(seed 000: a duplicate key error 1062 means data was written on the replica).", replica, show_replica_status(sx).sql),
+        status_step("before", f"Show {replica}'s replica status", "Record the state and the error before changing anything: "
+                    f"a duplicate key error 1062 means data was written on the replica, as in {REPLICATION_ERROR}.", replica, show_replica_status(sx).sql),
         scope_step(source, dbs),
         stop_step("stop", f"Stop replication on {replica}", f"No event may be applied while the data is replaced. {SEEDS}.",
                   replica, stop_replica(sx), start_replica(sx)),
@@ -110,7 +112,7 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
     pre += [checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
             checks.source_has_binlog(source, coords, before="change-master", needs=(data_step,))]
     steps += [point,
-              sql_step("start", f"Start replication on {replica}", "Seed 004: 'start slave;'.", replica, lambda ctx, lit: [start_replica(sx)]),
+              sql_step("start", f"Start replication on {replica}", f"'start slave;', as in {RAILS_FAILOVER}.", replica, lambda ctx, lit: [start_replica(sx)]),
               verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
               verify_data_step(replica, source, sx, syntax(sts, source), timeout=timeout),
               clear_mark_step(replica)]

@@ -1,5 +1,6 @@
 """``repoint --node N (--to FILE:POS | --next-binlog | --from-exec-position)``:
-seed 002, an active-active pair after a hard crash.
+Jo Vandeginste's 'How to get an active-active MySQL setup back in sync after
+hard crash' (2016).
 
 * ``--next-binlog``: the source's binlog was cut short by the crash (1236
   "impossible position"); a restarted server always opens a new binlog, so
@@ -18,6 +19,7 @@ import re
 
 from replui.config import Config
 from replui.model import BinlogCoordinates
+from replui.sources import CRASH_RESYNC
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
 from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
@@ -25,7 +27,7 @@ from replui.wizards.plan import Plan
 from replui.wizards.sql import change_source, show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import info_step, sql_step, status_step, stop_step, verify_step
 
-SEED = "seed 002 ('active-active MySQL back in sync after hard crash')"
+SEED = CRASH_RESYNC
 
 
 def parse_coordinates(text: str) -> BinlogCoordinates:
@@ -76,7 +78,7 @@ def build_repoint_plan(config: Config, statuses, *, node: str | None = None, to:
         reason = [f"{node} was reading {label('source_log_file')} {ch.source_log_file} at {label('read_source_log_pos')} {ch.read_source_log_pos}"
                   + (f"; IO error {ch.last_io_errno}: {ch.last_io_error}" if ch.last_io_errno else "") + ".",
                   f"After a crash the source's binlog {ch.source_log_file} ends early, but a restarted server always opens a new binlog,",
-                  f"so the events continue in {nxt} from position 4 (the first byte after the 4-byte header). {SEED}."]
+                  f"so the events continue in {nxt} from position 4 (the first byte after the 4-byte header), as in {SEED}."]
     else:
         if not ch.relay_source_log_file or ch.exec_source_log_pos is None:
             raise WizardError(f"{node} shows no {label('relay_source_log_file')}/{label('exec_source_log_pos')}: no executed position to restart from")
@@ -84,7 +86,7 @@ def build_repoint_plan(config: Config, statuses, *, node: str | None = None, to:
         reason = [f"{node} executed up to {label('relay_source_log_file')} {ch.relay_source_log_file} / {label('exec_source_log_pos')} {ch.exec_source_log_pos}"
                   + (f"; SQL error {ch.last_sql_errno}: {ch.last_sql_error}" if ch.last_sql_errno else "") + ".",
                   "Its relay log is unreadable, so fetch everything after that point again from the source:",
-                  f"CHANGE MASTER with a file and position discards the relay logs and restarts from there. {SEED}."]
+                  f"CHANGE MASTER with a file and position discards the relay logs and restarts from there, as in {SEED}."]
     gtid_off = "no" if sx.mariadb and ch.using_gtid and ch.using_gtid.lower() != "no" else None
     if gtid_off:
         reason.append(f"{node} uses GTID ({label('using_gtid')}={ch.using_gtid}); file/position coordinates need MASTER_USE_GTID=no.")
@@ -95,12 +97,12 @@ def build_repoint_plan(config: Config, statuses, *, node: str | None = None, to:
     steps = (
         status_step("before", f"Show {node}'s replica status", "Record the state before changing anything.", node, show_replica_status(sx).sql),
         info_step("reasoning", "Why these coordinates", "The chosen coordinates, and the evidence for them.", reason),
-        stop_step("stop", f"Stop replication on {node}", f"The threads must be stopped before CHANGE MASTER ({SEED}: 'stop slave;').",
+        stop_step("stop", f"Stop replication on {node}", f"The threads must be stopped before CHANGE MASTER: 'stop slave;' in {SEED}.",
                   node, stop_replica(sx), start_replica(sx)),
         sql_step("change-master", f"Point {node} at {coords.file}:{coords.position}",
-                 f"Tell {node} where to resume reading its source's binlog ({SEED}). Only the coordinates change; host, user and password stay.",
+                 f"Tell {node} where to resume reading its source's binlog, as in {SEED}. Only the coordinates change; host, user and password stay.",
                  node, make),
-        sql_step("start", f"Start replication on {node}", f"{SEED}: 'start slave;'.", node, lambda ctx, lit: [start_replica(sx)]),
+        sql_step("start", f"Start replication on {node}", f"'start slave;', as in {SEED}.", node, lambda ctx, lit: [start_replica(sx)]),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     )
     pre = [checks.is_replica(node)]

@@ -1,10 +1,11 @@
-"""``reset-replica --node N [--to FILE:POS]``: seed 004, errors 1201 ("Could
+"""``reset-replica --node N [--to FILE:POS]``: 'Fail over MySQL and Rails'
+(the Secondhand application's notes), errors 1201 ("Could
 not initialize master info structure") and 1236 ("could not find first log
 file name in binary log index file"): ``stop slave; reset slave;`` re-point,
 ``start slave;`` and check ``show slave status\\G``.
 
 Re-pointing at the source's *current* coordinates skips whatever the replica
-had not fetched yet; seed 004 says so too ("If data is not properly synced
+had not fetched yet; those notes say so too ("If data is not properly synced
 then dump the database … and restore it"): use ``rebuild-replica`` then.
 """
 
@@ -14,6 +15,7 @@ from typing import AsyncIterator
 
 from replui.config import Config
 from replui.model import BinlogCoordinates, Channel, NodeStatus
+from replui.sources import CAUCUS, RAILS_FAILOVER
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
 from replui.wizards.common import WizardError, identities, need_replica, source_of, status_map, syntax, verify_sql
@@ -22,7 +24,7 @@ from replui.wizards.repoint import parse_coordinates
 from replui.wizards.sql import change_source, reset_replica, show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 
-SEED = "seed 004 ('Fail over MySQL and Rails', Fatal Error 1236 / Could not initialize master info structure)"
+SEED = RAILS_FAILOVER
 
 
 def read_source_coordinates_step(source: str, sql_text: str, key: str = "coordinates", step_id: str = "read-coordinates") -> Step:
@@ -38,7 +40,7 @@ def read_source_coordinates_step(source: str, sql_text: str, key: str = "coordin
         yield OutputLine(f"{source}: File {st.binlog.file}, Position {st.binlog.position}", "stdout")
 
     return Step(step_id, f"Read {source}'s current binlog coordinates",
-                f"The replica will start from the source's position now ({SEED}; seed 003 V.3: 'as shown in master status').",
+                f"The replica will start from the source's position now, 'as shown in master status' in {CAUCUS}, section V.",
                 sql_text, run, source, False, False)
 
 
@@ -129,19 +131,20 @@ def build_reset_replica_plan(config: Config, statuses, *, node: str | None = Non
         Step("choose-coordinates", f"Choose where {node} resumes",
              "The executed position when the source still has it (nothing is skipped); after a purge the source's oldest "
              "binlog from position 4 (every event it still has), naming the purged events that are lost. Checked against "
-             f"the source's binlogs before anything is changed. {SEED}.",
+             f"the source's binlogs before anything is changed. The reset itself follows {SEED}.",
              f"{show_replica_status(sx).sql}\\G on {node}; SHOW BINARY LOGS on {source or 'its source'}", choose, node, False, False),
-        stop_step("stop", f"Stop replication on {node}", f"{SEED}: 'stop slave;'.", node, stop_replica(sx), start_replica(sx)),
+        stop_step("stop", f"Stop replication on {node}", f"'stop slave;', as in {SEED}.", node, stop_replica(sx), start_replica(sx)),
         sql_step("reset", f"Reset {node}'s replica state",
                  f"RESET SLAVE forgets the relay logs and the master info that cannot be read (1201) or that name a binlog "
-                 f"the source has purged (1236); the connection settings (host, port, user, password) are kept. {SEED}.",
+                 f"the source has purged (1236); {SEED} resets the replica for both errors. The connection settings "
+                 "(host, port, user, password) are kept.",
                  node, lambda ctx, lit: [reset_replica(sx)]),
         sql_step("change-master", f"Point {node} at " + (f"{shown_now.file}:{shown_now.position}" if planned else f"{source}'s binlog"),
                  "Resume from coordinates the source still has." + (
-                     f" Events the replica never applied are lost: {lost}; rebuild the replica afterwards ({SEED}: "
-                     "'If data is not properly synced then dump the database')." if lost else ""),
+                     f" Events the replica never applied are lost: {lost}; rebuild the replica afterwards, as {SEED} "
+                     "advises: 'If data is not properly synced then dump the database'." if lost else ""),
                  node, make, note="" if fixed else "coordinates as seen when the plan was built; chosen again when the run starts"),
-        sql_step("start", f"Start replication on {node}", f"{SEED}: 'start slave;'.", node, lambda ctx, lit: [start_replica(sx)]),
+        sql_step("start", f"Start replication on {node}", f"'start slave;', as in {SEED}.", node, lambda ctx, lit: [start_replica(sx)]),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     ]
     pre = [checks.is_replica(node)]

@@ -1,16 +1,18 @@
-"""``restart-replication --node N``: seed 000, "network connectivity broken
-between sites": ``stop slave; start slave;`` then ``show slave status\\G``."""
+"""``restart-replication --node N``: the Chameleon Cloud runbook 'MySQL
+Replication Error', "network connectivity broken between sites":
+``stop slave; start slave;`` then ``show slave status\\G``."""
 
 from __future__ import annotations
 
 from replui.config import Config
+from replui.sources import REPLICATION_ERROR
 from replui.wizards import checks
 from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
 from replui.wizards.plan import Plan
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import describe_channel, sql_step, status_step, verify_step
 
-SEED = "seed 000 (runbook 'MySQL Replication Error')"
+SEED = REPLICATION_ERROR
 
 
 def build_restart_replication_plan(config: Config, statuses, *, node: str | None = None, timeout: float = 60.0, **_: object) -> Plan:
@@ -27,13 +29,13 @@ def build_restart_replication_plan(config: Config, statuses, *, node: str | None
     summary = (f"Restart the replication threads of {node}"
                + (f" (source {source})" if source else "") + ".\n"
                "When the network between a replica and its source breaks, the IO thread may stop and not recover; "
-               f"restarting the threads once the network works again often fixes it ({SEED}).")
+               f"restarting the threads once the network works again often fixes it, as {SEED} says.")
     steps = (
         status_step("before", f"Show {node}'s replica status", "Record the state before changing anything; the IO error "
-                    f"names what broke (e.g. 2003 can't connect). {SEED}: 'Try pinging the address of the master host (show slave status\\G)'.",
+                    f"names what broke (e.g. 2003 can't connect). From {SEED}: 'Try pinging the address of the master host (show slave status\\G)'.",
                     node, show_replica_status(sx).sql),
         sql_step("restart", f"Stop and start replication on {node}",
-                 f"Restart both replication threads so the IO thread reconnects to its source ({SEED}: 'stop slave; start slave;'). "
+                 f"Restart both replication threads so the IO thread reconnects to its source: 'stop slave; start slave;' in {SEED}. "
                  "The relay log and the coordinates are kept: nothing is skipped or lost.",
                  node, lambda ctx, lit: [stop_replica(sx), start_replica(sx)], destructive=True),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),

@@ -1,5 +1,5 @@
-"""``resync-pair --authoritative A --other B``: seed 001 ("Fixing MySQL
-Multi-Master Replication"): stop replication on both, rebuild B from A, point
+"""``resync-pair --authoritative A --other B``: "Fixing MySQL Multi-Master
+Replication" (Max Manders, 2010): stop replication on both, rebuild B from A, point
 each at the other's coordinates crosswise, start both, and test with a
 write on each side that must appear on the other.
 """
@@ -10,6 +10,7 @@ import time
 from typing import AsyncIterator
 
 from replui.config import Config
+from replui.sources import MULTI_MASTER
 from replui.wizards import checks
 from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
 from replui.wizards.heartbeat import CREATE, _epoch
@@ -22,12 +23,12 @@ from replui.wizards.steps import sql_step, stop_step, verify_step
 from replui.wizards.transfer import point_step, scope_step
 from replui.wizards.verify_data import verify_data_step
 
-SEED = "seed 001 ('Fixing MySQL Multi-Master Replication')"
+SEED = MULTI_MASTER
 WRITE = "REPLACE INTO replui.heartbeat (server_id, ts) VALUES (@@server_id, NOW(6))"
 
 
 def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
-    """A write on each side must appear on the other (seed 001: 'make an
+    """A write on each side must appear on the other (Max Manders: 'make an
     update on each server, and it should appear on the other server!').
     Creates ``replui.heartbeat`` on ``a`` if missing (it replicates to ``b``)
     and writes one row per server in it; every statement is in the plan."""
@@ -58,7 +59,7 @@ def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
         f"{WRITE};  -- on {b}, then read on {a}:",
         "SELECT ts FROM replui.heartbeat WHERE server_id = <server_id of " + b + ">;"])
     return Step("test-write", f"Test: a write on {a} appears on {b}, and one on {b} on {a}",
-                f"{SEED}: 'To test everything is working make an update on each server, and it should appear on the other server!' "
+                f"From {SEED}: 'To test everything is working make an update on each server, and it should appear on the other server!' "
                 f"Creates the database replui and its table heartbeat on {a} if missing (they replicate to {b}), then writes one "
                 "row per server.", preview, run, None, False, False, writes=True)
 
@@ -84,19 +85,19 @@ def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | Non
     data_step = data_step_id(via_file)
     steps: list[Step] = [
         scope_step(a, dbs),
-        stop_step("stop-other", f"Stop replication on {b}", f"{SEED}: 'First we need to make sure replication is stopped on both servers'.",
+        stop_step("stop-other", f"Stop replication on {b}", f"From {SEED}: 'First we need to make sure replication is stopped on both servers'.",
                   b, stop_replica(sb), start_replica(sb)),
-        stop_step("stop-authoritative", f"Stop replication on {a}", f"{SEED}. Stopping the threads does not change {a}'s data.",
+        stop_step("stop-authoritative", f"Stop replication on {a}", f"Both servers stop, as in {SEED}. Stopping the threads does not change {a}'s data.",
                   a, stop_replica(sa), start_replica(sa)),
         *transfer_plan_steps(config, sts, a, b, dbs, via_file, False, wizard="resync-pair"),
         point_step(b, a, sb),
         read_source_coordinates_step(b, show_source_status(sb).sql, key="b_coordinates", step_id="read-other-coordinates"),
         point_step(a, b, sa, key="b_coordinates", step_id="change-master-authoritative",
                    title=f"Point {a} at {b}'s current coordinates (crosswise)",
-                   why=f"{SEED}: compare each side's SHOW MASTER STATUS with the other's SHOW SLAVE STATUS crosswise and CHANGE MASTER "
+                   why=f"As in {SEED}: compare each side's SHOW MASTER STATUS with the other's SHOW SLAVE STATUS crosswise and CHANGE MASTER "
                        f"where they differ. {b}'s restore was not binlogged, so {a} continues from {b}'s position now."),
-        sql_step("start-other", f"Start replication on {b}", f"{SEED}: 'START SLAVE;' on each server.", b, lambda ctx, lit: [start_replica(sb)]),
-        sql_step("start-authoritative", f"Start replication on {a}", f"{SEED}.", a, lambda ctx, lit: [start_replica(sa)]),
+        sql_step("start-other", f"Start replication on {b}", f"'START SLAVE;' on each server, as in {SEED}.", b, lambda ctx, lit: [start_replica(sb)]),
+        sql_step("start-authoritative", f"Start replication on {a}", f"'START SLAVE;' on each server, as in {SEED}: now on {a}.", a, lambda ctx, lit: [start_replica(sa)]),
         verify_step(b, a, timeout=timeout, id="verify-other", **verify_sql(sts, b, a)),
         verify_step(a, b, timeout=timeout, id="verify-authoritative", **verify_sql(sts, a, b)),
         verify_data_step(b, a, sb, sa, timeout=timeout),
@@ -113,7 +114,7 @@ def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | Non
     summary = (f"Make {b} identical to {a} (authoritative) and restart replication both ways.\n"
                f"{a}'s data is only read; {b}'s in-scope databases are replaced (without writing {b}'s binlog, so nothing flows back to {a}).\n"
                f"Then crosswise: {b} reads {a}'s binlog from the dump's coordinates, {a} reads {b}'s binlog from its position after the restore.\n"
-               f"The copy is verified table by table; until then {b} is marked as being rebuilt. {SEED}.")
+               f"The copy is verified table by table; until then {b} is marked as being rebuilt. The procedure follows {SEED}.")
     return Plan("resync-pair", f"Resync {b} from {a}", summary, tuple(steps), pre, identities(sts, [a, b]), (),
                 {"authoritative": a, "other": b, "databases": dbs, "via_file": via_file})
 

@@ -203,12 +203,13 @@ def change_source(
 def create_replication_user(sx: Syntax, user: str, host: str, password: str, *, literal: Literal = offline_literal,
                             set_password: bool = False) -> list[Statement]:
     """``CREATE USER IF NOT EXISTS`` + ``GRANT REPLICATION SLAVE`` (least
-    privilege for a replica's IO thread; seeds 003/004). An account that
-    already exists keeps its password — other replicas may log in with it —
+    privilege for a replica's IO thread, as in 'MySQL Replication and Caucus'
+    and 'Fail over MySQL and Rails'). An account that already exists keeps
+    its password — other replicas may log in with it —
     unless ``set_password`` (an account only this replica uses) adds ``ALTER
     USER … IDENTIFIED BY``. MySQL 8 gets ``caching_sha2_password`` by
     default; its replicas then need ``GET_SOURCE_PUBLIC_KEY=1`` or TLS
-    (dialects.md)."""
+    (MySQL manual: "CHANGE REPLICATION SOURCE TO Statement")."""
     acct = f"{literal(user)}@{literal(host)}"
     create = f"CREATE USER IF NOT EXISTS {acct} IDENTIFIED BY "
     out = [Statement(create + literal(password), create + MASK)]

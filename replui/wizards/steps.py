@@ -12,6 +12,7 @@ import time
 from typing import AsyncIterator, Callable, Sequence
 
 from replui.model import BinlogCoordinates, NodeStatus
+from replui.sources import CRASH_RESYNC, REPLICATION_ERROR
 from replui.wizards.checks import channel_of
 from replui.wizards.plan import Event, OutputLine, Step, StepContext, StepFailed
 from replui.wizards.sql import Literal, Statement, offline_literal
@@ -115,8 +116,9 @@ def verify_step(replica: str, source: str | None, *, timeout: float = 60.0, inte
     it falls. Fails at once on an SQL thread error, else at the deadline with
     the last state seen."""
     why = why or ("Replication is repaired only when both threads say Yes and the replica has read and applied "
-                  "everything up to the source's current binlog position (seed 000: 'use show slave status\\G to "
-                  f"verify any fix'; seed 002: watch Seconds_Behind_Master fall to 0). Waits at most {timeout:.0f} s.")
+                  f"everything up to the source's current binlog position: 'use show slave status\\G to verify any fix', "
+                  f"as {REPLICATION_ERROR} says, and watch Seconds_Behind_Master fall to 0, as in {CRASH_RESYNC}. "
+                  f"Waits at most {timeout:.0f} s.")
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         deadline = time.monotonic() + timeout

@@ -1,6 +1,6 @@
 """The data-moving steps of rebuild-replica, resync-pair and add-replica:
 choose the databases in scope, replace them on the replica with a dump of
-the source (streamed, or the seeds' way through a compressed file), and
+the source (streamed, or the runbooks' way through a compressed file), and
 point the replica at the coordinates from the head of the dump.
 
 The restore runs with ``SET SESSION sql_log_bin=0`` (the client's
@@ -21,6 +21,7 @@ from typing import Any, AsyncIterator, Callable
 from replui.config import Config, NodeConfig
 from replui.model import BinlogCoordinates
 from replui.mysql import marker
+from replui.sources import CAUCUS, RAILS_FAILOVER, REPLICATION_ERROR
 from replui.transport.base import TransportError
 from replui.wizards import dumpfile, dumpstream
 from replui.wizards.guard import guard_failed, identity_guard
@@ -30,13 +31,15 @@ from replui.wizards.sql import Statement, Syntax, change_source, quote_ident
 
 #: Never copied: the server's own schemas and replui's rebuild mark.
 SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys", marker.DATABASE)
-SEEDS = "seeds 000 (re-snapshot the source with its binlog position, restore, re-point) and 004 (mysqldump --single-transaction --master-data)"
+#: Where the dump, restore and re-point come from (the first re-snapshots and re-points, the second dumps with
+#: mysqldump --single-transaction --master-data).
+SEEDS = f"As in {REPLICATION_ERROR} and {RAILS_FAILOVER}"
 
 
 def scope_step(source: str, databases: list[str] | None) -> Step:
     """Read-only, and run before anything is stopped or dropped: the
     databases to copy (``databases``, else every user database of the source
-    — seed 003 IV.6: 'dump everything except mysql and information_schema')
+    — Charles Roth, section IV: 'dump everything except mysql and information_schema')
     and their size; ``ctx.values["databases"]``, ``ctx.values["estimate_bytes"]``.
     Fails when a named database does not exist on the source, is a system
     schema, or when nothing is left to copy. Any name the server accepts is
@@ -64,8 +67,8 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
         yield OutputLine(f"in scope: {', '.join(chosen)} (about {int(size or 0) / 1e6:.1f} MB of table data on {source})", "stdout")
 
     scope = ", ".join(databases) if databases else f"every database of {source} except {', '.join(SYSTEM_DATABASES)}"
-    return Step("scope", "Choose the databases to copy", f"In scope: {scope}. Seed 003 IV.6: dump the databases you replicate, "
-                "never 'mysql'. Checked before anything is stopped or dropped.",
+    return Step("scope", "Choose the databases to copy", f"In scope: {scope}. Dump the databases you replicate, "
+                f"never 'mysql', as {CAUCUS}, section IV, says. Checked before anything is stopped or dropped.",
                 "SHOW DATABASES;\nSELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema IN (<in scope>);",
                 run, source, False, False)
 
@@ -233,7 +236,7 @@ async def _remove_private(ctx: StepContext) -> None:
 
 def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool,
                    wizard: str = "rebuild-replica") -> list[Step]:
-    """The seeds' way: dump into a gzip file (sha256 beside it), copy it
+    """The runbooks' way: dump into a gzip file (sha256 beside it), copy it
     (checksum checked), restore from it. Files live in a 0700 temporary
     directory the run owns (``ctx.private_dirs``): removed after the restore
     and on every exit of the run, signals included."""
@@ -317,12 +320,12 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
     client = "mariadb" if sx.mariadb else "mysql"
     dump_cmd = _dump_preview(config.node(source), config.node(replica), sx, databases, gtid).split("\n")[0]
     return [
-        Step("dump-file", f"Dump {source} into a compressed file", f"Seed 004: '{tool} --single-transaction --master-data | gzip > file'; "
+        Step("dump-file", f"Dump {source} into a compressed file", f"As in {RAILS_FAILOVER}: '{tool} --single-transaction --master-data | gzip > file'; "
              "the sha256 of the file is written beside it.", dump_cmd + " | gzip > <tmpdir>/" + source + ".sql.gz", dump, source, False, False),
-        Step("copy-file", "Copy the file and check its checksum", "Seed 000: copy the snapshot to a node with access to the replica "
+        Step("copy-file", "Copy the file and check its checksum", f"As in {REPLICATION_ERROR}: copy the snapshot to a node with access to the replica "
              "(scp -3); the sha256 proves the copy is whole.", f"cp <tmpdir>/{source}.sql.gz <tmpdir>/{source}.copy.sql.gz && sha256 check",
              copy, None, False, False),
-        Step("restore-file", f"Replace {replica}'s data from the file", f"Seed 004: 'gunzip < file | mysql'. {replica} is marked as "
+        Step("restore-file", f"Replace {replica}'s data from the file", f"As in {RAILS_FAILOVER}: 'gunzip < file | mysql'. {replica} is marked as "
              "being rebuilt until the data is verified; the restore client checks it reached the confirmed server, then drops "
              "the in-scope databases; neither the drop nor the restore is written to its binlog (sql_log_bin=0).",
              _restore_head_preview(None, replica, wizard, source, databases)

@@ -1,18 +1,16 @@
-"""Run a canned dashboard by hand: python tests/snapshot_apps/dashboard_demo.py [healthy|broken|unreachable|four] [theme]"""
+"""Run a canned dashboard by hand: PYTHONPATH=tests python tests/snapshot_apps/dashboard_demo.py [healthy|broken|unreachable|four] [theme]"""
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import canned
 
-import tui_fixtures as fx  # noqa: E402
+from replui.monitor import StaticMonitor
+from replui.ui.app import ReplUIApp
 
-from replui.ui.app import ReplUIApp  # noqa: E402
-
-BUILDERS = {"healthy": fx.healthy_pair, "broken": fx.broken_pair_1062, "unreachable": fx.unreachable_pair, "four": fx.four_nodes}
+BUILDERS = {"healthy": canned.healthy_pair, "broken": canned.broken_pair_1062, "unreachable": canned.unreachable_pair,
+            "four": canned.four_nodes}
 
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "broken"
     theme = sys.argv[2] if len(sys.argv) > 2 else "dark"
-    ReplUIApp(BUILDERS[which](), theme=theme, poll=False).run()
+    ReplUIApp(StaticMonitor(*BUILDERS[which]()), theme=theme, poll=False).run()

@@ -28,16 +28,16 @@ from replui.wizards.plan import Plan
 #: The wizards in the order the picker lists them (the names scripts use).
 WIZARD_NAMES = ("restart-replication", "rebuild-replica", "resync-pair", "repoint", "reset-replica",
                 "add-replica", "set-repl-password", "heartbeat")
-#: One line on what each does, with its seed.
+#: One line on what each does, and whose write-up it follows (docs/sources.md lists them).
 WIZARD_BLURBS = {
-    "restart-replication": "stop/start the replication threads, verify (seed 000)",
-    "rebuild-replica": "dump the source, stream it into the replica, re-point (seeds 000, 004)",
-    "resync-pair": "master⇄master: rebuild one side from the other, crosswise (seed 001)",
-    "repoint": "CHANGE MASTER TO other coordinates after a crash (seed 002)",
-    "reset-replica": "stop, RESET SLAVE, re-point, start (seed 004)",
-    "add-replica": "create the user, dump, stream, restore, point (seeds 003, 004)",
+    "restart-replication": "stop/start the replication threads, verify (Chameleon Cloud runbook)",
+    "rebuild-replica": "dump the source, stream it into the replica, re-point (Chameleon Cloud runbook; 'Fail over MySQL and Rails')",
+    "resync-pair": "master⇄master: rebuild one side from the other, crosswise (Max Manders, 2010)",
+    "repoint": "CHANGE MASTER TO other coordinates after a crash (Jo Vandeginste, 2016)",
+    "reset-replica": "stop, RESET SLAVE, re-point, start ('Fail over MySQL and Rails')",
+    "add-replica": "create the user, dump, stream, restore, point (Charles Roth, 2014; 'Fail over MySQL and Rails')",
     "set-repl-password": "a replica's IO thread gets 1045: store the replication password again",
-    "heartbeat": "write a timestamp on the source, read it on every replica (seed 003)",
+    "heartbeat": "write a timestamp on the source, read it on every replica (Charles Roth, 2014)",
 }
 #: The environment variable the picker proposes for set-repl-password's password (edit it to yours).
 REPL_PASSWORD_ENV = "REPLUI_REPL_PASSWORD"

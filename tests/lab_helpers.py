@@ -1,0 +1,34 @@
+"""Shared helpers for the tests on the real lab (the ``lab`` fixture of conftest.py):
+waiting on the servers, and breaks made the way the seeds describe them."""
+
+from __future__ import annotations
+
+import time
+
+
+def wait_for(predicate, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def break_with_duplicate_key(lab, key: int = 9001) -> None:
+    """Seed 000's cause: a row written on node2 with sql_log_bin=0 (so it does
+    not replicate back), then the same primary key written on node1."""
+    lab.sql("node2", [
+        "SET sql_log_bin=0",
+        f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES ({key}, 'stray', 'stray{key}@example.com', 'Nowhere', NOW())",
+    ])
+    lab.sql("node1", [
+        f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES ({key}, 'real', 'real{key}@example.com', 'Lisbon', NOW())",
+    ])
+
+    def errored():
+        row = lab.replica_status("node2")
+        return row and int(row.get("Last_SQL_Errno") or 0) == 1062
+
+    wait_for(errored, what="node2 to stop with 1062")
