@@ -84,7 +84,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         findings = monitor.analyse(statuses)
     finally:
         monitor.close()
-    _emit(to_json(statuses, findings) if args.json else render_text(statuses, findings))
+    path = monitor.config.path
+    _emit(to_json(statuses, findings, path) if args.json else render_text(statuses, findings, path))
     return exit_code(statuses, findings)
 
 

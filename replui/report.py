@@ -76,7 +76,10 @@ def node_json(s: NodeStatus) -> dict[str, Any]:
     }
 
 
-def finding_json(f: Finding) -> dict[str, Any]:
+def finding_json(f: Finding, config_path: str | None = None) -> dict[str, Any]:
+    """One finding as JSON; ``command`` is the wizard command to paste (None when it advises none)."""
+    from replui.wizards.catalogue import advice_command
+
     return {
         "severity": f.severity.value,
         "code": f.code,
@@ -86,18 +89,19 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "advice": f.advice,
         "fields": list(f.fields),
         "wizard": f.wizard,
+        "command": advice_command(f, config_path),
         "errno": f.errno,
     }
 
 
-def to_json(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> str:
+def to_json(statuses: Sequence[NodeStatus], findings: Sequence[Finding], config_path: str | None = None) -> str:
     """The whole report as a JSON document (a string, indented)."""
     code = exit_code(statuses, findings)
     doc = {
         "status": _STATUS_WORD[code],
         "exit_code": code,
         "nodes": [node_json(s) for s in statuses],
-        "findings": [finding_json(f) for f in findings],
+        "findings": [finding_json(f, config_path) for f in findings],
     }
     return json.dumps(doc, indent=2)
 
@@ -116,7 +120,7 @@ def _coord(file: str | None, pos: int | None) -> str:
     return f"{file}:{pos if pos is not None else '?'}"
 
 
-def render_text(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> str:
+def render_text(statuses: Sequence[NodeStatus], findings: Sequence[Finding], config_path: str | None = None) -> str:
     """A compact plain-text report: one line per node and channel, then the
     findings with their advice. The first line is the monitoring-plugin
     summary (``REPLUI CRITICAL - ...``)."""
@@ -163,5 +167,7 @@ def render_text(statuses: Sequence[NodeStatus], findings: Sequence[Finding]) -> 
             if f.advice:
                 lines.append(f"    advice: {f.advice}")
             if f.wizard:
-                lines.append(f"    wizard: replui wizard {f.wizard}")
+                from replui.wizards.catalogue import advice_command
+
+                lines.append(f"    wizard: {advice_command(f, config_path)}")
     return "\n".join(lines)

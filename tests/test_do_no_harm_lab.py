@@ -184,7 +184,7 @@ async def test_a_proxy_switched_at_the_prompt_cannot_make_the_restore_write_else
     node2) keep their data."""
     from tcp_proxy import SwitchableProxy
     from replui.wizards.plan import StepContext
-    from replui.wizards.registry import build_plan
+    from replui.wizards.catalogue import build_plan
     from replui.wizards.runner import run_plan
 
     lab = healthy_lab
@@ -316,7 +316,7 @@ def test_reset_replica_after_a_purge_applies_what_the_source_still_has_and_is_no
 async def test_a_cancelled_rebuild_leaves_a_mark_that_status_reports_until_a_rebuild_verifies(healthy_lab, capsys):
     from replui.cli import main
     from replui.wizards.plan import StepContext, StepState
-    from replui.wizards.registry import build_plan
+    from replui.wizards.catalogue import build_plan
     from replui.wizards.runner import run_plan
 
     lab = healthy_lab

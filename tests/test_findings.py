@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from replui.wizards.catalogue import NAMES
 import pytest
 
 from replui.analysis import errors as E
@@ -50,7 +51,7 @@ def test_classify_table_rows_and_wizards():
         assert E.classify(errno, "").key == "network" and REPLICATION_ERROR in E.classify(errno, "").advice
     assert E.classify(0, "Got fatal error 1236 from master") .key == "binlog_read_error"
     assert E.classify(9999, "something new") is None
-    assert all(k.wizard in E.WIZARDS for k in E.KNOWN_ERRORS)
+    assert all(k.wizard in NAMES for k in E.KNOWN_ERRORS)
     assert all(k.seed in k.advice for k in E.KNOWN_ERRORS if k.seed)
     assert not any("seed" in k.advice.lower() for k in E.KNOWN_ERRORS)
 
@@ -122,7 +123,7 @@ def test_replication_access_denied_advises_setting_the_stored_password():
     assert "password" in f.message and "stored on the replica" in f.message
     assert "replui wizard set-repl-password --node r --repl-password-env " in f.advice
     assert "repl" in f.advice and "on s" in f.advice
-    assert "set-repl-password" in E.WIZARDS
+    assert "set-repl-password" in NAMES
 
 
 def test_unknown_error_still_critical_with_generic_advice():

@@ -183,9 +183,9 @@ def test_prefill_takes_subject_and_source_from_the_finding():
     relay = Finding(Severity.CRITICAL, "sql_error", ("node1", "node2"), "Last_Error: " + canned.SEED002_RELAY, errno=1594)
     assert prefill("repoint", cut, None, {}) == {"node": "node2", "next_binlog": True}
     assert prefill("repoint", relay, None, {}) == {"node": "node1", "from_exec_position": True}
-    assert parse_options(options_text({"node": "node2", "next_binlog": True})) == {"node": "node2", "next_binlog": True}
+    assert parse_options("repoint", options_text({"node": "node2", "next_binlog": True})) == {"node": "node2", "next_binlog": True}
     with pytest.raises(ValueError):
-        parse_options("--bogus x")
+        parse_options("repoint", "--bogus x")
 
 
 async def test_w_opens_the_picker_from_the_selected_finding_with_its_plan():
@@ -269,12 +269,12 @@ def test_timeout_must_be_a_finite_number_of_seconds_above_zero(bad, capsys):
         else:
             assert "argument --timeout: needs a number of seconds" in err and repr(bad) in err
     with pytest.raises(ValueError, match="--timeout needs a number of seconds"):
-        parse_options(f"--node node2 --timeout {bad}")
+        parse_options("repoint", f"--node node2 --timeout {bad}")
 
 
 def test_a_good_timeout_is_taken():
-    assert wizard_parser().parse_args(["wizard", "repoint", "--timeout", "2.5"]).timeout == 2.5
-    assert parse_options("--timeout 30") == {"timeout": 30.0}
+    assert wizard_parser().parse_args(["wizard", "heartbeat", "--source", "node1", "--timeout", "2.5"]).timeout == 2.5
+    assert parse_options("heartbeat", "--timeout 30") == {"timeout": 30.0}
 
 
 def test_set_repl_password_is_offered_by_the_command_line_and_the_picker():
@@ -285,13 +285,13 @@ def test_set_repl_password_is_offered_by_the_command_line_and_the_picker():
     assert "set-repl-password" in CLI_NAMES and set(WIZARD_NAMES) == set(CLI_NAMES) == set(WIZARD_BLURBS)
     args = wizard_parser().parse_args(["wizard", "set-repl-password", "--node", "node2",
                                        "--repl-password-env", "NEW_PW"])
-    assert _options(args) == {"node": "node2", "repl_password_env": "NEW_PW", "timeout": 120.0}
+    assert _options(args) == {"node": "node2", "repl_password_env": "NEW_PW", "timeout": 60.0}
     f = Finding(Severity.CRITICAL, "io_error", ("node2", "node1"), "1045", wizard="set-repl-password",
                 errno=1045)
     opts = prefill("set-repl-password", f, None, {})
     assert opts == {"node": "node2", "repl_password_env": REPL_PASSWORD_ENV}
     assert options_text(opts) == f"--node node2 --repl-password-env {REPL_PASSWORD_ENV}"
-    assert parse_options(options_text(opts)) == opts
+    assert parse_options("set-repl-password", options_text(opts)) == opts
 
 
 async def test_the_picker_builds_set_repl_password_from_the_node_and_the_variable(monkeypatch):

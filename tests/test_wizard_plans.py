@@ -17,7 +17,7 @@ from replui.model import BinlogCoordinates, Flavor
 from replui.wizards import checks
 from replui.wizards.common import WizardError
 from replui.wizards.plan import StepContext
-from replui.wizards.registry import WIZARDS, build_plan
+from replui.wizards.catalogue import NAMES as WIZARDS, build_plan
 from replui.wizards.repoint import next_binlog_name, parse_coordinates
 from replui.wizards.sql import Syntax, change_source, create_replication_user, mask, offline_literal, reset_replica, start_replica, stop_replica
 

@@ -227,7 +227,7 @@ def test_without_yes_a_wrong_node_name_stops_before_data_is_replaced(healthy_lab
 
 async def test_dump_killed_mid_stream_fails_the_step_and_leaves_the_source_untouched(healthy_lab):
     from replui.wizards.plan import StepContext, StepState
-    from replui.wizards.registry import build_plan
+    from replui.wizards.catalogue import build_plan
     from replui.wizards.runner import run_plan
     from replui.monitor import Monitor
 

@@ -16,10 +16,6 @@ from dataclasses import dataclass
 
 from replui.sources import CRASH_RESYNC, MULTI_MASTER, RAILS_FAILOVER, REPLICATION_ERROR
 
-#: Every wizard name advice may point at.
-WIZARDS = ("restart-replication", "rebuild-replica", "resync-pair", "repoint", "reset-replica", "add-replica",
-           "heartbeat", "set-repl-password")
-
 
 @dataclass(frozen=True)
 class KnownError:

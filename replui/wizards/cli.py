@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import signal
 import sys
 import threading
 from typing import Any, TextIO
 
-#: The wizard names (``replui.wizards.registry.WIZARDS`` keys, kept here so
-#: building the parser imports no wizard module).
-WIZARD_NAMES = ("restart-replication", "repoint", "reset-replica", "heartbeat", "rebuild-replica",
-                "resync-pair", "add-replica", "set-repl-password")
+from replui.wizards import catalogue
+from replui.wizards.catalogue import positive_seconds  # noqa: F401 - the --timeout type, imported by callers
+
+#: The wizard names, from the catalogue (which imports no wizard module).
+WIZARD_NAMES = catalogue.NAMES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_VERIFIED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 #: The signals that stop a run; the exit status is 128 + the signal's number.
@@ -42,50 +42,19 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 CONFIRM_CANCEL_SECONDS = 5.0
 
 
-def positive_seconds(text: str) -> float:
-    """``--timeout``'s type: a finite number of seconds > 0 (ArgumentTypeError otherwise)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"needs a number of seconds, not {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"needs a number of seconds greater than 0, not {text!r}")
-    return value
-
-
-def add_wizard_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``wizard NAME …`` to ``subparsers`` (from ``add_subparsers``)."""
+def add_wizard_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``wizard NAME …`` to ``subparsers`` (from ``add_subparsers``): one
+    sub-command per wizard of the catalogue, each with its own options
+    (``replui wizard NAME --help``)."""
     p = subparsers.add_parser("wizard", help="run a guided repair (see 'replui wizard --help')",
-                              description="Run a guided repair wizard: " + ", ".join(WIZARD_NAMES))
-    p.add_argument("name", choices=list(WIZARD_NAMES), metavar="NAME", help="one of: " + ", ".join(WIZARD_NAMES))
-    p.add_argument("--config", "-c", metavar="FILE", help="config file")
-    p.add_argument("--node",
-                   help="the node to act on (restart-replication, repoint, reset-replica, set-repl-password)")
-    p.add_argument("--source", help="the source node (rebuild-replica, add-replica, heartbeat)")
-    p.add_argument("--replica", help="the replica node (rebuild-replica, add-replica)")
-    p.add_argument("--authoritative", help="the node whose data wins (resync-pair)")
-    p.add_argument("--other", help="the node rebuilt from the authoritative one (resync-pair)")
-    p.add_argument("--to", metavar="FILE:POS", help="binlog coordinates (repoint, reset-replica)")
-    p.add_argument("--next-binlog", action="store_true", help="repoint: the source's next binlog file, position 4")
-    p.add_argument("--from-exec-position", action="store_true", help="repoint: the node's own Relay_Master_Log_File/Exec_Master_Log_Pos")
-    p.add_argument("--databases", metavar="LIST", help="comma-separated databases to copy (default: every user database)")
-    p.add_argument("--via-file", action="store_true", help="dump to a compressed file, check, copy, restore (the runbooks' way)")
-    p.add_argument("--repl-user", help="replication user (add-replica; rebuild-replica of a node that is not a replica yet)")
-    p.add_argument("--repl-password-env", metavar="VAR",
-                   help="environment variable holding the replication password "
-                        "(set-repl-password, add-replica)")
-    p.add_argument("--timeout", type=positive_seconds, default=120.0,
-                   help="seconds to wait for verification, a number > 0 (default 120)")
-    p.add_argument("--dry-run", action="store_true", help="print the plan with its exact commands; change nothing")
-    p.add_argument("--yes", "-y", action="store_true", help="do not ask before destructive steps")
+                              description="Run a guided repair wizard. 'replui wizard NAME --help' lists its options.")
+    sub = p.add_subparsers(dest="name", metavar="NAME", required=True)
+    catalogue.add_parsers(sub)
     return p
 
 
-def _options(args: argparse.Namespace) -> dict:
-    keys = ("node", "source", "replica", "authoritative", "other", "to", "next_binlog", "from_exec_position", "databases",
-            "via_file", "repl_user", "repl_password_env", "timeout")
-    out = {k: getattr(args, k, None) for k in keys}
-    return {k: v for k, v in out.items() if v not in (None, False)}
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    return catalogue.options_from_args(args)
 
 
 # -- signals ------------------------------------------------------------------------------------
@@ -298,9 +267,7 @@ def _run_wizard(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
 
     statuses = poll_once(config)
     try:
-        from replui.wizards.registry import build_plan
-
-        plan = build_plan(args.name, config, statuses, **_options(args))
+        plan = catalogue.build_plan(args.name, config, statuses, **_options(args))
     except (WizardError, KeyError, ValueError) as exc:
         print(f"replui wizard {args.name}: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE

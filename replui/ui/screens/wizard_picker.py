@@ -9,7 +9,6 @@ Options are edited as on the command line (``--source node1 --replica node2
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -20,29 +19,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from replui.analysis import errors as E
 from replui.config import Config
 from replui.model import Finding, NodeStatus
+from replui.wizards import catalogue
 from replui.wizards.plan import Plan
 
-#: The wizards in the order the picker lists them (the names scripts use).
-WIZARD_NAMES = ("restart-replication", "rebuild-replica", "resync-pair", "repoint", "reset-replica",
-                "add-replica", "set-repl-password", "heartbeat")
-#: One line on what each does, and whose write-up it follows (docs/sources.md lists them).
-WIZARD_BLURBS = {
-    "restart-replication": "stop/start the replication threads, verify (Chameleon Cloud runbook)",
-    "rebuild-replica": "dump the source, stream it into the replica, re-point (Chameleon Cloud runbook; 'Fail over MySQL and Rails')",
-    "resync-pair": "master⇄master: rebuild one side from the other, crosswise (Max Manders, 2010)",
-    "repoint": "CHANGE MASTER TO other coordinates after a crash (Jo Vandeginste, 2016)",
-    "reset-replica": "stop, RESET SLAVE, re-point, start ('Fail over MySQL and Rails')",
-    "add-replica": "create the user, dump, stream, restore, point (Charles Roth, 2014; 'Fail over MySQL and Rails')",
-    "set-repl-password": "a replica's IO thread gets 1045: store the replication password again",
-    "heartbeat": "write a timestamp on the source, read it on every replica (Charles Roth, 2014)",
-}
-#: The environment variable the picker proposes for set-repl-password's password (edit it to yours).
-REPL_PASSWORD_ENV = "REPLUI_REPL_PASSWORD"
-VALUE_OPTIONS = ("node", "source", "replica", "authoritative", "other", "to", "databases", "repl-user", "repl-password-env", "timeout")
-FLAG_OPTIONS = ("next-binlog", "from-exec-position", "via-file")
+#: The wizards in the order the picker lists them, and one line on each: from the catalogue.
+WIZARD_NAMES = catalogue.NAMES
+WIZARD_BLURBS = {w.name: w.summary for w in catalogue.WIZARDS}
+REPL_PASSWORD_ENV = catalogue.REPL_PASSWORD_ENV
+options_text = catalogue.options_text
+parse_options = catalogue.parse_options
 
 
 @dataclass(frozen=True)
@@ -69,84 +56,17 @@ def _source_of(statuses: Mapping[str, NodeStatus], node: str | None) -> str | No
 def prefill(name: str, finding: Finding | None, node: str | None, statuses: Mapping[str, NodeStatus]) -> dict[str, Any]:
     """Builder options for wizard ``name`` from ``finding`` (its first node is
     the subject, the second its source) or else ``node`` (its source from
-    ``statuses``). ``repoint`` picks ``next_binlog`` for a 1236 "impossible
-    position" and ``from_exec_position`` for a corrupt relay log, from the
-    finding's errno and text (:func:`replui.analysis.errors.classify`).
-    ``set-repl-password`` gets the node and :data:`REPL_PASSWORD_ENV` as the
-    name of the environment variable holding the password."""
+    ``statuses``); the catalogue says how each wizard uses them
+    (:func:`replui.wizards.catalogue.prefill`)."""
     subject = finding.nodes[0] if finding and finding.nodes else node
     source = finding.nodes[1] if finding and len(finding.nodes) > 1 else _source_of(statuses, subject)
-    out: dict[str, Any]
-    if name in ("restart-replication", "reset-replica", "repoint"):
-        out = {"node": subject}
-        if name == "repoint" and finding is not None:
-            known = E.classify(finding.errno, finding.message)
-            if known is E.IMPOSSIBLE_POSITION:
-                out["next_binlog"] = True
-            elif known is E.RELAY_LOG_CORRUPT:
-                out["from_exec_position"] = True
-    elif name in ("rebuild-replica", "add-replica"):
-        out = {"source": source, "replica": subject}
-    elif name == "resync-pair":
-        out = {"authoritative": source, "other": subject}
-    elif name == "heartbeat":
-        out = {"source": source or subject}
-    elif name == "set-repl-password":
-        out = {"node": subject, "repl_password_env": REPL_PASSWORD_ENV}
-    else:
-        out = {}
-    return {k: v for k, v in out.items() if v not in (None, False)}
-
-
-def options_text(options: Mapping[str, Any]) -> str:
-    """``{"source": "node1", "next_binlog": True}`` -> ``"--source node1 --next-binlog"``."""
-    parts = []
-    for k, v in options.items():
-        flag = "--" + k.replace("_", "-")
-        if v is True:
-            parts.append(flag)
-        elif v not in (None, False):
-            parts += [flag, shlex.quote(str(v))]
-    return " ".join(parts)
-
-
-def parse_options(text: str) -> dict[str, Any]:
-    """The inverse of :func:`options_text`; ValueError naming a bad option."""
-    out: dict[str, Any] = {}
-    tokens = shlex.split(text)
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        key = tok[2:] if tok.startswith("--") else None
-        if key in FLAG_OPTIONS:
-            out[key.replace("-", "_")] = True
-            i += 1
-        elif key in VALUE_OPTIONS:
-            if i + 1 >= len(tokens) or tokens[i + 1].startswith("--"):
-                raise ValueError(f"{tok} needs a value")
-            val: Any = tokens[i + 1]
-            if key == "timeout":
-                import argparse
-
-                from replui.wizards.cli import positive_seconds
-
-                try:
-                    val = positive_seconds(val)
-                except argparse.ArgumentTypeError as exc:
-                    raise ValueError(f"--timeout {exc}") from None
-            out[key.replace("-", "_")] = val
-            i += 2
-        else:
-            raise ValueError(f"unknown option {tok!r} (known: " + ", ".join("--" + o for o in VALUE_OPTIONS + FLAG_OPTIONS) + ")")
-    return out
+    return catalogue.prefill(name, subject, source, finding)
 
 
 def build(name: str, config: Config, statuses: Mapping[str, NodeStatus], text: str) -> tuple[Plan | None, str]:
     """``(plan, rendered)`` or ``(None, reason)``: never raises."""
     try:
-        from replui.wizards.registry import build_plan
-
-        plan = build_plan(name, config, list(statuses.values()), **parse_options(text))
+        plan = catalogue.build_plan(name, config, list(statuses.values()), **parse_options(name, text))
     except Exception as exc:  # noqa: BLE001 - WizardError, KeyError, ValueError: shown, never a traceback
         return None, f"Cannot build this plan: {exc.args[0] if exc.args else exc}"
     return plan, plan.render()
@@ -236,7 +156,7 @@ class WizardPickerScreen(ModalScreen["PickedWizard | None"]):
     def action_start(self) -> None:
         """Start the shown plan (nothing happens when it cannot be built)."""
         if self.plan is not None:
-            self.dismiss(PickedWizard(self.selected, parse_options(self.options_input.value), self.plan))
+            self.dismiss(PickedWizard(self.selected, parse_options(self.selected, self.options_input.value), self.plan))
 
     def action_close(self) -> None:
         self.dismiss(None)

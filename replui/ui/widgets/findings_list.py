@@ -12,8 +12,11 @@ from replui.model import Finding
 from replui.ui.rows import SYMBOLS
 
 
-def describe(f: Finding) -> str:
-    """The full text of finding ``f`` for the detail box."""
+def describe(f: Finding, config_path: str | None = None) -> str:
+    """The full text of finding ``f`` for the detail box, with the wizard
+    command to paste (``--config config_path``)."""
+    from replui.wizards.catalogue import advice_command
+
     where = ", ".join(f.nodes)
     if f.channel:
         where += f" (channel '{f.channel}')"
@@ -21,7 +24,7 @@ def describe(f: Finding) -> str:
     if f.advice:
         lines += ["", "Advice: " + f.advice]
     if f.wizard:
-        lines.append(f"Wizard: {f.wizard}")
+        lines.append(f"Wizard: {advice_command(f, config_path)}")
     return "\n".join(lines)
 
 
@@ -78,7 +81,7 @@ class FindingsList(Vertical):
 
     def _show_detail(self, index: int) -> None:
         if 0 <= index < len(self.findings):
-            self.detail.update(describe(self.findings[index]))
+            self.detail.update(describe(self.findings[index], getattr(getattr(self.app, "config", None), "path", None)))
         else:
             self.detail.update("No findings. Select a finding to read its advice.")
 
