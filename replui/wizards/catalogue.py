@@ -160,6 +160,7 @@ WIZARDS: tuple[Wizard, ...] = (
            (_SOURCE, Option("replica", "the new replica (its in-scope data is replaced)", required=True, metavar="NODE"),
             _DATABASES, _VIA_FILE,
             Option("repl_user", "an existing replication account to reuse (needs --repl-password-env)", metavar="USER"),
+            Option("repl_host", "the host part of the replication account (default '%')", metavar="HOST"),
             _PASSWORD_ENV, _timeout(120)),
            "replui.wizards.add_replica:build_add_replica_plan", lambda p: {"source": p.source, "replica": p.subject}),
     Wizard("set-repl-password", "a replica's IO thread gets 1045: store the replication password again",
