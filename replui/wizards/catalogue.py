@@ -268,7 +268,7 @@ def add_parsers(subparsers: Any) -> None:
                 if o.group not in groups:
                     groups[o.group] = p.add_mutually_exclusive_group(required=o.required)
                 target = groups[o.group]
-            kw: dict[str, Any] = {"help": o.help, "dest": o.name}
+            kw: dict[str, Any] = {"help": o.help.replace("%", "%%"), "dest": o.name}  # argparse expands %
             if o.flag:
                 kw["action"] = "store_true"
             else:
