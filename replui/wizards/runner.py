@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from replui.wizards.plan import Event, Identity, OutputLine, Plan, Progress, Step, StepContext, StepState
+from replui.wizards.plan import Check, Event, Identity, OutputLine, Plan, Progress, Step, StepContext, StepState
 from replui.wizards.sql import mask
 from replui.wizards.transcript import Transcript, config_secrets, log_dir
 
@@ -69,9 +69,8 @@ async def read_identity(ctx: StepContext, node: str) -> Identity:
     with: ``@@global.server_id`` (MariaDB's session value can differ),
     ``@@global.hostname``, ``@@global.port`` and ``@@global.server_uuid``
     where it exists (not on MariaDB). Raises NodeError when the node cannot be asked."""
-    reader = getattr(ctx, "identity_reader", None)
-    if reader is not None:
-        return await reader(node)
+    if ctx.identity_reader is not None:
+        return await ctx.identity_reader(node)
     row = (await ctx.query(node, "SELECT @@global.server_id AS server_id, @@global.hostname AS hostname, @@global.port AS port"))[0]
     uuid = None
     try:
@@ -105,101 +104,127 @@ async def run_plan(plan: Plan, ctx: StepContext, *, confirm: Confirm, on_event: 
     """
     secrets = ctx.secrets
     secrets.extend(s for s in (*plan.secrets, *config_secrets(ctx.config)) if s and s not in secrets)
-    transcript: Transcript | None = None
+    narr = Narrator(on_event, secrets)
     try:
-        transcript = Transcript.create(transcript_dir or log_dir(ctx.config), plan.wizard, secrets)
+        narr.transcript = Transcript.create(transcript_dir or log_dir(ctx.config), plan.wizard, secrets)
     except OSError as exc:
-        _emit(on_event, None, OutputLine(f"cannot write the transcript: {exc}", "stderr"))
-    t = transcript
+        narr.emit(None, OutputLine(f"cannot write the transcript: {exc}", "stderr"))
     ctx_log = ctx.log
 
     def log(text: str) -> None:
-        if t:
-            t.line(text)
+        narr.log(text)
         ctx_log(text)
 
     ctx.log = log
-
-    def w(text: str = "") -> None:
-        if t:
-            t.close_block()
-            t.write(text)
-
-    def block(lines: list[str]) -> None:
-        if t:
-            t.close_block()
-            t.block(lines)
-
-    w.block = block  # type: ignore[attr-defined]
-
-    def say(step: Step | None, text: str, stream: str = "info") -> None:
-        _emit(on_event, step, OutputLine(mask(text, secrets), stream))
-        if t:
-            t.line(text)
-
     started = time.time()
-    w(f"# replui wizard transcript: {plan.title}")
-    w("")
-    w(f"- wizard: `{plan.wizard}`")
-    w(f"- started: {time.strftime('%Y-%m-%d %H:%M:%S %z', time.localtime(started))}")
-    w(f"- config: {getattr(ctx.config, 'path', None)}")
-    w(f"- options: {dict(plan.options)}")
-    w("")
-    w("## Plan")
-    if t:
-        t.block(plan.render().splitlines())
-
+    narr.write(f"# replui wizard transcript: {plan.title}")
+    narr.write("")
+    narr.write(f"- wizard: `{plan.wizard}`")
+    narr.write(f"- started: {time.strftime('%Y-%m-%d %H:%M:%S %z', time.localtime(started))}")
+    narr.write(f"- config: {getattr(ctx.config, 'path', None)}")
+    narr.write(f"- options: {dict(plan.options)}")
+    narr.write("")
+    narr.write("## Plan")
+    narr.block(plan.render().splitlines())
     try:
-        result = await _run(plan, ctx, confirm, on_event, refresh_statuses, w, say, dry_run)
+        result = await _run(plan, ctx, confirm, narr, refresh_statuses, dry_run)
     except BaseException as exc:  # noqa: BLE001 - the outcome is written whatever happens
         result = RunResult(False, None, f"stopped by {ctx.cancel_reason if ctx.cancel.is_set() else type(exc).__name__}", None)
-        w("")
-        w("## Outcome")
-        w("")
-        w("**FAILED** — " + result.message)
-        if t:
-            t.close()
+        narr.outcome("**FAILED** — " + result.message)
+        narr.close()
         ctx.log = ctx_log
         raise
-    w("")
-    w("## Outcome")
-    w("")
     head = "**FAILED** — " if not result.ok else ("**DONE, NOT VERIFIED** — " if result.data_may_differ else "**OK** — ")
-    w(head + result.message)
-    w(f"- finished after {time.time() - started:.2f} s")
-    if t:
-        t.close()
+    narr.outcome(head + result.message, f"- finished after {time.time() - started:.2f} s")
+    narr.close()
     ctx.log = ctx_log
-    return RunResult(result.ok, result.failed_step, mask(result.message, secrets), t.path if t else None,
+    return RunResult(result.ok, result.failed_step, mask(result.message, secrets), narr.path,
                      result.verified, result.data_may_differ)
 
 
-def _emit(on_event: OnEvent, step: Step | None, ev: Event) -> None:
-    try:
-        on_event(step, ev)
-    except Exception:  # noqa: BLE001 - a broken viewer must not break the run
-        pass
+class Narrator:
+    """Where a run's words go, in one place: the viewer (``on_event``: the
+    TUI's wizard screen or the CLI's printer) and the Markdown transcript.
+    Lines for the viewer are masked (every secret); the transcript masks
+    them itself. A viewer that raises never breaks the run."""
+
+    def __init__(self, on_event: OnEvent, secrets: list[str]) -> None:
+        self.on_event = on_event
+        self.secrets = secrets
+        self.transcript: Transcript | None = None
+
+    @property
+    def path(self) -> Path | None:
+        """The transcript's path (None when it could not be written)."""
+        return self.transcript.path if self.transcript else None
+
+    def emit(self, step: Step | None, ev: Event) -> None:
+        """An event to the viewer only."""
+        try:
+            self.on_event(step, ev)
+        except Exception:  # noqa: BLE001 - a broken viewer must not break the run
+            pass
+
+    def say(self, step: Step | None, text: str, stream: str = "info") -> None:
+        """A line of output: to the viewer (masked) and the transcript."""
+        self.emit(step, OutputLine(mask(text, self.secrets), stream))
+        self.log(text)
+
+    def echo_for(self, step: Step) -> Callable[[str], None]:
+        """``echo(text)`` saying ``text`` as ``step``'s output (for :attr:`StepContext.echo`)."""
+        def echo(text: str) -> None:
+            self.say(step, text)
+        return echo
+
+    def log(self, text: str) -> None:
+        """A line to the transcript only."""
+        if self.transcript:
+            self.transcript.line(text)
+
+    def write(self, text: str = "") -> None:
+        """A Markdown line of the transcript (headings, lists)."""
+        if self.transcript:
+            self.transcript.close_block()
+            self.transcript.write(text)
+
+    def block(self, lines: list[str]) -> None:
+        """A code block of the transcript (a plan, a step's preview)."""
+        if self.transcript:
+            self.transcript.close_block()
+            self.transcript.block(lines)
+
+    def outcome(self, *lines: str) -> None:
+        """The transcript's ``## Outcome`` section."""
+        self.write("")
+        self.write("## Outcome")
+        self.write("")
+        for ln in lines:
+            self.write(ln)
+
+    def close(self) -> None:
+        if self.transcript:
+            self.transcript.close()
 
 
-async def _run_checks(checks, ctx: StepContext, step: Step | None, say) -> tuple[str, str] | None:
+async def _run_checks(checks: list[Check], ctx: StepContext, step: Step | None, narr: Narrator) -> tuple[str, str] | None:
     """Run ``checks``; ``(name, reason)`` of the first that fails, else None."""
     for check in checks:
         res = await check.evaluate(ctx)
         prefix = "check: " if step is not None else ""
-        say(step, f"{'ok  ' if res.ok else 'FAIL'} {prefix}{check.name}" + ("" if res.ok else f": {res.reason}"))
+        narr.say(step, f"{'ok  ' if res.ok else 'FAIL'} {prefix}{check.name}" + ("" if res.ok else f": {res.reason}"))
         if not res.ok:
             return check.name, res.reason
     return None
 
 
-async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, on_event: OnEvent, refresh: bool, w, say,
+async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, refresh: bool,
                dry_run: bool = False) -> RunResult:
     if refresh:
         names = [n.name for n in ctx.config.nodes]
         await asyncio.gather(*(ctx.refresh(n) for n in names))
-    w("")
-    w("## Pre-flight checks")
-    failed = await _run_checks(plan.checks_after(None), ctx, None, say)
+    narr.write("")
+    narr.write("## Pre-flight checks")
+    failed = await _run_checks(plan.checks_after(None), ctx, None, narr)
     if failed:
         return RunResult(False, None, f"refused by pre-flight check '{failed[0]}': {failed[1]}", None)
 
@@ -212,23 +237,22 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, on_event: OnEvent
             msg = f"dry run: every check that needs no change passed; the run would now start step {step.id} ({step.title})"
             if later:
                 msg += "; checked during the run: " + ", ".join(later)
-            say(None, msg)
+            narr.say(None, msg)
             return RunResult(True, None, msg, None)
-        w("")
-        w(f"## Step {i}/{len(plan.steps)}: [{step.id}] {step.title}" + (f" — on {step.target}" if step.target else ""))
-        w("")
-        w("Why: " + step.why)
-        w("")
-        w("Preview:")
-        if t_block := getattr(w, "block", None):
-            t_block(step.preview.splitlines())
+        narr.write("")
+        narr.write(f"## Step {i}/{len(plan.steps)}: [{step.id}] {step.title}" + (f" — on {step.target}" if step.target else ""))
+        narr.write("")
+        narr.write("Why: " + step.why)
+        narr.write("")
+        narr.write("Preview:")
+        narr.block(step.preview.splitlines())
         if ctx.cancel.is_set():
-            return _stop(step, on_event, say, "cancelled", f"cancelled by {ctx.cancel_reason} before step {step.id}", done)
+            return _stop(step, narr, "cancelled", f"cancelled by {ctx.cancel_reason} before step {step.id}", done)
         if step.destructive and step.target:
             ok, why = await _check_identity(ctx, step.target, baseline)
-            say(step, why)
+            narr.say(step, why)
             if not ok:
-                return await _stop_and_offer_undo(step, ctx, confirm, on_event, say, "refused",
+                return await _stop_and_offer_undo(step, ctx, confirm, narr, "refused",
                                                   f"step {step.id} ({step.title}) refused: {why}", done)
         if step.destructive:
             shown = dataclasses.replace(step, preview=mask(step.exact_preview(ctx), ctx.secrets))
@@ -236,45 +260,45 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, on_event: OnEvent
                 yes = await confirm(shown)
             except Exception as exc:  # noqa: BLE001
                 yes = False
-                say(step, f"confirmation failed: {exc}", "stderr")
+                narr.say(step, f"confirmation failed: {exc}", "stderr")
             if ctx.cancel.is_set():
-                return _stop(step, on_event, say, "cancelled", f"cancelled by {ctx.cancel_reason} at step {step.id}", done)
-            say(step, f"decision: {'confirmed' if yes else 'declined'} by the operator")
+                return _stop(step, narr, "cancelled", f"cancelled by {ctx.cancel_reason} at step {step.id}", done)
+            narr.say(step, f"decision: {'confirmed' if yes else 'declined'} by the operator")
             if not yes:
-                return await _stop_and_offer_undo(step, ctx, confirm, on_event, say, "declined",
+                return await _stop_and_offer_undo(step, ctx, confirm, narr, "declined",
                                                   f"stopped: the operator declined step {step.id} ({step.title})", done)
             if step.target:  # the prompt may have waited long: check again on the connection that writes, then bind it
                 ok, why = await _check_identity(ctx, step.target, baseline)
-                say(step, why + ("; replui's connection to it is bound to this identity" if ok else ""))
+                narr.say(step, why + ("; replui's connection to it is bound to this identity" if ok else ""))
                 if not ok:
-                    return await _stop_and_offer_undo(step, ctx, confirm, on_event, say, "refused",
+                    return await _stop_and_offer_undo(step, ctx, confirm, narr, "refused",
                                                       f"step {step.id} ({step.title}) refused: {why}", done)
                 _bind(ctx, step.target, baseline[step.target])
-        _emit(on_event, step, StepState("running"))
-        ctx.echo = lambda text, _s=step: say(_s, text)
+        narr.emit(step, StepState("running"))
+        ctx.echo = narr.echo_for(step)
         t0 = time.monotonic()
         try:
-            err = await _run_step(step, ctx, on_event, say)
+            err = await _run_step(step, ctx, narr)
         finally:
             ctx.echo = lambda text: None
         secs = time.monotonic() - t0
         if err == "cancelled":
-            _emit(on_event, step, StepState("cancelled", f"cancelled by {ctx.cancel_reason}", secs))
-            say(step, f"cancelled after {secs:.2f} s")
+            narr.emit(step, StepState("cancelled", f"cancelled by {ctx.cancel_reason}", secs))
+            narr.say(step, f"cancelled after {secs:.2f} s")
             return RunResult(False, step.id, f"cancelled by {ctx.cancel_reason} at step {step.id} ({step.title}); "
                              f"later steps were not run{_left_behind(done + [step])}", None)
         if err is not None:
-            _emit(on_event, step, StepState("failed", err, secs))
-            say(step, f"FAILED after {secs:.2f} s: {err}", "stderr")
+            narr.emit(step, StepState("failed", err, secs))
+            narr.say(step, f"FAILED after {secs:.2f} s: {err}", "stderr")
             return RunResult(False, step.id, f"step {step.id} ({step.title}) failed: {err}; later steps were not run"
                              f"{_left_behind(done)}", None)
-        _emit(on_event, step, StepState("done", "", secs))
-        say(step, f"done in {secs:.2f} s")
+        narr.emit(step, StepState("done", "", secs))
+        narr.say(step, f"done in {secs:.2f} s")
         done.append(step)
-        failed = await _run_checks(plan.checks_after(step.id), ctx, step, say)
+        failed = await _run_checks(plan.checks_after(step.id), ctx, step, narr)
         if failed:
             nxt = plan.steps[i] if i < len(plan.steps) else step
-            return await _stop_and_offer_undo(nxt, ctx, confirm, on_event, say, "refused",
+            return await _stop_and_offer_undo(nxt, ctx, confirm, narr, "refused",
                                               f"step {nxt.id} ({nxt.title}) refused by check '{failed[0]}': {failed[1]}", done)
     differ = str(ctx.values.get("data_may_differ") or "")
     verified = bool(ctx.values.get("data_verified"))
@@ -291,19 +315,19 @@ def _left_behind(done: list[Step]) -> str:
     return "; left behind: " + "; ".join(left) if left else ""
 
 
-def _stop(step: Step, on_event: OnEvent, say, state: str, message: str, done: list[Step] | None = None) -> RunResult:
+def _stop(step: Step, narr: Narrator, state: str, message: str, done: list[Step] | None = None) -> RunResult:
     message += _left_behind(done or [])
-    _emit(on_event, step, StepState(state, message))
-    say(step, message, "stderr")
+    narr.emit(step, StepState(state, message))
+    narr.say(step, message, "stderr")
     return RunResult(False, step.id, message, None)
 
 
-async def _stop_and_offer_undo(step: Step, ctx: StepContext, confirm: Confirm, on_event: OnEvent, say, state: str,
+async def _stop_and_offer_undo(step: Step, ctx: StepContext, confirm: Confirm, narr: Narrator, state: str,
                                message: str, done: list[Step]) -> RunResult:
     """Stop before ``step``; say what earlier steps left and offer to undo
     each (latest first) — unless data was already replaced, which an undo
     cannot repair (the rebuild mark says so)."""
-    result = _stop(step, on_event, say, state, message, done)
+    result = _stop(step, narr, state, message, done)
     if any(s.replaces_data for s in done):
         return result
     undone = []
@@ -314,19 +338,19 @@ async def _stop_and_offer_undo(step: Step, ctx: StepContext, confirm: Confirm, o
             yes = await confirm(s.undo)
         except Exception:  # noqa: BLE001
             yes = False
-        say(s.undo, f"undo {s.undo.id}: {'confirmed' if yes else 'declined'} by the operator")
+        narr.say(s.undo, f"undo {s.undo.id}: {'confirmed' if yes else 'declined'} by the operator")
         if not yes:
             continue
-        ctx.echo = lambda text, _s=s.undo: say(_s, text)
+        ctx.echo = narr.echo_for(s.undo)
         try:
-            err = await _run_step(s.undo, ctx, on_event, say)
+            err = await _run_step(s.undo, ctx, narr)
         finally:
             ctx.echo = lambda text: None
         if err is None:
             undone.append(s.leaves or s.id)
-            say(s.undo, f"undone: {s.undo.title}")
+            narr.say(s.undo, f"undone: {s.undo.title}")
         else:
-            say(s.undo, f"undo failed: {err}", "stderr")
+            narr.say(s.undo, f"undo failed: {err}", "stderr")
     if undone:
         left = [s.leaves for s in done if s.leaves and s.leaves not in undone]
         msg = message.split("; left behind:")[0] + "; undone: " + "; ".join(undone) + (
@@ -358,14 +382,17 @@ async def _check_identity(ctx: StepContext, node: str, baseline: dict[str, Ident
     if diffs:
         return False, f"{node} is not the server the plan was built for ({'; '.join(diffs)})"
     # fill in what the plan did not know (e.g. @@port) for the next check
-    baseline[node] = Identity(*(a if a is not None else b for a, b in zip(
-        (seen.server_id, seen.server_uuid, seen.hostname, seen.port), (live.server_id, live.server_uuid, live.hostname, live.port))))
+    baseline[node] = Identity(
+        seen.server_id if seen.server_id is not None else live.server_id,
+        seen.server_uuid if seen.server_uuid is not None else live.server_uuid,
+        seen.hostname if seen.hostname is not None else live.hostname,
+        seen.port if seen.port is not None else live.port)
     return True, f"identity of {node} confirmed: {live.describe()}"
 
 
-async def _run_step(step: Step, ctx: StepContext, on_event: OnEvent, say) -> str | None:
+async def _run_step(step: Step, ctx: StepContext, narr: Narrator) -> str | None:
     """Run one step; None when it succeeded, ``"cancelled"``, or the error text."""
-    queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
+    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=1000)
     done = object()
 
     async def pump() -> None:
@@ -399,9 +426,9 @@ async def _run_step(step: Step, ctx: StepContext, on_event: OnEvent, say) -> str
                     continue
                 break
             if isinstance(ev, OutputLine):
-                say(step, ev.text, ev.stream)
-            else:
-                _emit(on_event, step, ev)
+                narr.say(step, ev.text, ev.stream)
+            elif isinstance(ev, (Progress, StepState)):
+                narr.emit(step, ev)
             if task.done() and queue.empty():
                 break
     finally:
