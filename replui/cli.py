@@ -11,10 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from replui import __version__
 from replui.config import ConfigError, find_config
+
+if TYPE_CHECKING:
+    from replui.monitor import Monitor
 
 # Monitoring-plugin exit codes (Nagios/Icinga convention).
 EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -46,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _monitor_or_none(args: argparse.Namespace, *, json_out: bool = False):
+def _monitor_or_none(args: argparse.Namespace, *, json_out: bool = False) -> Monitor | None:
     """A Monitor for the configuration, every node's password resolved; None after saying why not.
 
     Unusable configuration (the file, or a node's password source) is

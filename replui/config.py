@@ -55,7 +55,7 @@ class ConfigError(Exception):
     """A configuration problem: ``path``, ``line`` (1-based or None), ``key``
     (dotted, e.g. ``nodes[2].port``) and ``message`` (what was expected)."""
 
-    def __init__(self, path: str | os.PathLike | None, message: str, *, line: int | None = None, key: str | None = None):
+    def __init__(self, path: str | os.PathLike[str] | None, message: str, *, line: int | None = None, key: str | None = None):
         self.path = str(path) if path is not None else None
         self.line = line
         self.key = key
@@ -301,7 +301,7 @@ def _file_problem(key: str, path: str) -> str | None:
     return None
 
 
-def parse_config(text: str, path: str | os.PathLike = "<string>", *, check_paths: bool = True) -> Config:
+def parse_config(text: str, path: str | os.PathLike[str] = "<string>", *, check_paths: bool = True) -> Config:
     """Parse TOML ``text`` (read from ``path``, used in messages) into a Config.
 
     Raises :class:`ConfigError` for TOML syntax errors (with tomli's line),
@@ -390,7 +390,7 @@ def parse_config(text: str, path: str | os.PathLike = "<string>", *, check_paths
                 problem = _file_problem(k, merged[k]) if check_paths else None
                 if problem:
                     raise ConfigError(path, problem, line=key_lines[k][1], key=key_lines[k][0])
-        values = {k: (float(v) if k.endswith("_timeout") else v) for k, v in merged.items()}
+        values: dict[str, Any] = {k: (float(v) if k.endswith("_timeout") else v) for k, v in merged.items()}
         nodes.append(NodeConfig(**values, source_path=path, index=i, key_lines=key_lines))
 
     if not nodes:
@@ -406,7 +406,7 @@ def parse_config(text: str, path: str | os.PathLike = "<string>", *, check_paths
     )
 
 
-def load_config(path: str | os.PathLike, *, check_paths: bool = True) -> Config:
+def load_config(path: str | os.PathLike[str], *, check_paths: bool = True) -> Config:
     """Read and parse the file at ``path``; ConfigError if unreadable or
     invalid (see :func:`parse_config`; ``check_paths`` is passed on)."""
     p = Path(path).expanduser()
@@ -419,15 +419,16 @@ def load_config(path: str | os.PathLike, *, check_paths: bool = True) -> Config:
     return parse_config(text, p, check_paths=check_paths)
 
 
-def candidate_paths(cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> list[Path]:
+def candidate_paths(cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> list[Path]:
     """Where a config is looked for when ``--config`` is not given, in order."""
-    env = os.environ if env is None else env
+    if env is None:
+        env = os.environ
     base = Path(cwd) if cwd else Path.cwd()
     xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
     return [base / "replui.toml", Path(xdg) / "replui" / "config.toml"]
 
 
-def find_config(explicit: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Config:
+def find_config(explicit: str | os.PathLike[str] | None = None, cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Load ``explicit`` if given, else the first existing candidate path.
 
     Raises ConfigError listing the places looked at when none exists.

@@ -87,7 +87,7 @@ class Monitor:
             statuses = list(pool.map(self.poll, names))
             again = unconfirmed_sources(statuses)
             if again:
-                fresh = dict(zip(again, pool.map(self.poll, again)))
+                fresh = dict(zip(again, pool.map(self.poll, again), strict=True))
                 statuses = [fresh.get(s.name, s) for s in statuses]
         return statuses
 

@@ -12,7 +12,7 @@ import pytest
 
 from replui.config import NodeConfig
 from replui.transport import LocalTransport
-from replui.wizards import dumpstream
+from replui.wizards import relay
 from replui.wizards.dumpfile import restore_from_file
 from replui.wizards.dumpstream import StreamError, stream_dump
 
@@ -20,7 +20,7 @@ HEAD = (b"-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB\n"
         b"-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=1234;\n\n")
 NODE = NodeConfig(name="n", user="u", password="pw")
 #: What one relayed line may hold: the cap plus the "… [N more bytes cut]" note.
-LINE_LIMIT = dumpstream.LINE_CAP + 40
+LINE_LIMIT = relay.LINE_CAP + 40
 
 DUMP = """#!/bin/sh
 [ "$1" = --version ] && { echo "fake-dump  Ver 10.19 Distrib 10.11.19-MariaDB"; exit 0; }
@@ -66,7 +66,7 @@ async def test_a_megabyte_stderr_line_is_cut_and_the_error_message_stays_short(t
     assert lines[0].startswith("ERROR 1406 (22001) at line 42: Data too long: INSERT INTO t VALUES xxx")
     assert "more bytes cut]" in lines[0]
     assert len(err.message) <= LINE_LIMIT + 100 and "ERROR 1406" in err.message
-    assert len(err.stderr_tail) <= dumpstream.STDERR_TAIL * (LINE_LIMIT + 1)
+    assert len(err.stderr_tail) <= relay.STDERR_TAIL * (LINE_LIMIT + 1)
 
 
 async def test_endless_stderr_is_relayed_up_to_the_cap_then_one_line_says_how_much_was_cut(tmp_path):
@@ -74,8 +74,8 @@ async def test_endless_stderr_is_relayed_up_to_the_cap_then_one_line_says_how_mu
             "echo \"Warning (Code 1265): Data truncated for column 'v' at row $i\"; i=$((i+1)); done")
     lines, err = await stream(tmp_path, f"{spew} >&2", "cat > /dev/null")
     assert err is None
-    assert len(lines) <= dumpstream.OUTPUT_CAP_LINES + 1
-    assert sum(len(ln) + 1 for ln in lines) <= dumpstream.OUTPUT_CAP_BYTES + LINE_LIMIT
+    assert len(lines) <= relay.OUTPUT_CAP_LINES + 1
+    assert sum(len(ln) + 1 for ln in lines) <= relay.OUTPUT_CAP_BYTES + LINE_LIMIT
     assert "further output of fake-dump was cut" in lines[-1]
     assert "lines" in lines[-1] and "bytes" in lines[-1]
     assert lines[0].startswith("Warning (Code 1265)")
@@ -116,9 +116,9 @@ async def test_pump_lines_cuts_without_holding_the_long_line_in_memory():
     reader = asyncio.StreamReader()
     reader.feed_data(b"short\n" + b"y" * 300_000 + b"\nlast line without newline")
     reader.feed_eof()
-    tail: collections.deque = collections.deque(maxlen=dumpstream.STDERR_TAIL)
+    tail: collections.deque = collections.deque(maxlen=relay.STDERR_TAIL)
     got: list[str] = []
-    await dumpstream._pump_lines(reader, tail, got.append, "tool")
+    await relay.pump_lines(reader, tail, got.append, "tool")
     assert got[0] == "short" and got[2] == "last line without newline"
-    assert got[1] == "y" * dumpstream.LINE_CAP + f"… [{300_000 - dumpstream.LINE_CAP} more bytes cut]"
+    assert got[1] == "y" * relay.LINE_CAP + f"… [{300_000 - relay.LINE_CAP} more bytes cut]"
     assert list(tail) == got

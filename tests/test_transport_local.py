@@ -1,5 +1,6 @@
 """LocalTransport: commands run, stream and stop without leaving a process;
-private files are 0600 in a 0700 directory and go away with cleanup()."""
+private files are 0600 in a 0700 directory, private directories are 0700,
+and all of them go away with cleanup()."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from replui.transport import LocalTransport, Transport, TransportError, terminate_tree
+from replui.transport import LocalTransport, Process, Transport, TransportError
+from replui.transport.local import terminate_tree
 
 
 def processes_in_group(pgid: int) -> list[int]:
@@ -79,7 +81,7 @@ async def test_terminate_tree_leaves_no_process_of_a_pipeline(transport):
             break
         await asyncio.sleep(0.02)
     assert len(processes_in_group(proc.pid)) >= 4
-    rc = await terminate_tree(proc, timeout=5)
+    rc = await proc.terminate_tree(timeout=5)
     assert rc is not None and rc < 0
     assert processes_in_group(proc.pid) == []
 
@@ -87,7 +89,7 @@ async def test_terminate_tree_leaves_no_process_of_a_pipeline(transport):
 async def test_terminate_tree_kills_what_ignores_sigterm(transport):
     proc = await transport.spawn(["sh", "-c", "trap '' TERM; sleep 60 & wait"])
     await asyncio.sleep(0.2)
-    rc = await terminate_tree(proc, timeout=0.5)
+    rc = await proc.terminate_tree(timeout=0.5)
     assert rc == -9
     assert processes_in_group(proc.pid) == []
 
@@ -97,7 +99,7 @@ async def test_task_cancel_then_terminate_leaves_nothing(transport):
     reader = asyncio.ensure_future(proc.stdout.read())
     await asyncio.sleep(0.05)
     reader.cancel()
-    await terminate_tree(proc)
+    await proc.terminate_tree()
     assert processes_in_group(proc.pid) == []
 
 
@@ -126,3 +128,81 @@ async def test_private_files_are_0600_in_a_0700_dir_and_removed_by_cleanup(tmp_p
     await t.cleanup()
     assert not os.path.exists(d)
     await t.cleanup()  # idempotent
+
+
+async def test_spawned_processes_satisfy_the_protocol_and_close_after_exit(transport):
+    proc = await transport.spawn(["sh", "-c", "echo unread; sleep 60"])
+    assert isinstance(proc, Process)
+    proc.close()  # still running: nothing happens
+    assert proc.returncode is None
+    rc = await proc.terminate_tree(timeout=5)
+    assert rc is not None and rc < 0
+    proc.close()
+    proc.close()  # idempotent
+    assert await proc.terminate_tree() == rc  # already gone: safe
+
+
+async def test_the_module_function_and_the_method_are_the_same_stop(transport):
+    proc = await transport.spawn(["sh", "-c", "sleep 60 & wait"])
+    await asyncio.sleep(0.1)
+    assert await terminate_tree(proc, timeout=5) == await proc.terminate_tree()
+    assert processes_in_group(proc.pid) == []
+
+
+async def test_private_dirs_are_0700_removed_by_remove_tree_or_cleanup(tmp_path):
+    t = LocalTransport(tmp_root=str(tmp_path))
+    d1 = await t.make_private_dir("replui-dump-")
+    d2 = await t.make_private_dir()
+    assert d1 != d2 and os.path.dirname(d1) == os.path.dirname(d2) == str(tmp_path)
+    assert os.path.basename(d1).startswith("replui-dump-")
+    assert stat.S_IMODE(os.stat(d1).st_mode) == 0o700 and stat.S_IMODE(os.stat(d2).st_mode) == 0o700
+    (Path(d1) / "sub").mkdir()
+    (Path(d1) / "sub" / "f.sql.gz.partial").write_bytes(b"x")
+    await t.remove_tree(d1)
+    assert not os.path.exists(d1)
+    await t.remove_tree(d1)  # already gone: no error
+    (Path(d2) / "f").write_bytes(b"y")
+    await t.write_private_file(b"secret")
+    await t.cleanup()
+    assert list(tmp_path.iterdir()) == []
+    await t.cleanup()  # idempotent
+
+
+async def test_remove_tree_refuses_a_directory_the_transport_did_not_make(tmp_path):
+    t = LocalTransport(tmp_root=str(tmp_path))
+    other = tmp_path / "not-mine"
+    other.mkdir()
+    (other / "keep").write_bytes(b"k")
+    try:
+        with pytest.raises(TransportError, match="not a directory this transport made"):
+            await t.remove_tree(str(other))
+        assert (other / "keep").exists()
+        await t.remove_tree(str(tmp_path / "never-existed"))  # gone: no error
+    finally:
+        await t.cleanup()
+    assert (other / "keep").exists()
+
+
+async def test_cleanup_stops_commands_before_removing_their_directory(tmp_path):
+    t = LocalTransport(tmp_root=str(tmp_path))
+    d = await t.make_private_dir("replui-dump-")
+    proc = await t.spawn(["sh", "-c", f"while :; do echo x >> {d}/out; sleep 0.01; done"])
+    await asyncio.sleep(0.1)
+    await t.cleanup()
+    assert proc.returncode is not None and processes_in_group(proc.pid) == []
+    await asyncio.sleep(0.1)
+    assert not os.path.exists(d)
+
+
+async def test_cleanup_removes_the_directories_even_when_cancelled(tmp_path):
+    t = LocalTransport(tmp_root=str(tmp_path))
+    d = await t.make_private_dir()
+    proc = await t.spawn(["sh", "-c", "trap '' TERM; sleep 60 & wait"])
+    await asyncio.sleep(0.1)
+    task = asyncio.ensure_future(t.cleanup())
+    await asyncio.sleep(0.2)  # SIGTERM ignored: cleanup still waits for the tree
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert not os.path.exists(d)
+    await proc.terminate_tree(timeout=0.5)
+    assert processes_in_group(proc.pid) == []

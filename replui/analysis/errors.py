@@ -174,7 +174,7 @@ def classify(errno: int | None, text: str = "") -> KnownError | None:
     return None
 
 
-class _Blanks(dict):
+class _Blanks(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return {"replica": "the replica", "source": "the source", "file": "that binlog file",
                 "next_file": "the source's next binlog file", "exec_file": "Relay_Master_Log_File",

@@ -34,7 +34,7 @@ replication_ok, status_incomplete.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import Iterable, Protocol, Sequence
 
 from replui.analysis import errors as E
 from replui.analysis.topology import Topology, build_topology
@@ -60,6 +60,13 @@ CODES = (
 NODE_FIELDS = frozenset({"read_only", "super_read_only", "server_id", "binlog_file", "binlog_position", "log_bin", "log_replica_updates"})
 _READ = ("source_log_file", "read_source_log_pos")
 _EXEC = ("relay_source_log_file", "exec_source_log_pos")
+
+
+class _AddFinding(Protocol):
+    """The ``add`` closure of :func:`_channel_findings`: appends one Finding for the channel."""
+
+    def __call__(self, sev: Severity, code: str, msg: str, advice: str = "", fields: tuple[str, ...] = (),
+                 wizard: str | None = None, errno: int | None = None) -> None: ...
 _SUFFIX = re.compile(r"^(.*)\.(\d+)$")
 
 
@@ -146,7 +153,7 @@ def unconfirmed_sources(statuses: Sequence[NodeStatus], topology: Topology | Non
             edge = topo.edge_for(s.name, ch.name)
             src = by_name.get(edge.source) if edge and not edge.external else None
             b = src.binlog if src is not None and src.reachable else None
-            if b is None or not b.file or b.position is None:
+            if src is None or b is None or not b.file or b.position is None:
                 continue
             for (fk, pk), purged_counts in ((_READ, True), (_EXEC, False)):
                 f, p = getattr(ch, fk), getattr(ch, pk)
@@ -272,7 +279,7 @@ def _channel_findings(s: NodeStatus, ch: Channel, topo: Topology, by_name: dict[
     nodes = (s.name, source)
     cname = f" channel '{ch.name}'" if ch.name else ""
     lbl = ch.label
-    values = dict(replica=s.name, source=source, file=ch.source_log_file, pos=ch.read_source_log_pos,
+    values: dict[str, object] = dict(replica=s.name, source=source, file=ch.source_log_file, pos=ch.read_source_log_pos,
                   exec_file=ch.relay_source_log_file, exec_pos=ch.exec_source_log_pos, user=ch.source_user,
                   next_file=next_binlog(src, ch.source_log_file) if ch.source_log_file else None)
 
@@ -354,11 +361,13 @@ def _channel_findings(s: NodeStatus, ch: Channel, topo: Topology, by_name: dict[
     return out
 
 
-def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values: dict, add, lag_limit: float,
-                 has_error: bool) -> bool:
+def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values: dict[str, object], add: _AddFinding,
+                 lag_limit: float, has_error: bool) -> bool:
     """Add one coordinates_* finding for channel ``ch``; True when impossible.
-    ``lag_limit`` is the lag (seconds) up to which a running replica counts as catching up."""
+    ``lag_limit`` is the lag (seconds) up to which a running replica counts as catching up.
+    The caller has checked that ``src.binlog`` is known."""
     lbl = ch.label
+    assert src.binlog is not None  # checked by the caller (_channel_findings)
     cur, cur_pos = src.binlog.file, src.binlog.position
     at = f"{src.name} is at {cur}:{cur_pos} (SHOW MASTER STATUS File/Position)"
     problems: list[tuple[str, str, tuple[str, ...]]] = []

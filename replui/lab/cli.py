@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from replui.lab.lab import Lab
 
 EXIT_FAILED, EXIT_MISSING = 1, 3
 
 
-def add_lab_parser(subparsers) -> None:
+def add_lab_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``lab`` and its sub-commands on the top-level subparsers."""
     lab = subparsers.add_parser("lab", help="run real local servers to try replui on (demo, training, tests)")
     sub = lab.add_subparsers(dest="lab_command", metavar="ACTION")
@@ -80,8 +84,8 @@ def run_lab(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
-def _up(args: argparse.Namespace, Lab) -> int:
-    lab = Lab.up(args.dir, args.topology, args.nodes, echo=_echo)
+def _up(args: argparse.Namespace, lab_class: type[Lab]) -> int:
+    lab = lab_class.up(args.dir, args.topology, args.nodes, echo=_echo)
     if not lab.created and not lab.restarted:
         print(f"the lab in {lab.dir} is already running ({lab.topology}, {len(lab.nodes)} nodes)")
     elif not lab.created:
@@ -97,7 +101,7 @@ def _up(args: argparse.Namespace, Lab) -> int:
     return 0
 
 
-def _status(lab) -> int:
+def _status(lab: Lab) -> int:
     print(f"lab {lab.dir} ({lab.topology})")
     print(f"{'node':<8} {'port':>6} {'pid':>8}  state")
     for row in lab.status():

@@ -18,7 +18,7 @@ import secrets
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypedDict
 
 import pymysql
 
@@ -30,8 +30,20 @@ from replui.lab.state import ADMIN_USER, REPL_USER, TOPOLOGIES, LabNode, LabStat
 SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys")
 
 
+class NodeRunState(TypedDict):
+    """One row of :meth:`Lab.status`."""
+
+    name: str
+    port: int
+    pid: int | None
+    alive: bool
+    server_id: int
+
+
 def _init_sql(admin_password: str, repl_password: str) -> str:
-    lit = lambda s: "'" + pymysql.converters.escape_string(s) + "'"  # noqa: E731
+    def lit(s: str) -> str:
+        return "'" + pymysql.converters.escape_string(s) + "'"
+
     lines = ["FLUSH PRIVILEGES;", "SET sql_log_bin=0;"]
     for host in ("127.0.0.1", "localhost"):
         lines += [f"CREATE USER IF NOT EXISTS '{ADMIN_USER}'@'{host}' IDENTIFIED BY {lit(admin_password)};",
@@ -49,7 +61,7 @@ class Lab:
         self.dir = Path(directory).resolve()
         self.state = state
         self._binary = binary
-        self._procs: dict[str, subprocess.Popen] = {}
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self.echo = echo or (lambda _msg: None)
         self.created = False  # set by up(): this call created the lab
         self.restarted: list[str] = []  # set by up(): nodes found stopped and started again
@@ -113,7 +125,7 @@ class Lab:
             self._procs[name].poll()
         return server.pid_alive(n.pid, n.my_cnf)
 
-    def status(self) -> list[dict]:
+    def status(self) -> list[NodeRunState]:
         """``[{"name", "port", "pid", "alive", "server_id"}]`` per node."""
         self.reload()
         return [{"name": n.name, "port": n.port, "pid": n.pid, "alive": self.is_alive(n.name), "server_id": n.server_id}
@@ -136,7 +148,7 @@ class Lab:
         return pymysql.connect(unix_socket=str(n.socket), user=self.admin_user, password=self.admin_password,
                                database=database, autocommit=True, connect_timeout=5, read_timeout=60, **kw)
 
-    def sql(self, name: str, sql: str | Sequence[str], args: Any = None, database: str | None = None) -> list[tuple]:
+    def sql(self, name: str, sql: str | Sequence[str], args: Any = None, database: str | None = None) -> list[tuple[Any, ...]]:
         """Run one statement (or a list, in one session, ``args`` for the
         last) on ``name``; returns the last statement's rows as tuples."""
         stmts = [sql] if isinstance(sql, str) else list(sql)
@@ -145,13 +157,13 @@ class Lab:
                 cur.execute(stmt, args if i == len(stmts) - 1 else None)
             return list(cur.fetchall())
 
-    def query(self, name: str, sql: str, args: Any = None, database: str | None = None) -> list[dict]:
+    def query(self, name: str, sql: str, args: Any = None, database: str | None = None) -> list[dict[str, Any]]:
         """Like :meth:`sql` for one statement, rows as dicts (column name → value)."""
         with self.connect(name, database) as conn, conn.cursor(pymysql.cursors.DictCursor) as cur:
             cur.execute(sql, args)
             return list(cur.fetchall())
 
-    def replica_status(self, name: str) -> dict | None:
+    def replica_status(self, name: str) -> dict[str, Any] | None:
         """``SHOW SLAVE STATUS`` of ``name`` as a dict, None when it has no source."""
         with self.connect(name) as conn:
             return rep.replica_status(conn)
@@ -315,7 +327,11 @@ class Lab:
         for replica, source in self.edges:
             if not (self.is_alive(replica) and self.is_alive(source)):
                 continue
-            rep.wait_for(lambda r=replica: rep.threads_running(self.replica_status(r)), timeout, f"replication on {replica}")
+
+            def running(r: str = replica) -> bool:
+                return rep.threads_running(self.replica_status(r))
+
+            rep.wait_for(running, timeout, f"replication on {replica}")
 
     def wait_caught_up(self, timeout: float = 60.0) -> None:
         """Wait until every replica has executed its source's binlog up to
@@ -324,11 +340,13 @@ class Lab:
             for replica, source in self.edges:
                 target = self.master_status(source)
 
-                def reached(r=replica, t=target) -> bool:
+                def reached(r: str = replica, t: tuple[str, int] = target) -> bool:
                     row = self.replica_status(r)
-                    if row and row.get("Last_SQL_Errno"):
+                    if not row:
+                        return False
+                    if row.get("Last_SQL_Errno"):
                         raise LabError(f"{r}: replication stopped with error {row['Last_SQL_Errno']}: {row.get('Last_SQL_Error')}")
-                    return bool(row) and (row["Relay_Master_Log_File"], int(row["Exec_Master_Log_Pos"])) >= t
+                    return (row["Relay_Master_Log_File"], int(row["Exec_Master_Log_Pos"])) >= t
 
                 rep.wait_for(reached, timeout, f"{replica} catching up with {source} at {target}")
 
@@ -362,9 +380,11 @@ class Lab:
     def _resync_from(self, origin: str) -> None:
         dbs = self.user_databases(origin)
         dump = b""
+        client = ""  # the mariadb client: checked below whenever there is a dump to load
         if dbs:
             if not self.binary.dump or not self.binary.client:
                 raise LabError(f"mariadb-dump/mariadb client missing; install with: {server.INSTALL_HINT}")
+            client = self.binary.client
             out = subprocess.run([self.binary.dump, f"--defaults-file={self.node(origin).option_file}", "--single-transaction",
                                   "--routines", "--events", "--triggers", "--add-drop-database", "--databases", *dbs],
                                  stdin=subprocess.DEVNULL, capture_output=True, timeout=300, check=False)
@@ -377,7 +397,7 @@ class Lab:
             for db in set(self.user_databases(name)) - set(dbs):
                 self.sql(name, ["SET sql_log_bin=0", f"DROP DATABASE `{db.replace('`', '``')}`"])
             if dump:
-                out = subprocess.run([self.binary.client, f"--defaults-file={self.node(name).option_file}", "--init-command=SET sql_log_bin=0"],
+                out = subprocess.run([client, f"--defaults-file={self.node(name).option_file}", "--init-command=SET sql_log_bin=0"],
                                      input=dump, capture_output=True, timeout=300, check=False)
                 if out.returncode != 0:
                     raise LabError(f"loading {origin}'s data into {name} failed: {out.stderr.decode(errors='replace')[-500:]}")

@@ -11,14 +11,29 @@ Statement names per flavour: the MySQL 8.4 and MariaDB reference manuals.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import pymysql
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
-def _is_new_mysql(conn: pymysql.connections.Connection) -> bool:
+    #: Any PyMySQL connection, whatever its default cursor class.
+    Connection: TypeAlias = pymysql.connections.Connection[Any]
+
+_T = TypeVar("_T")
+
+
+def _server_info(conn: Connection) -> str:
+    """The server version string from the handshake (``Connection.get_server_info()``)."""
+    # types-PyMySQL leaves get_server_info unannotated; PyMySQL returns its str server_version
+    version: str = conn.get_server_info()  # type: ignore[no-untyped-call]
+    return version
+
+
+def _is_new_mysql(conn: Connection) -> bool:
     """MySQL >= 8.0.23 (REPLICA/SOURCE syntax); MariaDB keeps the classic names."""
-    v = conn.get_server_info()
+    v = _server_info(conn)
     if "mariadb" in v.lower():
         return False
     try:
@@ -28,13 +43,13 @@ def _is_new_mysql(conn: pymysql.connections.Connection) -> bool:
     return parts >= (8, 0, 23)
 
 
-def _rows(conn, sql: str, args: Any = None) -> list[dict]:
+def _rows(conn: Connection, sql: str, args: Any = None) -> list[dict[str, Any]]:
     with conn.cursor(pymysql.cursors.DictCursor) as cur:
         cur.execute(sql, args)
         return list(cur.fetchall())
 
 
-def master_status(conn) -> tuple[str, int]:
+def master_status(conn: Connection) -> tuple[str, int]:
     """The source's current binlog coordinates ``(file, position in bytes)``.
     Raises LookupError when binary logging is off."""
     try:
@@ -46,7 +61,7 @@ def master_status(conn) -> tuple[str, int]:
     return rows[0]["File"], int(rows[0]["Position"])
 
 
-def replica_status(conn) -> dict | None:
+def replica_status(conn: Connection) -> dict[str, Any] | None:
     """The replica status row with ``Slave_*``/``Master_*`` keys (MySQL's
     new names are mapped back), or None when no source is configured."""
     rows = _rows(conn, "SHOW REPLICA STATUS" if _is_new_mysql(conn) else "SHOW SLAVE STATUS")
@@ -61,12 +76,14 @@ def replica_status(conn) -> dict | None:
     return row
 
 
-def threads_running(row: dict | None) -> bool:
+def threads_running(row: dict[str, Any] | None) -> bool:
     """Both replication threads report ``Yes``."""
-    return bool(row) and row.get("Slave_IO_Running") == "Yes" and row.get("Slave_SQL_Running") == "Yes"
+    if not row:
+        return False
+    return row.get("Slave_IO_Running") == "Yes" and row.get("Slave_SQL_Running") == "Yes"
 
 
-def reset_binlogs(conn) -> None:
+def reset_binlogs(conn: Connection) -> None:
     """Delete every binlog and start again at file .000001 (``RESET MASTER``;
     MySQL 8.4: ``RESET BINARY LOGS AND GTIDS``). Only on a fresh lab."""
     with conn.cursor() as cur:
@@ -76,23 +93,23 @@ def reset_binlogs(conn) -> None:
             cur.execute("RESET BINARY LOGS AND GTIDS")
 
 
-def stop_replica(conn) -> None:
+def stop_replica(conn: Connection) -> None:
     with conn.cursor() as cur:
         cur.execute("STOP REPLICA" if _is_new_mysql(conn) else "STOP SLAVE")
 
 
-def start_replica(conn) -> None:
+def start_replica(conn: Connection) -> None:
     with conn.cursor() as cur:
         cur.execute("START REPLICA" if _is_new_mysql(conn) else "START SLAVE")
 
 
-def reset_replica_all(conn) -> None:
+def reset_replica_all(conn: Connection) -> None:
     """Forget the source entirely (``RESET SLAVE ALL``); the threads must be stopped."""
     with conn.cursor() as cur:
         cur.execute("RESET REPLICA ALL" if _is_new_mysql(conn) else "RESET SLAVE ALL")
 
 
-def point(conn, *, host: str, port: int, user: str, password: str, log_file: str, log_pos: int) -> None:
+def point(conn: Connection, *, host: str, port: int, user: str, password: str, log_file: str, log_pos: int) -> None:
     """``CHANGE MASTER TO`` the source at ``host:port`` from ``log_file``/``log_pos``,
     retrying a lost connection every second (``MASTER_CONNECT_RETRY=1``)."""
     with conn.cursor() as cur:
@@ -102,14 +119,14 @@ def point(conn, *, host: str, port: int, user: str, password: str, log_file: str
                 "SOURCE_LOG_FILE=%s, SOURCE_LOG_POS=%s, SOURCE_CONNECT_RETRY=1, GET_SOURCE_PUBLIC_KEY=1",
                 (host, int(port), user, password, log_file, int(log_pos)))
         else:
-            extra = ", MASTER_USE_GTID=no" if "mariadb" in conn.get_server_info().lower() else ""
+            extra = ", MASTER_USE_GTID=no" if "mariadb" in _server_info(conn).lower() else ""
             cur.execute(
                 "CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=%s, MASTER_USER=%s, MASTER_PASSWORD=%s, "
                 f"MASTER_LOG_FILE=%s, MASTER_LOG_POS=%s, MASTER_CONNECT_RETRY=1{extra}",
                 (host, int(port), user, password, log_file, int(log_pos)))
 
 
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
+def wait_for(predicate: Callable[[], _T], timeout: float, what: str, interval: float = 0.2) -> _T:
     """Call ``predicate()`` until it returns a truthy value (returned) or
     ``timeout`` seconds pass (TimeoutError naming ``what`` and the last value
     or error seen)."""

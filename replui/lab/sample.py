@@ -6,6 +6,11 @@ Deterministic (no randomness), so every lab starts with the same rows and a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pymysql.cursors import Cursor
+
 CUSTOMERS = 100
 ORDERS = 300
 
@@ -35,7 +40,7 @@ _CITIES = ["Lisbon", "Lagos", "Osaka", "Izmir", "Zagreb", "Porto", "Cairo", "Kyi
 _STATUSES = ["new", "paid", "shipped", "cancelled"]
 
 
-def customer_rows() -> list[tuple]:
+def customer_rows() -> list[tuple[int, str, str, str, str]]:
     """``(id, name, email, city, created_at)`` for every customer."""
     rows = []
     for i in range(1, CUSTOMERS + 1):
@@ -44,7 +49,7 @@ def customer_rows() -> list[tuple]:
     return rows
 
 
-def order_rows() -> list[tuple]:
+def order_rows() -> list[tuple[int, int, int, str, str]]:
     """``(id, customer_id, amount_cents, status, created_at)`` for every order."""
     return [
         (i, 1 + (i * 7) % CUSTOMERS, 500 + (i * 1237) % 20000, _STATUSES[i % 4], f"2024-02-{1 + i % 28:02d} {i % 24:02d}:{(i * 3) % 60:02d}:00")
@@ -52,7 +57,7 @@ def order_rows() -> list[tuple]:
     ]
 
 
-def load(cursor) -> None:
+def load(cursor: Cursor) -> None:
     """Create ``shop`` and insert the rows through a PyMySQL ``cursor``
     (values are escaped by PyMySQL). Explicit ids: identical on every node."""
     for stmt in SCHEMA:

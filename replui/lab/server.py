@@ -19,6 +19,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Collection
 
 INSTALL_HINT = "apt-get install -y mariadb-server"
 
@@ -134,7 +135,7 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
-def _opt(value: str | os.PathLike) -> str:
+def _opt(value: str | os.PathLike[str]) -> str:
     """Quote a value for a MySQL option file (backslash and double quote escaped)."""
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -184,12 +185,12 @@ def write_client_cnf(paths: NodePaths, user: str, password: str) -> None:
     write_private(paths.option_file, f"[client]\nuser={_opt(user)}\npassword={_opt(password)}\nsocket={_opt(paths.socket)}\n")
 
 
-def free_port(avoid: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+def free_port(avoid: Collection[int] = frozenset()) -> int:
     """A TCP port on 127.0.0.1 nobody listens on now (the kernel picks it)."""
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+            port: int = s.getsockname()[1]
         if port not in avoid:
             return port
     raise LabError("could not find a free TCP port on 127.0.0.1")
@@ -219,7 +220,7 @@ def tail(path: Path, lines: int = 20) -> str:
         return f"(no {path})"
 
 
-def initialise(binary: ServerBinary, paths: NodePaths, init_sql: str) -> subprocess.Popen:
+def initialise(binary: ServerBinary, paths: NodePaths, init_sql: str) -> subprocess.Popen[bytes]:
     """Start creating the system tables in ``paths.datadir`` and running
     ``init_sql`` (written to a 0600 file; the caller deletes it after
     :func:`finish_initialise`). Returns the running process so several nodes
@@ -244,7 +245,7 @@ def initialise(binary: ServerBinary, paths: NodePaths, init_sql: str) -> subproc
         log.close()
 
 
-def finish_initialise(proc: subprocess.Popen, paths: NodePaths, timeout: float = 180.0) -> None:
+def finish_initialise(proc: subprocess.Popen[bytes], paths: NodePaths, timeout: float = 180.0) -> None:
     """Wait for :func:`initialise`; raise LabError with the log tail on failure.
     The 0600 ``init.sql`` (it holds passwords) is removed either way."""
     try:
@@ -265,7 +266,7 @@ def _current_user() -> str:
     return pwd.getpwuid(os.geteuid()).pw_name
 
 
-def start(binary: ServerBinary, paths: NodePaths) -> subprocess.Popen:
+def start(binary: ServerBinary, paths: NodePaths) -> subprocess.Popen[bytes]:
     """Launch the server detached (own session, so it outlives ``replui lab up``).
     The process handle lets an in-process caller reap it; its pid is the server's."""
     paths.socket.unlink(missing_ok=True)
@@ -274,7 +275,7 @@ def start(binary: ServerBinary, paths: NodePaths) -> subprocess.Popen:
                             cwd=paths.base, start_new_session=True, close_fds=True)
 
 
-def pid_alive(pid: int | None, marker: str | os.PathLike | None = None) -> bool:
+def pid_alive(pid: int | None, marker: str | os.PathLike[str] | None = None) -> bool:
     """True when process ``pid`` exists, is not a zombie, and (when
     ``marker`` is given) its command line contains ``marker`` — so a recycled
     pid is not mistaken for a lab server. Reads ``/proc``."""
@@ -292,7 +293,7 @@ def pid_alive(pid: int | None, marker: str | os.PathLike | None = None) -> bool:
         return False
 
 
-def wait_ready(paths: NodePaths, proc_or_pid: subprocess.Popen | int, timeout: float = 90.0) -> None:
+def wait_ready(paths: NodePaths, proc_or_pid: subprocess.Popen[bytes] | int, timeout: float = 90.0) -> None:
     """Block until the server answers on its socket (any reply, even
     "access denied", means it is up). Raises LabError with the error log
     tail when the process exits or ``timeout`` seconds pass."""
@@ -317,7 +318,7 @@ def wait_ready(paths: NodePaths, proc_or_pid: subprocess.Popen | int, timeout: f
         time.sleep(0.2)
 
 
-def stop(binary: ServerBinary, paths: NodePaths, pid: int | None, proc: subprocess.Popen | None = None, timeout: float = 30.0) -> None:
+def stop(binary: ServerBinary, paths: NodePaths, pid: int | None, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:
     """Stop one server: ``mariadb-admin shutdown`` through the 0600 option
     file, then SIGTERM, then SIGKILL, each after ``timeout`` seconds.
     Returns when no process with ``pid`` is left (reaping it when ``proc`` is ours)."""
@@ -333,7 +334,7 @@ def stop(binary: ServerBinary, paths: NodePaths, pid: int | None, proc: subproce
             time.sleep(0.1)
         return not pid_alive(pid, marker)
 
-    if not pid_alive(pid, marker):
+    if not pid or not pid_alive(pid, marker):  # pid_alive is False for no pid: this only narrows pid to int
         if proc is not None:
             proc.poll()
         return
@@ -347,7 +348,7 @@ def stop(binary: ServerBinary, paths: NodePaths, pid: int | None, proc: subproce
         return
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
         try:
-            os.kill(pid, sig)  # type: ignore[arg-type]
+            os.kill(pid, sig)
         except ProcessLookupError:
             return
         if gone(wait):

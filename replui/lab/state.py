@@ -16,12 +16,43 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from replui.lab.server import LabError, NodePaths, write_private
 
 TOPOLOGIES = ("master-master", "source-replica")
 ADMIN_USER = "replui_admin"
 REPL_USER = "repl"
+
+
+class LabNodeJSON(TypedDict):
+    """One entry of ``lab.json``'s ``nodes`` (paths as strings)."""
+
+    name: str
+    server_id: int
+    port: int
+    pid: int | None
+    base: str
+    datadir: str
+    socket: str
+    pid_file: str
+    error_log: str
+    my_cnf: str
+    option_file: str
+
+
+class LabStateJSON(TypedDict):
+    """The whole of ``lab.json``."""
+
+    version: int
+    flavor: str
+    server: str
+    topology: str
+    admin_user: str
+    admin_password: str
+    repl_user: str
+    repl_password: str
+    nodes: list[LabNodeJSON]
 
 
 @dataclass
@@ -64,7 +95,7 @@ class LabNode:
     def my_cnf(self) -> Path:
         return self.paths.my_cnf
 
-    def to_json(self) -> dict:
+    def to_json(self) -> LabNodeJSON:
         p = self.paths
         return {"name": self.name, "server_id": self.server_id, "port": self.port, "pid": self.pid, "base": str(self.base),
                 "datadir": str(p.datadir), "socket": str(p.socket), "pid_file": str(p.pid_file),
@@ -84,7 +115,7 @@ class LabState:
     admin_user: str = ADMIN_USER
     repl_user: str = REPL_USER
 
-    def to_json(self) -> dict:
+    def to_json(self) -> LabStateJSON:
         return {"version": 1, "flavor": self.flavor, "server": self.server, "topology": self.topology,
                 "admin_user": self.admin_user, "admin_password": self.admin_password,
                 "repl_user": self.repl_user, "repl_password": self.repl_password,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import pymysql
 import pymysql.converters
@@ -34,6 +34,12 @@ import pymysql.cursors
 import pymysql.err
 
 from replui.config import ConfigError, NodeConfig
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    #: A connection opened with ``cursorclass=DictCursor``: rows are dicts keyed by column name.
+    DictConnection: TypeAlias = pymysql.connections.Connection[pymysql.cursors.DictCursor]
 
 #: Client errnos that mean the connection is gone (CR_* codes, 2000-2999)
 #: besides PyMySQL's OperationalError/InterfaceError classes.
@@ -93,7 +99,7 @@ def _wrap(exc: BaseException) -> NodeError:
     return NodeError(None, f"{exc.__class__.__name__}: {exc}", connection_lost=True)
 
 
-def _close_quietly(conn: pymysql.connections.Connection) -> None:
+def _close_quietly(conn: DictConnection) -> None:
     try:
         conn.close()
     except Exception:  # noqa: BLE001 - already broken
@@ -121,7 +127,7 @@ def _norm_identity(key: str, value: object) -> object:
         return None
     if key in ("server_id", "port"):
         try:
-            return int(value)  # type: ignore[call-overload]
+            return int(value)  # type: ignore[call-overload]  # any server value: int() decides, TypeError is caught
         except (TypeError, ValueError):
             return str(value)
     if isinstance(value, (bytes, bytearray)):
@@ -129,7 +135,7 @@ def _norm_identity(key: str, value: object) -> object:
     return str(value).lower() if key == "server_uuid" else str(value)
 
 
-def _read_identity(conn: pymysql.connections.Connection, *, with_uuid: bool) -> dict[str, object]:
+def _read_identity(conn: DictConnection, *, with_uuid: bool) -> dict[str, object]:
     """One query of global values on ``conn`` (``@@global``: MariaDB's
     ``@@server_id`` has a session value that a SET GLOBAL does not change)."""
     base = "@@global.server_id AS server_id, @@global.hostname AS hostname, @@global.port AS port"
@@ -160,7 +166,7 @@ class NodeClient:
 
     def __init__(self, node: NodeConfig):
         self.node = node
-        self._conn: pymysql.connections.Connection | None = None
+        self._conn: DictConnection | None = None
         self.cache: dict[str, Any] = {}
         self._password: str | None = None
         self._password_known = False
@@ -230,13 +236,13 @@ class NodeClient:
                 kw["ssl"] = {"verify_mode": False, "check_hostname": False}  # TLS required, unverified
         return kw
 
-    def _ensure(self) -> pymysql.connections.Connection:
+    def _ensure(self) -> DictConnection:
         if self._conn is not None and self._conn.open:
             return self._conn
         self._drop()
         kw = self._connect_kwargs()
         try:
-            conn = pymysql.connect(**kw)
+            conn: DictConnection = pymysql.connect(**kw)
             # An option file may name a socket or database: the node's own
             # address and no default database win (we never want ~/.my.cnf's
             # socket used for a remote host).
@@ -296,7 +302,7 @@ class NodeClient:
             self.cache[_NO_UUID_KEY] = True  # MariaDB: skip the failing column on this connection
         return ident
 
-    def _check_identity(self, conn: pymysql.connections.Connection) -> None:
+    def _check_identity(self, conn: DictConnection) -> None:
         expected = self._expected or {}
         try:
             actual = _read_identity(conn, with_uuid="server_uuid" in expected)

@@ -334,9 +334,10 @@ def collect_status(client: NodeClient, node: NodeConfig, now: Callable[[], float
 
     try:
         variables = rows_to_variables(client.query(variables_sql()))
-        dialect = client.cache.get(_DIALECT_KEY)
-        if dialect is None or dialect.version_str != variables.get("version"):
-            dialect = dialect_from_variables(variables)
+        cached = client.cache.get(_DIALECT_KEY)
+        if cached is None or cached.version_str != variables.get("version"):
+            cached = dialect_from_variables(variables)
+        dialect: Dialect = cached
         rows_and_dialect = optional(dialect.replica_status_sql, lambda: query_with_fallback(client, dialect, "replica_status"), ([], dialect))
         replica_rows, dialect = rows_and_dialect
         binlog_rows: list[dict[str, Any]] = []

@@ -1,9 +1,12 @@
 """The one interface for *where a command runs and how bytes move*.
 
 A :class:`Transport` runs commands (:class:`LocalTransport` runs them on
-this machine) and holds private files (MySQL option files with passwords). Wizards
-and the dump stream only ever talk to this interface, so a remote host plugs
-in by implementing it — nothing else changes.
+this machine), stops them with everything they started, and holds private
+files (MySQL option files with passwords) and private directories (a dump
+written to a file). Wizards and the dump relay only ever talk to this
+interface and get a node's transport from
+:func:`replui.transport.transport_for`, so a remote host plugs in by
+implementing it — nothing else changes.
 
 Everything is async: a dump relays megabytes per second through the event
 loop, and cancel must reach a running command at once.
@@ -50,7 +53,9 @@ class Process(Protocol):
     ``stdin`` is None unless ``spawn(stdin=True)``. ``argv`` is the command as
     started (for transcripts; it never holds a password — see
     :mod:`replui.wizards.optionfile`). ``terminate()``/``kill()`` signal the
-    whole process tree the command started, not only its first process.
+    whole process tree the command started, not only its first process;
+    ``terminate_tree()`` stops that tree and reaps it; ``close()`` releases
+    the pipes once the command has exited.
     """
 
     argv: list[str]
@@ -72,10 +77,21 @@ class Process(Protocol):
     def kill(self) -> None:
         """Stop the command's whole tree now (SIGKILL)."""
 
+    async def terminate_tree(self, timeout: float = 5.0) -> int | None:
+        """Stop the command and every process it started: ``terminate()``, then
+        ``kill()`` after ``timeout`` seconds if any of the tree is left. Return
+        the exit status (negative: the signal that ended it), or None if it
+        could not be reaped within another ``timeout``. Safe on a command that
+        has already exited (it still clears what it left running)."""
+
+    def close(self) -> None:
+        """Release the pipes of a command that has exited (unread output is
+        dropped); nothing happens while it still runs. Idempotent."""
+
 
 @runtime_checkable
 class Transport(Protocol):
-    """Where commands run and private files live.
+    """Where commands run and private files and directories live.
 
     ``name`` says where, for messages and transcripts (``"local"``,
     ``"ssh:db1"``).
@@ -98,6 +114,18 @@ class Transport(Protocol):
     async def remove(self, path: str) -> None:
         """Delete a file written by :meth:`write_private_file` (no error if gone)."""
 
+    async def make_private_dir(self, prefix: str = "replui-dir-") -> str:
+        """Create a new empty directory of mode 0700 (its name starts with
+        ``prefix``) for files commands spawned here read or write; return its
+        path as they see it. It stays until :meth:`remove_tree` or
+        :meth:`cleanup`. Raises :class:`TransportError` when it cannot be made."""
+
+    async def remove_tree(self, path: str) -> None:
+        """Delete a directory made by :meth:`make_private_dir` with everything
+        in it (no error if gone). Raises :class:`TransportError` for a path this
+        transport did not make."""
+
     async def cleanup(self) -> None:
-        """Stop every command still running that this transport started, and
-        delete the private directory with everything in it. Idempotent."""
+        """Stop every command still running that this transport started, then
+        delete the private directory and every directory made by
+        :meth:`make_private_dir`, with everything in them. Idempotent."""

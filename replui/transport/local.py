@@ -4,7 +4,9 @@ Every command starts in its own session (``start_new_session=True``), so it
 leads its own process group; terminating it signals the whole group, and a
 shell pipeline or a tool's helpers go with it — cancel leaves no process
 behind. Private files live in a ``mkdtemp`` directory (mode 0700) and are
-created with mode 0600 from the first byte (``O_CREAT|O_EXCL``).
+created with mode 0600 from the first byte (``O_CREAT|O_EXCL``); private
+directories (:meth:`LocalTransport.make_private_dir`) are ``mkdtemp``
+directories beside it. :meth:`LocalTransport.cleanup` removes them all.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ class LocalProcess:
 
     ``stdin``/``stdout``/``stderr`` are asyncio ``StreamWriter``/``StreamReader``.
     ``terminate()``/``kill()`` signal the process group (the command and
-    every process it started that stayed in its group).
+    every process it started that stayed in its group); ``terminate_tree()``
+    is :func:`terminate_tree` on this process.
     """
 
     def __init__(self, proc: asyncio.subprocess.Process, argv: list[str]):
@@ -62,7 +65,7 @@ class LocalProcess:
     def close(self) -> None:
         """Close the pipes to an exited command (unread output is dropped), so
         no asyncio transport outlives the run and complains, at interpreter
-        exit, that its event loop is closed."""
+        exit, that its event loop is closed. Does nothing while it runs."""
         transport = getattr(self._proc, "_transport", None)
         if transport is not None and self._proc.returncode is not None:
             transport.close()
@@ -82,6 +85,10 @@ class LocalProcess:
 
     def kill(self) -> None:
         self._signal(signal.SIGKILL)
+
+    async def terminate_tree(self, timeout: float = 5.0) -> int | None:
+        """SIGTERM the process group, SIGKILL after ``timeout``; see :func:`terminate_tree`."""
+        return await terminate_tree(self, timeout)
 
     def __repr__(self) -> str:
         return f"<LocalProcess pid={self.pid} rc={self.returncode} argv0={self.argv[0] if self.argv else ''!r}>"
@@ -134,9 +141,9 @@ async def terminate_tree(proc, timeout: float = 5.0) -> int | None:
 class LocalTransport:
     """Runs commands on this machine (see :class:`~replui.transport.base.Transport`).
 
-    ``tmp_root`` is where the private directory is created (default: the
-    system temp dir). ``cleanup()`` terminates any command still running and
-    deletes the private directory.
+    ``tmp_root`` is where the private directory and the directories of
+    :meth:`make_private_dir` are created (default: the system temp dir).
+    ``cleanup()`` terminates any command still running, then deletes them.
     """
 
     name = "local"
@@ -144,6 +151,7 @@ class LocalTransport:
     def __init__(self, tmp_root: str | None = None):
         self._tmp_root = tmp_root
         self._dir: str | None = None
+        self._dirs: list[str] = []  # made by make_private_dir, not yet removed
         self._procs: set[LocalProcess] = set()
 
     @property
@@ -213,11 +221,40 @@ class LocalTransport:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 
+    async def make_private_dir(self, prefix: str = "replui-dir-") -> str:
+        """A new empty 0700 ``mkdtemp`` directory under ``tmp_root``; its path.
+        Removed by :meth:`remove_tree` or :meth:`cleanup`."""
+        try:
+            path = tempfile.mkdtemp(prefix=prefix, dir=self._tmp_root)  # mode 0700
+            os.chmod(path, 0o700)
+        except OSError as exc:
+            raise TransportError(f"cannot make a private directory: {exc.strerror or exc}") from None
+        self._dirs.append(path)
+        return path
+
+    async def remove_tree(self, path: str) -> None:
+        """Delete ``path`` (made by :meth:`make_private_dir`) with everything in
+        it; no error if gone. A path this transport did not make is refused
+        with :class:`TransportError` (nothing is deleted)."""
+        mine = next((d for d in self._dirs if os.path.abspath(d) == os.path.abspath(path)), None)
+        if mine is None:
+            if os.path.lexists(path):
+                raise TransportError(f"{path}: not a directory this transport made; not removed")
+            return
+        shutil.rmtree(mine, ignore_errors=True)
+        self._dirs.remove(mine)
+
     async def cleanup(self) -> None:
-        """Terminate leftover commands, then delete the private directory."""
+        """Terminate leftover commands, then delete the private directory and
+        every directory :meth:`make_private_dir` made."""
         procs, self._procs = list(self._procs), set()
-        if procs:
-            await asyncio.gather(*(terminate_tree(p) for p in procs), return_exceptions=True)
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
+        try:
+            if procs:
+                await asyncio.gather(*(terminate_tree(p) for p in procs), return_exceptions=True)
+        finally:  # cancelled while stopping them: the files still go
+            dirs, self._dirs = self._dirs, []
+            for d in dirs:
+                shutil.rmtree(d, ignore_errors=True)
+            if self._dir is not None:
+                shutil.rmtree(self._dir, ignore_errors=True)
+                self._dir = None

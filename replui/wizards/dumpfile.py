@@ -14,12 +14,12 @@ from typing import Callable
 from replui.config import NodeConfig
 from replui.transport.base import Transport
 from replui.wizards.coordinates import CoordinateScanner, DumpCoordinates
-from replui.wizards.dumpstream import (
-    STDERR_TAIL, DumpResult, Progress, StreamCancelled, StreamError, _describe, _drive, _finish, _Meter,
-    _no_coordinates_error, _NoCoordinates, _pump_lines, _relay, _tail_text, _tool_name,
-)
 from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, client_argv, dump_argv, find_tool
 from replui.wizards.optionfile import client_option_file
+from replui.wizards.relay import (
+    STDERR_TAIL, DumpResult, Meter, NoCoordinates, Progress, StreamCancelled, StreamError, describe_exit, drive, finish,
+    no_coordinates_error, pump_lines, relay_chunks, tail_text, tool_name,
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ async def dump_to_file(source: NodeConfig, path: str, *, source_transport: Trans
     opt = await source_transport.write_private_file(client_option_file(source, flavor=tool.flavor), ".cnf")
     argv = dump_argv(tool, opt, databases=databases, gtid=gtid)
     tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
-    scanner, meter = CoordinateScanner(), _Meter("dump", estimate_bytes, on_progress)
+    scanner, meter = CoordinateScanner(), Meter("dump", estimate_bytes, on_progress)
     partial = path + ".partial"
     dump, tasks, ok = None, [], False
     fh = open(partial, "wb")
@@ -102,28 +102,28 @@ async def dump_to_file(source: NodeConfig, path: str, *, source_transport: Trans
         hf = _HashingFile(fh)
         gz = gzip.GzipFile(filename="", mode="wb", fileobj=hf, compresslevel=compresslevel, mtime=0)
         dump = await source_transport.spawn(argv)
-        tasks.append(asyncio.ensure_future(_pump_lines(dump.stderr, tail, on_line, _tool_name(argv))))
+        tasks.append(asyncio.ensure_future(pump_lines(dump.stderr, tail, on_line, tool_name(argv))))
 
         async def consume() -> int:
             while chunk := await dump.stdout.read(chunk_size):
                 scanner.feed(chunk)
                 if scanner.head_done and not scanner.head.complete:
-                    raise _NoCoordinates()
+                    raise NoCoordinates()
                 await asyncio.to_thread(gz.write, chunk)
                 meter.add(len(chunk))
             return await dump.wait()
 
         try:
             rc = await _race(asyncio.ensure_future(consume()), cancel)
-        except _NoCoordinates:
-            await _finish([dump], tasks)
-            raise _no_coordinates_error(argv[0].rsplit("/", 1)[-1]) from None
-        await _finish([dump], tasks)
+        except NoCoordinates:
+            await finish([dump], tasks)
+            raise no_coordinates_error(argv[0].rsplit("/", 1)[-1]) from None
+        await finish([dump], tasks)
         name = argv[0].rsplit("/", 1)[-1]
         if rc != 0:
-            raise StreamError("dump", _describe(rc, tail, name), rc, _tail_text(tail))
+            raise StreamError("dump", describe_exit(rc, tail, name), rc, tail_text(tail))
         if not scanner.head.complete:
-            raise _no_coordinates_error(name)
+            raise no_coordinates_error(name)
         await asyncio.to_thread(gz.close)
         fh.close()
         digest = hf.hash.hexdigest()
@@ -133,9 +133,9 @@ async def dump_to_file(source: NodeConfig, path: str, *, source_transport: Trans
         meter.add(0, force=True)
         ok = True
         return FileDump(path, digest, scanner.result(), meter.bytes, hf.count, time.monotonic() - started, rc,
-                        _tail_text(tail), argv)
+                        tail_text(tail), argv)
     finally:
-        await asyncio.shield(_finish([dump], tasks))
+        await asyncio.shield(finish([dump], tasks))
         fh.close()
         if not ok:
             import contextlib
@@ -153,7 +153,7 @@ async def copy_file(src: str, dst: str, *, sha256: str | None = None, on_progres
     import hashlib
     import os
 
-    meter, h = _Meter("copy", os.path.getsize(src), on_progress), hashlib.sha256()
+    meter, h = Meter("copy", os.path.getsize(src), on_progress), hashlib.sha256()
     partial = dst + ".partial"
     ok = False
     try:
@@ -216,36 +216,36 @@ async def restore_from_file(replica: NodeConfig, path: str, *, replica_transport
     tool = await find_tool(replica_transport, CLIENT_TOOLS, client_tool, flavor)
     opt = await replica_transport.write_private_file(client_option_file(replica, flavor=tool.flavor), ".cnf")
     tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
-    scanner, meter = CoordinateScanner(), _Meter("restore", estimate_bytes, on_progress)
+    scanner, meter = CoordinateScanner(), Meter("restore", estimate_bytes, on_progress)
     restore, tasks = None, []
     gz = gzip.open(path, "rb")
     try:
         argv = client_argv(tool, opt)
         restore = await replica_transport.spawn(argv, stdin=True)
-        tasks += [asyncio.ensure_future(_pump_lines(restore.stderr, tail, on_line, _tool_name(argv))),
+        tasks += [asyncio.ensure_future(pump_lines(restore.stderr, tail, on_line, tool_name(argv))),
                   asyncio.ensure_future(restore.stdout.read())]
 
         async def always() -> bool:
             return True
 
-        relay = asyncio.ensure_future(_relay(lambda: asyncio.to_thread(gz.read, chunk_size), restore, scanner,
-                                             meter, False, always, restore_preamble))
+        relay = asyncio.ensure_future(relay_chunks(lambda: asyncio.to_thread(gz.read, chunk_size), restore, scanner,
+                                                   meter, False, always, restore_preamble))
         tasks.append(relay)
         try:
-            failure = await _drive(relay, None, restore, cancel)
+            failure = await drive(relay, None, restore, cancel)
         except (OSError, EOFError, zlib.error) as exc:  # gzip: damaged or truncated file
-            await _finish([restore], tasks)
+            await finish([restore], tasks)
             raise StreamError("restore", f"{path}: cannot read the compressed dump ({exc})") from None
-        await _finish([restore], tasks)
+        await finish([restore], tasks)
         name = argv[0].rsplit("/", 1)[-1]
         if failure is not None:
             if failure[0] == "cancel":
                 raise StreamCancelled("cancelled; the restore was stopped")
-            msg = _describe(restore.returncode, tail, name) if failure[0] != "restore-early" else f"{name} exited before the end of the file"
-            raise StreamError("restore", msg, restore.returncode, _tail_text(tail))
+            msg = describe_exit(restore.returncode, tail, name) if failure[0] != "restore-early" else f"{name} exited before the end of the file"
+            raise StreamError("restore", msg, restore.returncode, tail_text(tail))
         return DumpResult(scanner.result(), meter.bytes, time.monotonic() - started, None, restore.returncode,
-                          "", _tail_text(tail), [], argv)
+                          "", tail_text(tail), [], argv)
     finally:
-        await asyncio.shield(_finish([restore], tasks))
+        await asyncio.shield(finish([restore], tasks))
         gz.close()
         await replica_transport.remove(opt)

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 
 from replui.transport.base import Transport, TransportError
-from replui.transport.local import terminate_tree
 from replui.wizards.optionfile import defaults_extra_file_arg
 
 DUMP_TOOLS = ("mariadb-dump", "mysqldump")
@@ -79,10 +78,8 @@ async def _run_capture(transport: Transport, argv: list[str], timeout: float = 3
         out = await asyncio.wait_for(proc.stdout.read(), timeout)
         rc = await asyncio.wait_for(proc.wait(), timeout)
     finally:
-        await terminate_tree(proc, 2)
-        close = getattr(proc, "close", None)
-        if close is not None:
-            close()
+        await proc.terminate_tree(2)
+        proc.close()
     return rc, out.decode("utf-8", "replace")
 
 

@@ -3,7 +3,7 @@
 step runs in.
 
 A plan is data, built by a pure ``build_<name>_plan(config, statuses, **options)``
-function (see :mod:`replui.wizards.registry`) and run by
+function (declared in :mod:`replui.wizards.catalogue`) and run by
 :func:`replui.wizards.runner.run_plan` — the same engine for the TUI and the
 CLI. Nothing here imports textual or rich.
 
@@ -287,8 +287,9 @@ class StepContext:
 
     ``config``; ``statuses`` by node name (refreshed by :meth:`refresh`);
     ``clients`` by node name (:class:`replui.mysql.client.NodeClient`, opened
-    lazily); ``transports`` by node name (where commands run: a
-    ``replui.transport`` Transport; empty until a step needs one);
+    lazily); ``transports`` by node name (where commands run and private
+    files and directories live: a ``replui.transport`` Transport, from
+    :func:`replui.transport.transport_for`; empty until a step needs one);
     ``cancel`` is set to stop the run; ``log(text)`` writes to the transcript
     only; ``values`` carries facts from step to step (e.g. ``"coordinates"``
     read from the head of a dump); ``secrets`` are masked in all output.
@@ -314,8 +315,6 @@ class StepContext:
     echo: Callable[[str], None] = lambda text: None
     #: Identities the runner confirmed on the connection that writes, by node.
     confirmed: dict[str, Identity] = field(default_factory=dict)
-    #: Local temporary directories holding data copies; removed by :meth:`aclose`.
-    private_dirs: list[str] = field(default_factory=list)
 
     def client(self, node: str) -> Any:
         """The node's client, created on first use (raises KeyError for an unknown node)."""
@@ -326,13 +325,14 @@ class StepContext:
         return self.clients[node]
 
     def transport(self, node: str) -> Any:
-        """The node's transport, created on first use: a :class:`LocalTransport`
-        (commands run on this machine)."""
+        """The node's transport, created on first use from its configuration
+        by :func:`replui.transport.transport_for` (raises KeyError for an
+        unknown node). It owns the node's processes, private files and private
+        directories until :meth:`aclose`."""
         if node not in self.transports:
-            from replui.transport.local import LocalTransport
+            from replui.transport import transport_for
 
-            self.config.node(node)  # KeyError for an unknown node
-            self.transports[node] = LocalTransport()
+            self.transports[node] = transport_for(self.config.node(node))
         return self.transports[node]
 
     async def query(self, node: str, sql: str, args: Any = None) -> list[dict[str, Any]]:
@@ -381,14 +381,9 @@ class StepContext:
                 pass
 
     async def aclose(self) -> None:
-        """Close every client, clean up every transport (no process or
-        private file left behind) and remove every private directory."""
-        import shutil
-
+        """Close every client and clean up every transport: no process,
+        private file or private directory (a ``--via-file`` dump) left behind."""
         self.close()
-        for d in self.private_dirs:
-            shutil.rmtree(d, ignore_errors=True)
-        self.private_dirs.clear()
         for t in self.transports.values():
             try:
                 await t.cleanup()

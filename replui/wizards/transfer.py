@@ -15,7 +15,6 @@ import asyncio
 import dataclasses
 import os
 import shlex
-import tempfile
 from typing import Any, AsyncIterator, Callable
 
 from replui.config import Config, NodeConfig
@@ -237,12 +236,12 @@ async def _remove_private(ctx: StepContext) -> None:
 def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool,
                    wizard: str = "rebuild-replica") -> list[Step]:
     """The runbooks' way: dump into a gzip file (sha256 beside it), copy it
-    (checksum checked), restore from it. Files live in a 0700 temporary
-    directory the run owns (``ctx.private_dirs``): removed after the restore
-    and on every exit of the run, signals included."""
+    (checksum checked), restore from it. Files live in a 0700 directory made
+    by the source's transport (``make_private_dir``): removed after the
+    restore, and by the transport's ``cleanup()`` (:meth:`StepContext.aclose`)
+    on every exit of the run, signals included."""
     async def dump(ctx: StepContext) -> AsyncIterator[Event]:
-        d = tempfile.mkdtemp(prefix="replui-dump-")
-        ctx.private_dirs.append(d)
+        d = await ctx.transport(source).make_private_dir("replui-dump-")
         ctx.values["dump_dir"] = d
         path = os.path.join(d, f"{source}.sql.gz")
 
@@ -305,12 +304,12 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
             raise _fail(exc, replica) from None
         finally:
             await _remove_private(ctx)
-            import shutil
-
-            d = ctx.values.get("dump_dir", "")
-            shutil.rmtree(d, ignore_errors=True)
-            if d in ctx.private_dirs:
-                ctx.private_dirs.remove(d)
+            d = ctx.values.get("dump_dir")
+            if d:
+                try:
+                    await ctx.transport(source).remove_tree(d)
+                except Exception:  # noqa: BLE001 - the transport's cleanup() removes it at the end of the run
+                    pass
 
     def render(ctx: StepContext) -> str:
         return (_restore_head_preview(ctx, replica, wizard, source, databases)
