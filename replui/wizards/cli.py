@@ -281,7 +281,7 @@ async def _run(plan, config, statuses, yes: bool, stdin: TextIO, out: TextIO, *,
     steps only (the runner stops before the first step that writes).
     ``ctx``, ``refresh_statuses`` and ``transcript_dir`` are for tests
     (canned plans)."""
-    from replui.wizards.plan import OutputLine, Progress, StepContext, StepState
+    from replui.wizards.plan import OutputLine, Progress, StepContext, StepState, StepStatus
     from replui.wizards.runner import run_plan
 
     if ctx is None:
@@ -318,7 +318,7 @@ async def _run(plan, config, statuses, yes: bool, stdin: TextIO, out: TextIO, *,
         if isinstance(ev, OutputLine):
             out.write(("  " if step else "") + ev.text + "\n")
         elif isinstance(ev, StepState):
-            if ev.state == "running" and step is not None:
+            if ev.state is StepStatus.RUNNING and step is not None:
                 stop.step = step
                 out.write(f"\n== [{step.id}] {step.title}" + (f" on {step.target}" if step.target else "") + "\n")
             elif stop.step is step:

@@ -13,6 +13,7 @@ Design: a wizard step is data; a check is declared with the step it guards.
 from __future__ import annotations
 
 import asyncio
+import enum
 import inspect
 import time
 from dataclasses import dataclass, field
@@ -49,15 +50,37 @@ class Progress:
     eta: float | None = None
 
 
+class StepStatus(enum.StrEnum):
+    """Where a step stands. String-valued (``"running"``…), so a viewer can
+    key CSS classes and symbols by it."""
+
+    PENDING = "pending"
+    """Not reached yet."""
+    AWAITING = "awaiting"
+    """Its confirm prompt is open (a viewer's state: the runner waits in ``confirm``)."""
+    RUNNING = "running"
+    """Its run is under way."""
+    DONE = "done"
+    """It ran to the end."""
+    FAILED = "failed"
+    """Its run raised: the reason is the message; later steps do not run."""
+    REFUSED = "refused"
+    """A check or the identity of its target stopped it before it ran."""
+    DECLINED = "declined"
+    """The operator said no at its prompt."""
+    CANCELLED = "cancelled"
+    """Cancelled (by the operator or a signal) before or while it ran."""
+    SKIPPED = "skipped"
+    """Not run (a dry run stops before the first step that writes)."""
+
+
 @dataclass(frozen=True)
 class StepState:
     """Emitted by the runner (never by a step) as a step changes state:
-    ``state`` is ``"running"``, ``"done"``, ``"failed"``, ``"refused"``
-    (pre-flight or identity check), ``"declined"`` (operator said no),
-    ``"cancelled"`` or ``"skipped"`` (dry run); ``message`` says why;
-    ``seconds`` is the step's duration."""
+    ``state`` (:class:`StepStatus`), ``message`` says why, ``seconds`` is the
+    step's duration."""
 
-    state: str
+    state: StepStatus
     message: str = ""
     seconds: float = 0.0
 

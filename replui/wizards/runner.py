@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from replui.wizards.plan import Check, Event, Identity, OutputLine, Plan, Progress, Step, StepContext, StepState
+from replui.wizards.plan import Check, Event, Identity, OutputLine, Plan, Progress, Step, StepContext, StepState, StepStatus
 from replui.wizards.sql import mask
 from replui.wizards.transcript import Transcript, config_secrets, log_dir
 
@@ -247,12 +247,12 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, r
         narr.write("Preview:")
         narr.block(step.preview.splitlines())
         if ctx.cancel.is_set():
-            return _stop(step, narr, "cancelled", f"cancelled by {ctx.cancel_reason} before step {step.id}", done)
+            return _stop(step, narr, StepStatus.CANCELLED, f"cancelled by {ctx.cancel_reason} before step {step.id}", done)
         if step.destructive and step.target:
             ok, why = await _check_identity(ctx, step.target, baseline)
             narr.say(step, why)
             if not ok:
-                return await _stop_and_offer_undo(step, ctx, confirm, narr, "refused",
+                return await _stop_and_offer_undo(step, ctx, confirm, narr, StepStatus.REFUSED,
                                                   f"step {step.id} ({step.title}) refused: {why}", done)
         if step.destructive:
             shown = dataclasses.replace(step, preview=mask(step.exact_preview(ctx), ctx.secrets))
@@ -262,19 +262,19 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, r
                 yes = False
                 narr.say(step, f"confirmation failed: {exc}", "stderr")
             if ctx.cancel.is_set():
-                return _stop(step, narr, "cancelled", f"cancelled by {ctx.cancel_reason} at step {step.id}", done)
+                return _stop(step, narr, StepStatus.CANCELLED, f"cancelled by {ctx.cancel_reason} at step {step.id}", done)
             narr.say(step, f"decision: {'confirmed' if yes else 'declined'} by the operator")
             if not yes:
-                return await _stop_and_offer_undo(step, ctx, confirm, narr, "declined",
+                return await _stop_and_offer_undo(step, ctx, confirm, narr, StepStatus.DECLINED,
                                                   f"stopped: the operator declined step {step.id} ({step.title})", done)
             if step.target:  # the prompt may have waited long: check again on the connection that writes, then bind it
                 ok, why = await _check_identity(ctx, step.target, baseline)
                 narr.say(step, why + ("; replui's connection to it is bound to this identity" if ok else ""))
                 if not ok:
-                    return await _stop_and_offer_undo(step, ctx, confirm, narr, "refused",
+                    return await _stop_and_offer_undo(step, ctx, confirm, narr, StepStatus.REFUSED,
                                                       f"step {step.id} ({step.title}) refused: {why}", done)
                 _bind(ctx, step.target, baseline[step.target])
-        narr.emit(step, StepState("running"))
+        narr.emit(step, StepState(StepStatus.RUNNING))
         ctx.echo = narr.echo_for(step)
         t0 = time.monotonic()
         try:
@@ -283,22 +283,22 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, r
             ctx.echo = lambda text: None
         secs = time.monotonic() - t0
         if err == "cancelled":
-            narr.emit(step, StepState("cancelled", f"cancelled by {ctx.cancel_reason}", secs))
+            narr.emit(step, StepState(StepStatus.CANCELLED, f"cancelled by {ctx.cancel_reason}", secs))
             narr.say(step, f"cancelled after {secs:.2f} s")
             return RunResult(False, step.id, f"cancelled by {ctx.cancel_reason} at step {step.id} ({step.title}); "
                              f"later steps were not run{_left_behind(done + [step])}", None)
         if err is not None:
-            narr.emit(step, StepState("failed", err, secs))
+            narr.emit(step, StepState(StepStatus.FAILED, err, secs))
             narr.say(step, f"FAILED after {secs:.2f} s: {err}", "stderr")
             return RunResult(False, step.id, f"step {step.id} ({step.title}) failed: {err}; later steps were not run"
                              f"{_left_behind(done)}", None)
-        narr.emit(step, StepState("done", "", secs))
+        narr.emit(step, StepState(StepStatus.DONE, "", secs))
         narr.say(step, f"done in {secs:.2f} s")
         done.append(step)
         failed = await _run_checks(plan.checks_after(step.id), ctx, step, narr)
         if failed:
             nxt = plan.steps[i] if i < len(plan.steps) else step
-            return await _stop_and_offer_undo(nxt, ctx, confirm, narr, "refused",
+            return await _stop_and_offer_undo(nxt, ctx, confirm, narr, StepStatus.REFUSED,
                                               f"step {nxt.id} ({nxt.title}) refused by check '{failed[0]}': {failed[1]}", done)
     differ = str(ctx.values.get("data_may_differ") or "")
     verified = bool(ctx.values.get("data_verified"))
@@ -315,14 +315,14 @@ def _left_behind(done: list[Step]) -> str:
     return "; left behind: " + "; ".join(left) if left else ""
 
 
-def _stop(step: Step, narr: Narrator, state: str, message: str, done: list[Step] | None = None) -> RunResult:
+def _stop(step: Step, narr: Narrator, state: StepStatus, message: str, done: list[Step] | None = None) -> RunResult:
     message += _left_behind(done or [])
     narr.emit(step, StepState(state, message))
     narr.say(step, message, "stderr")
     return RunResult(False, step.id, message, None)
 
 
-async def _stop_and_offer_undo(step: Step, ctx: StepContext, confirm: Confirm, narr: Narrator, state: str,
+async def _stop_and_offer_undo(step: Step, ctx: StepContext, confirm: Confirm, narr: Narrator, state: StepStatus,
                                message: str, done: list[Step]) -> RunResult:
     """Stop before ``step``; say what earlier steps left and offer to undo
     each (latest first) — unless data was already replaced, which an undo

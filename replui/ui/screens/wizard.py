@@ -35,7 +35,7 @@ from textual.worker import Worker
 from replui.ui.screens.confirm import CancelRestoreScreen, ConfirmScreen
 from replui.ui.widgets.step_list import StepList
 from replui.ui.widgets.wizard_progress import WizardProgress
-from replui.wizards.plan import Event, OutputLine, Plan, Progress, Step, StepContext, StepState
+from replui.wizards.plan import Event, OutputLine, Plan, Progress, Step, StepContext, StepState, StepStatus
 from replui.wizards.runner import RunResult, run_plan
 
 LOG_MAX_LINES = 5000
@@ -45,10 +45,10 @@ LOG_MAX_LINES = 5000
 
 
 class WizardStepChanged(Message):
-    """Step ``step_id`` changed to ``state`` (a :class:`StepState` name, or
-    ``"awaiting"`` while the confirm dialog is open); ``message`` says why."""
+    """Step ``step_id`` changed to ``state`` (``AWAITING`` while the confirm
+    dialog is open); ``message`` says why."""
 
-    def __init__(self, step_id: str, state: str, message: str = "", seconds: float = 0.0) -> None:
+    def __init__(self, step_id: str, state: StepStatus, message: str = "", seconds: float = 0.0) -> None:
         super().__init__()
         self.step_id, self.state, self.message, self.seconds = step_id, state, message, seconds
 
@@ -108,7 +108,7 @@ class WizardRun:
     async def confirm(self, step: Step) -> bool:
         """Push the confirm dialog and await the operator's answer."""
         self.flush()
-        self.screen.post_message(WizardStepChanged(step.id, "awaiting", "waiting for your answer"))
+        self.screen.post_message(WizardStepChanged(step.id, StepStatus.AWAITING, "waiting for your answer"))
         answer = await self.screen.app.push_screen(ConfirmScreen(step), wait_for_dismiss=True)
         return bool(answer)
 
@@ -274,7 +274,7 @@ class WizardScreen(Screen):
             return
         index = max(0, min(index, len(self.plan.steps) - 1))
         s = self.plan.steps[index]
-        state = self.step_list.rows[index].state if self.step_list.rows else "pending"
+        state = self.step_list.rows[index].state if self.step_list.rows else StepStatus.PENDING
         flags = " — REPLACES DATA" if s.replaces_data else (" — destructive" if s.destructive else "")
         self.query_one("#step-heading", Static).update(
             f"Step {index + 1}/{len(self.plan.steps)}: {s.title}" + (f" — on {s.target}" if s.target else "") + f"{flags} [{state}]")
@@ -292,18 +292,19 @@ class WizardScreen(Screen):
     def on_wizard_step_changed(self, message: WizardStepChanged) -> None:
         i = self._index(message.step_id)
         self.step_list.set_state(message.step_id, message.state)
-        if message.state == "running":
+        if message.state is StepStatus.RUNNING:
             self.running_step = self.plan.steps[i]
         elif self.running_step is not None and self.running_step.id == message.step_id:
             self.running_step = None
             self._drop_cancel_dialog()
-        if message.state == "running":
+        if message.state is StepStatus.RUNNING:
             self.progress.reset()
             s = self.plan.steps[i]
             self.output.write_line(f"── step {i + 1}/{len(self.plan.steps)}: {s.title}" + (f" on {s.target}" if s.target else "") + " ──")
         self.current = i
         self.show_step(i)
-        self._set_status({"awaiting": f"waiting for your answer on step {i + 1}", "running": f"running step {i + 1}/{len(self.plan.steps)}"}
+        self._set_status({StepStatus.AWAITING: f"waiting for your answer on step {i + 1}",
+                          StepStatus.RUNNING: f"running step {i + 1}/{len(self.plan.steps)}"}
                          .get(message.state, f"step {i + 1} {message.state}"))
 
     def on_wizard_output(self, message: WizardOutput) -> None:

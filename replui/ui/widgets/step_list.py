@@ -13,30 +13,31 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from replui.wizards.plan import Step
+from replui.wizards.plan import Step, StepStatus
 
-#: Symbol per state: the runner's StepState names plus ``pending``.
-STATE_SYMBOLS = {
-    "pending": "·", "awaiting": "?", "running": "▶", "done": "✔", "failed": "✖", "refused": "✖",
-    "declined": "■", "cancelled": "■", "skipped": "↷",
+#: Symbol per step status (a mark that reads without colour).
+STATE_SYMBOLS: dict[StepStatus, str] = {
+    StepStatus.PENDING: "·", StepStatus.AWAITING: "?", StepStatus.RUNNING: "▶", StepStatus.DONE: "✔",
+    StepStatus.FAILED: "✖", StepStatus.REFUSED: "✖", StepStatus.DECLINED: "■", StepStatus.CANCELLED: "■",
+    StepStatus.SKIPPED: "↷",
 }
 STATES = tuple(STATE_SYMBOLS)
 
 
-def step_label(index: int, step: Step, state: str) -> str:
+def step_label(index: int, step: Step, state: StepStatus) -> str:
     """``"✔ 2. Stop and start replication on node2  ! destructive"`` — the row text."""
     flag = "  !! replaces data" if step.replaces_data else ("  ! destructive" if step.destructive else "")
     return f"{STATE_SYMBOLS.get(state, '?')} {index}. {step.title}{flag}"
 
 
 class StepRow(Static):
-    """One step's row; ``state`` is one of :data:`STATES`."""
+    """One step's row; ``state`` is its :class:`StepStatus`."""
 
     def __init__(self, index: int, step: Step) -> None:
-        super().__init__(step_label(index, step, "pending"), classes="step-row -pending", markup=False)
-        self.index, self.step, self.state = index, step, "pending"
+        super().__init__(step_label(index, step, StepStatus.PENDING), classes="step-row -pending", markup=False)
+        self.index, self.step, self.state = index, step, StepStatus.PENDING
 
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: StepStatus) -> None:
         self.remove_class(f"-{self.state}")
         self.state = state
         self.add_class(f"-{state}")
@@ -77,14 +78,14 @@ class StepList(Widget, can_focus=True):
                 return r
         raise KeyError(step_id)
 
-    def state_of(self, step_id: str) -> str:
+    def state_of(self, step_id: str) -> StepStatus:
         return self.row(step_id).state
 
-    def states(self) -> dict[str, str]:
+    def states(self) -> dict[str, StepStatus]:
         """``{step id: state}`` in plan order."""
         return {r.step.id: r.state for r in self.rows}
 
-    def set_state(self, step_id: str, state: str) -> None:
+    def set_state(self, step_id: str, state: StepStatus) -> None:
         self.row(step_id).set_state(state)
 
     def watch_cursor(self, old: int, new: int) -> None:
