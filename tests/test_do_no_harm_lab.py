@@ -254,13 +254,13 @@ def test_resync_pair_shows_and_logs_every_statement_and_verifies_the_data(health
 async def test_verify_data_finds_a_row_that_differs(healthy_lab):
     from replui.wizards.plan import Plan, StepContext
     from replui.wizards.runner import run_plan
-    from replui.wizards.sql import Syntax
+    from replui.mysql.dialect import dialect_for
     from replui.wizards.verify_data import verify_data_step
 
     lab = healthy_lab
     lab.sql("node2", ["SET sql_log_bin=0", "UPDATE shop.customers SET city = 'Porto' WHERE id = 1"])
     config = load_config(lab.config_path)
-    sx = Syntax("mariadb", (10, 11, 0))
+    dl = dialect_for("mariadb", "10.11.0-MariaDB")
     ctx = StepContext(config=config)
     ctx.values["databases"] = ["shop"]
 
@@ -268,7 +268,7 @@ async def test_verify_data_finds_a_row_that_differs(healthy_lab):
         return True
 
     try:
-        res = await run_plan(Plan("t", "t", "t", (verify_data_step("node2", "node1", sx, sx),)), ctx, confirm=yes)
+        res = await run_plan(Plan("t", "t", "t", (verify_data_step("node2", "node1", dl, dl),)), ctx, confirm=yes)
     finally:
         await ctx.aclose()
     assert not res.ok and "shop.customers" in res.message and "differs" in res.message

@@ -14,17 +14,18 @@ import pytest
 
 import canned
 from replui.model import BinlogCoordinates, Flavor
+from replui.mysql.dialect import dialect_for
 from replui.wizards import checks
 from replui.wizards.common import WizardError
 from replui.wizards.plan import StepContext
 from replui.wizards.catalogue import NAMES as WIZARDS, build_plan
 from replui.wizards.repoint import next_binlog_name, parse_coordinates
-from replui.wizards.sql import Syntax, change_source, create_replication_user, mask, offline_literal, reset_replica, start_replica, stop_replica
+from replui.wizards.sql import change_source, create_replication_user, mask, offline_literal, reset_replica, start_replica, stop_replica
 
 GOLDEN = Path(__file__).parent / "golden"
-MARIADB = Syntax("mariadb", (10, 11, 6))
-MYSQL80 = Syntax("mysql", (8, 0, 36))
-MYSQL57 = Syntax("mysql", (5, 7, 44))
+MARIADB = dialect_for("mariadb", "10.11.6-MariaDB")
+MYSQL80 = dialect_for("mysql", "8.0.36")
+MYSQL57 = dialect_for("mysql", "5.7.44")
 
 
 def as_mysql80(scenario):
@@ -75,7 +76,7 @@ def test_mysql80_plans_use_replica_and_source_words():
 def test_statement_spellings_per_dialect():
     assert (stop_replica(MARIADB).sql, start_replica(MYSQL80).sql, reset_replica(MYSQL57, all=True).sql) == ("STOP SLAVE", "START REPLICA", "RESET SLAVE ALL")
     assert change_source(MYSQL57, log_file="f.1", log_pos=4).sql == "CHANGE MASTER TO MASTER_LOG_FILE='f.1', MASTER_LOG_POS=4"
-    assert change_source(Syntax("mysql", (8, 0, 22)), log_pos=4).sql.startswith("CHANGE MASTER TO")
+    assert change_source(dialect_for("mysql", "8.0.22"), log_pos=4).sql.startswith("CHANGE MASTER TO")
     assert change_source(MARIADB, use_gtid="slave_pos").sql == "CHANGE MASTER TO MASTER_USE_GTID=slave_pos"
     with pytest.raises(ValueError):
         change_source(MYSQL80, use_gtid="slave_pos")
@@ -83,10 +84,10 @@ def test_statement_spellings_per_dialect():
         change_source(MARIADB)
 
 
-@pytest.mark.parametrize("sx", [MARIADB, MYSQL80])
-def test_hostile_host_user_password_give_one_escaped_statement(sx):
+@pytest.mark.parametrize("dl", [MARIADB, MYSQL80])
+def test_hostile_host_user_password_give_one_escaped_statement(dl):
     host, user, pw = "db'1\\x\n;DROP", "re'pl\\\n", "p'w\"\\;\nSTART SLAVE"
-    st = change_source(sx, host=host, port=3306, user=user, password=pw, log_file="mysql-bin.000001", log_pos=4)
+    st = change_source(dl, host=host, port=3306, user=user, password=pw, log_file="mysql-bin.000001", log_pos=4)
     # every literal is escaped: no raw quote, backslash or newline survives inside a literal
     assert "\n" not in st.sql
     assert offline_literal(host) in st.sql and offline_literal(user) in st.sql and offline_literal(pw) in st.sql

@@ -329,14 +329,15 @@ def test_no_password_on_any_command_line_during_a_wizard(healthy_lab):
 
 def test_hostile_host_and_user_reach_show_slave_status_exactly(healthy_lab):
     from replui.mysql.client import NodeClient
-    from replui.wizards.sql import Syntax, change_source
+    from replui.mysql.dialect import dialect_for
+    from replui.wizards.sql import change_source
 
     lab = healthy_lab
     host, user, pw = "h'o\\st\"x", "re'p\\l\"", "p'w\\d\"\n;x"
     client = NodeClient(load_config(lab.config_path).node("node2"))
     try:
         client.execute("STOP SLAVE")
-        st = change_source(Syntax("mariadb", (10, 11, 0)), host=host, user=user, password=pw, literal=client.literal)
+        st = change_source(dialect_for("mariadb", "10.11.0-MariaDB"), host=host, user=user, password=pw, literal=client.literal)
         client.execute(st.sql)
         row = client.query("SHOW SLAVE STATUS")[0]
         assert (row["Master_Host"], row["Master_User"]) == (host, user)

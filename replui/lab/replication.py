@@ -5,7 +5,9 @@ Classic file/position coordinates only (the runbooks replui follows do it
 this way, docs/sources.md):
 ``SHOW MASTER STATUS`` on the source, ``CHANGE MASTER TO MASTER_LOG_FILE,
 MASTER_LOG_POS`` on the replica. Literals go through PyMySQL's escaping.
-Statement names per flavour: the MySQL 8.4 and MariaDB reference manuals.
+Statement names per flavour and version: the server's
+:class:`~replui.mysql.dialect.Dialect` (its one threshold table, with the
+MySQL 8.4 and MariaDB reference manuals' sections).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import pymysql
+
+from replui.mysql.dialect import SHOW_BINARY_LOG_STATUS, SHOW_MASTER_STATUS, Dialect, server_dialect
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -31,16 +35,10 @@ def _server_info(conn: Connection) -> str:
     return version
 
 
-def _is_new_mysql(conn: Connection) -> bool:
-    """MySQL >= 8.0.23 (REPLICA/SOURCE syntax); MariaDB keeps the classic names."""
-    v = _server_info(conn)
-    if "mariadb" in v.lower():
-        return False
-    try:
-        parts = tuple(int(x) for x in v.split("-")[0].split(".")[:3])
-    except ValueError:
-        return False
-    return parts >= (8, 0, 23)
+def _dialect(conn: Connection) -> Dialect:
+    """The server's dialect from its handshake version (an unreadable version:
+    the classic words); MariaDB keeps the classic names."""
+    return server_dialect(_server_info(conn))
 
 
 def _rows(conn: Connection, sql: str, args: Any = None) -> list[dict[str, Any]]:
@@ -52,10 +50,11 @@ def _rows(conn: Connection, sql: str, args: Any = None) -> list[dict[str, Any]]:
 def master_status(conn: Connection) -> tuple[str, int]:
     """The source's current binlog coordinates ``(file, position in bytes)``.
     Raises LookupError when binary logging is off."""
+    sql = _dialect(conn).show_source_status_sql
     try:
-        rows = _rows(conn, "SHOW MASTER STATUS")
-    except pymysql.err.ProgrammingError:  # MySQL 8.4 removed it
-        rows = _rows(conn, "SHOW BINARY LOG STATUS")
+        rows = _rows(conn, sql)
+    except pymysql.err.ProgrammingError:  # the other spelling, should the version mislead
+        rows = _rows(conn, SHOW_MASTER_STATUS if sql == SHOW_BINARY_LOG_STATUS else SHOW_BINARY_LOG_STATUS)
     if not rows:
         raise LookupError("binary logging is off (SHOW MASTER STATUS is empty)")
     return rows[0]["File"], int(rows[0]["Position"])
@@ -64,7 +63,7 @@ def master_status(conn: Connection) -> tuple[str, int]:
 def replica_status(conn: Connection) -> dict[str, Any] | None:
     """The replica status row with ``Slave_*``/``Master_*`` keys (MySQL's
     new names are mapped back), or None when no source is configured."""
-    rows = _rows(conn, "SHOW REPLICA STATUS" if _is_new_mysql(conn) else "SHOW SLAVE STATUS")
+    rows = _rows(conn, _dialect(conn).show_replica_status_sql)
     if not rows:
         return None
     row = dict(rows[0])
@@ -95,35 +94,36 @@ def reset_binlogs(conn: Connection) -> None:
 
 def stop_replica(conn: Connection) -> None:
     with conn.cursor() as cur:
-        cur.execute("STOP REPLICA" if _is_new_mysql(conn) else "STOP SLAVE")
+        cur.execute(f"STOP {_dialect(conn).replica_word}")
 
 
 def start_replica(conn: Connection) -> None:
     with conn.cursor() as cur:
-        cur.execute("START REPLICA" if _is_new_mysql(conn) else "START SLAVE")
+        cur.execute(f"START {_dialect(conn).replica_word}")
 
 
 def reset_replica_all(conn: Connection) -> None:
     """Forget the source entirely (``RESET SLAVE ALL``); the threads must be stopped."""
     with conn.cursor() as cur:
-        cur.execute("RESET REPLICA ALL" if _is_new_mysql(conn) else "RESET SLAVE ALL")
+        cur.execute(f"RESET {_dialect(conn).replica_word} ALL")
 
 
 def point(conn: Connection, *, host: str, port: int, user: str, password: str, log_file: str, log_pos: int) -> None:
     """``CHANGE MASTER TO`` the source at ``host:port`` from ``log_file``/``log_pos``,
-    retrying a lost connection every second (``MASTER_CONNECT_RETRY=1``)."""
+    retrying a lost connection every second (``MASTER_CONNECT_RETRY=1``); file
+    and position, not GTIDs (MariaDB: ``MASTER_USE_GTID=no``); MySQL 8 asks
+    for the source's public key (``GET_MASTER/SOURCE_PUBLIC_KEY=1``)."""
+    dl = _dialect(conn)
+    p = dl.source_prefix
+    options = [f"{p}{name}=%s" for name in ("HOST", "PORT", "USER", "PASSWORD", "LOG_FILE", "LOG_POS")]
+    options.append(f"{p}CONNECT_RETRY=1")
+    if dl.is_mariadb:
+        options.append(f"{dl.gtid_option}=no")
+    if dl.public_key_option is not None:
+        options.append(f"{dl.public_key_option}=1")
     with conn.cursor() as cur:
-        if _is_new_mysql(conn):
-            cur.execute(
-                "CHANGE REPLICATION SOURCE TO SOURCE_HOST=%s, SOURCE_PORT=%s, SOURCE_USER=%s, SOURCE_PASSWORD=%s, "
-                "SOURCE_LOG_FILE=%s, SOURCE_LOG_POS=%s, SOURCE_CONNECT_RETRY=1, GET_SOURCE_PUBLIC_KEY=1",
-                (host, int(port), user, password, log_file, int(log_pos)))
-        else:
-            extra = ", MASTER_USE_GTID=no" if "mariadb" in _server_info(conn).lower() else ""
-            cur.execute(
-                "CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=%s, MASTER_USER=%s, MASTER_PASSWORD=%s, "
-                f"MASTER_LOG_FILE=%s, MASTER_LOG_POS=%s, MASTER_CONNECT_RETRY=1{extra}",
-                (host, int(port), user, password, log_file, int(log_pos)))
+        cur.execute(f"{dl.change_source_head} " + ", ".join(options),
+                    (host, int(port), user, password, log_file, int(log_pos)))
 
 
 def wait_for(predicate: Callable[[], _T], timeout: float, what: str, interval: float = 0.2) -> _T:

@@ -21,7 +21,7 @@ import socket
 from replui.config import Config
 from replui.sources import CAUCUS, RAILS_FAILOVER
 from replui.wizards import checks
-from replui.wizards.common import WizardError, identities, need_node, status_map, syntax, verify_sql
+from replui.wizards.common import WizardError, dialect_of, identities, need_node, status_map, verify_sql
 from replui.wizards.plan import Check, CheckResult, Plan, Step, StepContext
 from replui.wizards.mark import clear_mark_step
 from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
@@ -142,14 +142,14 @@ def build_add_replica_plan(config: Config, statuses, *, source: str | None = Non
                               f"account for {replica} alone ({per_replica_user(replica)}) is created")
         pw = pysecrets.token_urlsafe(18)
         user = per_replica_user(replica)
-    ss, sr = syntax(sts, source), syntax(sts, replica)
+    ss, sr = dialect_of(sts, source), dialect_of(sts, replica)
     scfg = config.node(source)
     dbs = parse_databases(databases)
 
-    def user_sql(sx):
+    def user_sql(dl):
         def make(ctx, lit) -> list[Statement]:
             return [Statement.plain("SET SESSION sql_log_bin=0"),
-                    *create_replication_user(sx, user, repl_host, pw, literal=lit, set_password=not shared),
+                    *create_replication_user(dl, user, repl_host, pw, literal=lit, set_password=not shared),
                     Statement.plain("SET SESSION sql_log_bin=1")]
         return make
 

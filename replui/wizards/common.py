@@ -8,9 +8,10 @@ from typing import Iterable, Mapping
 from replui.analysis.topology import build_topology, match_source
 from replui.config import Config
 from replui.model import NodeStatus
+from replui.mysql.dialect import Dialect
 from replui.wizards.checks import channel_of
 from replui.wizards.plan import Identity, identity_of
-from replui.wizards.sql import Syntax, show_replica_status, show_source_status
+from replui.wizards.sql import show_replica_status, show_source_status
 
 
 class WizardError(Exception):
@@ -79,8 +80,9 @@ def downstream_of(statuses: dict[str, NodeStatus], source: str) -> list[str]:
     return [n for n in topo.nodes if n in seen]
 
 
-def syntax(statuses: dict[str, NodeStatus], node: str) -> Syntax:
-    return Syntax.of(statuses.get(node))
+def dialect_of(statuses: dict[str, NodeStatus], node: str) -> Dialect:
+    """The dialect the wizards write for ``node`` (:meth:`Dialect.of` its status)."""
+    return Dialect.of(statuses.get(node))
 
 
 def identities(statuses: dict[str, NodeStatus], nodes: Iterable[str]) -> dict[str, Identity]:
@@ -90,9 +92,9 @@ def identities(statuses: dict[str, NodeStatus], nodes: Iterable[str]) -> dict[st
 def verify_sql(statuses: dict[str, NodeStatus], replica: str, source: str | None) -> dict[str, str]:
     """Keyword arguments for :func:`replui.wizards.steps.verify_step`: the
     status statements in each node's dialect."""
-    out = {"status_sql": show_replica_status(syntax(statuses, replica)).sql}
+    out = {"status_sql": show_replica_status(dialect_of(statuses, replica)).sql}
     if source:
-        out["source_sql"] = show_source_status(syntax(statuses, source)).sql
+        out["source_sql"] = show_source_status(dialect_of(statuses, source)).sql
     return out
 
 
@@ -100,4 +102,4 @@ def seen_as(st: NodeStatus) -> str:
     """``"MariaDB 10.11.6, server_id 2"`` — how the plan saw a node."""
     if not st.reachable:
         return f"unreachable ({st.error})"
-    return f"{Syntax.of(st).label}, server_id {st.server_id}"
+    return f"{Dialect.of(st).display_name}, server_id {st.server_id}"

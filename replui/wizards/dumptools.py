@@ -7,6 +7,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 
+from replui.mysql.dialect import Dialect, dialect_at
 from replui.transport.base import Transport, TransportError
 from replui.wizards.optionfile import defaults_extra_file_arg
 
@@ -22,6 +23,12 @@ class ToolInfo:
     path: str
     flavor: str
     version: tuple[int, ...]
+
+    @property
+    def dialect(self) -> Dialect:
+        """The dialect the tool speaks: its own flavour and version decide
+        its options (an unknown version, ``()``, is the oldest)."""
+        return dialect_at(self.flavor, self.version)
 
 
 _VER_RE = re.compile(r"Distrib\s+(\d+)\.(\d+)\.(\d+)|Ver\s+(\d+)\.(\d+)\.(\d+)")
@@ -45,16 +52,14 @@ def dump_argv(tool: ToolInfo, option_file: str, *, databases: list[str] | None =
     MySQL and Rails'; the MySQL manual's mysqldump and MariaDB's mariadb-dump
     pages): consistent
     snapshot with coordinates as a comment; routines, triggers, events;
-    binary as hex; rows streamed (``--quick``). ``--source-data=2`` for MySQL
+    binary as hex; rows streamed (``--quick``). The TOOL's flavour and version
+    (its :attr:`ToolInfo.dialect`) decide: ``--source-data=2`` for mysqldump
     8.0.26+ (``--master-data`` is deprecated there and gone in 8.4); MariaDB
     with ``gtid`` adds ``--gtid``. ``databases`` None means ``--all-databases``;
     names follow ``--``, so any name the server accepts (``-dash``) is a name.
     Raises ValueError for an empty name or one holding NUL (argv cannot carry it)."""
-    new_mysql = tool.flavor == "mysql" and tool.version >= (8, 0, 26)
     argv = [tool.path, defaults_extra_file_arg(option_file), "--single-transaction",
-            "--source-data=2" if new_mysql else "--master-data=2"]
-    if gtid and tool.flavor == "mariadb":
-        argv.append("--gtid")
+            *tool.dialect.dump_options(gtid=gtid)]
     argv += ["--routines", "--triggers", "--events", "--hex-blob", "--quick"]
     if databases:
         bad = [d for d in databases if not d or "\x00" in d]

@@ -16,7 +16,7 @@ from replui.config import Config
 from replui.sources import RAILS_FAILOVER, REPLICATION_ERROR
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
-from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.common import WizardError, dialect_of, identities, need_node, source_of, status_map, verify_sql
 from replui.wizards.plan import Plan, Step
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
 from replui.wizards.mark import clear_mark_step
@@ -42,10 +42,10 @@ def transfer_plan_steps(config: Config, sts, source: str, replica: str, database
                         wizard: str = "rebuild-replica") -> list[Step]:
     """The steps that replace the replica's data (stream, or the runbooks' file
     way); the ``scope`` step comes earlier, before anything is stopped."""
-    sx_r = syntax(sts, replica)
+    dl_r = dialect_of(sts, replica)
     if via_file:
-        return via_file_steps(config, source, replica, sx_r, databases, gtid, wizard)
-    return [stream_step(config, source, replica, sx_r, databases, gtid, wizard)]
+        return via_file_steps(config, source, replica, dl_r, databases, gtid, wizard)
+    return [stream_step(config, source, replica, dl_r, databases, gtid, wizard)]
 
 
 def data_step_id(via_file: bool) -> str:
@@ -71,16 +71,16 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
     if source == replica:
         raise WizardError(f"--source and --replica are both {source}: the replica must be another node")
     dbs = parse_databases(databases)
-    sx = syntax(sts, replica)
+    dl = dialect_of(sts, replica)
     current = source_of(sts, replica)
     ch = channel_of(rst)
-    gtid = sx.mariadb and uses_gtid(ch) and current == source
+    gtid = dl.is_mariadb and uses_gtid(ch) and current == source
     steps: list[Step] = [
         status_step("before", f"Show {replica}'s replica status", "Record the state and the error before changing anything: "
-                    f"a duplicate key error 1062 means data was written on the replica, as in {REPLICATION_ERROR}.", replica, show_replica_status(sx).sql),
+                    f"a duplicate key error 1062 means data was written on the replica, as in {REPLICATION_ERROR}.", replica, show_replica_status(dl).sql),
         scope_step(source, dbs),
         stop_step("stop", f"Stop replication on {replica}", f"No event may be applied while the data is replaced. {SEEDS}.",
-                  replica, stop_replica(sx), start_replica(sx)),
+                  replica, stop_replica(dl), start_replica(dl)),
     ]
     steps += transfer_plan_steps(config, sts, source, replica, dbs, via_file, gtid)
     pre = [checks.reachable(source, replica), checks.target_is_not(replica, source, "source"),
@@ -89,7 +89,7 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
     repoint_note = ""
     if current == source or not repl_user:
         pre.insert(2, checks.replicates_from(replica, source))
-        point = point_step(replica, source, sx, use_gtid=gtid)
+        point = point_step(replica, source, dl, use_gtid=gtid)
         secrets: tuple[str, ...] = ()
     else:
         if not repl_password_env:
@@ -106,15 +106,15 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
         why = (f"{repoint_note} This changes where {replica} replicates from: its old source's events stop reaching it. "
                f"The dump's head says where {source}'s binlog stood at the snapshot; {replica} continues from there. {SEEDS}."
                if repoint_note else None)
-        point = point_step(replica, source, sx, host=scfg.host, port=scfg.port, user=repl_user, password=pw, title=title, why=why)
+        point = point_step(replica, source, dl, host=scfg.host, port=scfg.port, user=repl_user, password=pw, title=title, why=why)
         secrets = (pw,)
     data_step = data_step_id(via_file)
     pre += [checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
             checks.source_has_binlog(source, coords, before="change-master", needs=(data_step,))]
     steps += [point,
-              sql_step("start", f"Start replication on {replica}", f"'start slave;', as in {RAILS_FAILOVER}.", replica, lambda ctx, lit: [start_replica(sx)]),
+              sql_step("start", f"Start replication on {replica}", f"'start slave;', as in {RAILS_FAILOVER}.", replica, lambda ctx, lit: [start_replica(dl)]),
               verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
-              verify_data_step(replica, source, sx, syntax(sts, source), timeout=timeout),
+              verify_data_step(replica, source, dl, dialect_of(sts, source), timeout=timeout),
               clear_mark_step(replica)]
     scope = ", ".join(dbs) if dbs else "every user database"
     summary = (f"Rebuild {replica} from {source} ({scope}) " + ("through a compressed file (--via-file)" if via_file else "streaming the dump straight into the restore")

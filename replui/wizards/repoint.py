@@ -22,7 +22,7 @@ from replui.model import BinlogCoordinates
 from replui.sources import CRASH_RESYNC
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
-from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.common import WizardError, dialect_of, identities, need_node, source_of, status_map, verify_sql
 from replui.wizards.plan import Plan
 from replui.wizards.sql import change_source, show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import info_step, sql_step, status_step, stop_step, verify_step
@@ -61,7 +61,7 @@ def build_repoint_plan(config: Config, statuses, *, node: str | None = None, to:
     if ch is None:
         raise WizardError(f"{node} is not a replica" + ("" if st.reachable else f" or not reachable ({st.error})") + ": nothing to re-point")
     source = source_of(sts, node)
-    sx = syntax(sts, node)
+    dl = dialect_of(sts, node)
     label = ch.label
     if to:
         coords = parse_coordinates(to)
@@ -87,22 +87,22 @@ def build_repoint_plan(config: Config, statuses, *, node: str | None = None, to:
                   + (f"; SQL error {ch.last_sql_errno}: {ch.last_sql_error}" if ch.last_sql_errno else "") + ".",
                   "Its relay log is unreadable, so fetch everything after that point again from the source:",
                   f"CHANGE MASTER with a file and position discards the relay logs and restarts from there, as in {SEED}."]
-    gtid_off = "no" if sx.mariadb and ch.using_gtid and ch.using_gtid.lower() != "no" else None
+    gtid_off = "no" if dl.is_mariadb and ch.using_gtid and ch.using_gtid.lower() != "no" else None
     if gtid_off:
         reason.append(f"{node} uses GTID ({label('using_gtid')}={ch.using_gtid}); file/position coordinates need MASTER_USE_GTID=no.")
 
     def make(ctx, lit):
-        return [change_source(sx, log_file=coords.file, log_pos=coords.position, use_gtid=gtid_off, literal=lit)]
+        return [change_source(dl, log_file=coords.file, log_pos=coords.position, use_gtid=gtid_off, literal=lit)]
 
     steps = (
-        status_step("before", f"Show {node}'s replica status", "Record the state before changing anything.", node, show_replica_status(sx).sql),
+        status_step("before", f"Show {node}'s replica status", "Record the state before changing anything.", node, show_replica_status(dl).sql),
         info_step("reasoning", "Why these coordinates", "The chosen coordinates, and the evidence for them.", reason),
         stop_step("stop", f"Stop replication on {node}", f"The threads must be stopped before CHANGE MASTER: 'stop slave;' in {SEED}.",
-                  node, stop_replica(sx), start_replica(sx)),
+                  node, stop_replica(dl), start_replica(dl)),
         sql_step("change-master", f"Point {node} at {coords.file}:{coords.position}",
                  f"Tell {node} where to resume reading its source's binlog, as in {SEED}. Only the coordinates change; host, user and password stay.",
                  node, make),
-        sql_step("start", f"Start replication on {node}", f"'start slave;', as in {SEED}.", node, lambda ctx, lit: [start_replica(sx)]),
+        sql_step("start", f"Start replication on {node}", f"'start slave;', as in {SEED}.", node, lambda ctx, lit: [start_replica(dl)]),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     )
     pre = [checks.is_replica(node)]

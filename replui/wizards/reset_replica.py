@@ -18,7 +18,7 @@ from replui.model import BinlogCoordinates, Channel, NodeStatus
 from replui.sources import CAUCUS, RAILS_FAILOVER
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
-from replui.wizards.common import WizardError, identities, need_replica, source_of, status_map, syntax, verify_sql
+from replui.wizards.common import WizardError, dialect_of, identities, need_replica, source_of, status_map, verify_sql
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
 from replui.wizards.repoint import parse_coordinates
 from replui.wizards.sql import change_source, reset_replica, show_replica_status, start_replica, stop_replica
@@ -94,13 +94,13 @@ def build_reset_replica_plan(config: Config, statuses, *, node: str | None = Non
     st, ch = need_replica(config, sts, node, "--node", "use add-replica to set one up")
     assert node is not None
     source = source_of(sts, node)
-    sx = syntax(sts, node)
+    dl = dialect_of(sts, node)
     fixed = parse_coordinates(to) if to else None
     if fixed is None and source is None:
         raise WizardError(f"{node}'s source is not a configured node: give --to FILE:POS")
     planned, lost = (fixed, "") if fixed else choose_coordinates(ch, sts.get(source) if source else None, source or "")
     shown_now = planned or BinlogCoordinates("<file>", 4)
-    gtid_off = "no" if sx.mariadb and ch is not None and ch.using_gtid and ch.using_gtid.lower() != "no" else None
+    gtid_off = "no" if dl.is_mariadb and ch is not None and ch.using_gtid and ch.using_gtid.lower() != "no" else None
     rebuild = f"replui wizard rebuild-replica --source {source} --replica {node}" if source else "rebuild-replica"
 
     async def choose(ctx: StepContext) -> AsyncIterator[Event]:
@@ -124,27 +124,27 @@ def build_reset_replica_plan(config: Config, statuses, *, node: str | None = Non
         c = ctx.values.get("coordinates") if ctx is not None else shown_now
         if c is None:
             raise StepFailed("no coordinates were chosen")
-        return [change_source(sx, log_file=c.file, log_pos=c.position, use_gtid=gtid_off, literal=lit)]
+        return [change_source(dl, log_file=c.file, log_pos=c.position, use_gtid=gtid_off, literal=lit)]
 
     steps: list[Step] = [
-        status_step("before", f"Show {node}'s replica status", "Record the state and the error before changing anything.", node, show_replica_status(sx).sql),
+        status_step("before", f"Show {node}'s replica status", "Record the state and the error before changing anything.", node, show_replica_status(dl).sql),
         Step("choose-coordinates", f"Choose where {node} resumes",
              "The executed position when the source still has it (nothing is skipped); after a purge the source's oldest "
              "binlog from position 4 (every event it still has), naming the purged events that are lost. Checked against "
              f"the source's binlogs before anything is changed. The reset itself follows {SEED}.",
-             f"{show_replica_status(sx).sql}\\G on {node}; SHOW BINARY LOGS on {source or 'its source'}", choose, node, False, False),
-        stop_step("stop", f"Stop replication on {node}", f"'stop slave;', as in {SEED}.", node, stop_replica(sx), start_replica(sx)),
+             f"{show_replica_status(dl).sql}\\G on {node}; SHOW BINARY LOGS on {source or 'its source'}", choose, node, False, False),
+        stop_step("stop", f"Stop replication on {node}", f"'stop slave;', as in {SEED}.", node, stop_replica(dl), start_replica(dl)),
         sql_step("reset", f"Reset {node}'s replica state",
                  f"RESET SLAVE forgets the relay logs and the master info that cannot be read (1201) or that name a binlog "
                  f"the source has purged (1236); {SEED} resets the replica for both errors. The connection settings "
                  "(host, port, user, password) are kept.",
-                 node, lambda ctx, lit: [reset_replica(sx)]),
+                 node, lambda ctx, lit: [reset_replica(dl)]),
         sql_step("change-master", f"Point {node} at " + (f"{shown_now.file}:{shown_now.position}" if planned else f"{source}'s binlog"),
                  "Resume from coordinates the source still has." + (
                      f" Events the replica never applied are lost: {lost}; rebuild the replica afterwards, as {SEED} "
                      "advises: 'If data is not properly synced then dump the database'." if lost else ""),
                  node, make, note="" if fixed else "coordinates as seen when the plan was built; chosen again when the run starts"),
-        sql_step("start", f"Start replication on {node}", f"'start slave;', as in {SEED}.", node, lambda ctx, lit: [start_replica(sx)]),
+        sql_step("start", f"Start replication on {node}", f"'start slave;', as in {SEED}.", node, lambda ctx, lit: [start_replica(dl)]),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     ]
     pre = [checks.is_replica(node)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from replui.config import Config
 from replui.sources import REPLICATION_ERROR
 from replui.wizards import checks
-from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.common import WizardError, dialect_of, identities, need_node, source_of, status_map, verify_sql
 from replui.wizards.plan import Plan
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import describe_channel, sql_step, status_step, verify_step
@@ -23,7 +23,7 @@ def build_restart_replication_plan(config: Config, statuses, *, node: str | None
     assert node is not None
     if st.reachable and not st.channels:
         raise WizardError(f"{node} is not a replica (SHOW SLAVE STATUS is empty): nothing to restart")
-    sx = syntax(sts, node)
+    dl = dialect_of(sts, node)
     source = source_of(sts, node)
     before = describe_channel(node, st)
     summary = (f"Restart the replication threads of {node}"
@@ -33,11 +33,11 @@ def build_restart_replication_plan(config: Config, statuses, *, node: str | None
     steps = (
         status_step("before", f"Show {node}'s replica status", "Record the state before changing anything; the IO error "
                     f"names what broke (e.g. 2003 can't connect). From {SEED}: 'Try pinging the address of the master host (show slave status\\G)'.",
-                    node, show_replica_status(sx).sql),
+                    node, show_replica_status(dl).sql),
         sql_step("restart", f"Stop and start replication on {node}",
                  f"Restart both replication threads so the IO thread reconnects to its source: 'stop slave; start slave;' in {SEED}. "
                  "The relay log and the coordinates are kept: nothing is skipped or lost.",
-                 node, lambda ctx, lit: [stop_replica(sx), start_replica(sx)], destructive=True),
+                 node, lambda ctx, lit: [stop_replica(dl), start_replica(dl)], destructive=True),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     )
     pre = [checks.is_replica(node)]

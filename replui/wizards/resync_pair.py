@@ -12,7 +12,7 @@ from typing import AsyncIterator
 from replui.config import Config
 from replui.sources import MULTI_MASTER
 from replui.wizards import checks
-from replui.wizards.common import WizardError, identities, need_node, source_of, status_map, syntax, verify_sql
+from replui.wizards.common import WizardError, dialect_of, identities, need_node, source_of, status_map, verify_sql
 from replui.wizards.heartbeat import CREATE, _epoch
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
 from replui.wizards.mark import clear_mark_step
@@ -80,7 +80,7 @@ def build_resync_pair_plan(config: Config, statuses, *, authoritative: str | Non
     if sts[a].reachable and sts[b].reachable and not (source_of(sts, a) == b and source_of(sts, b) == a):
         raise WizardError(f"{a} and {b} are not a master⇄master pair ({a} replicates from {source_of(sts, a) or 'nothing'}, "
                           f"{b} from {source_of(sts, b) or 'nothing'})")
-    sa, sb = syntax(sts, a), syntax(sts, b)
+    sa, sb = dialect_of(sts, a), dialect_of(sts, b)
     dbs = parse_databases(databases)
     data_step = data_step_id(via_file)
     steps: list[Step] = [

@@ -14,7 +14,7 @@ import os
 
 from replui.config import Config
 from replui.wizards import checks
-from replui.wizards.common import WizardError, identities, need_replica, source_of, status_map, syntax, verify_sql
+from replui.wizards.common import WizardError, dialect_of, identities, need_replica, source_of, status_map, verify_sql
 from replui.wizards.plan import Plan
 from replui.wizards.sql import change_source, show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
@@ -36,20 +36,20 @@ def build_set_repl_password_plan(config: Config, statuses, *, node: str | None =
     if pw is None:
         raise WizardError(f"environment variable {repl_password_env} is not set")
     source = source_of(sts, node)
-    sx = syntax(sts, node)
+    dl = dialect_of(sts, node)
     user = ch.source_user if ch is not None else None
     where = f"{ch.source_host}:{ch.source_port}" if ch is not None else "its source"
     steps = (
         status_step("before", f"Show {node}'s replica status", "Record the error before changing anything (1045: access denied "
-                    "for the replication user).", node, show_replica_status(sx).sql),
+                    "for the replication user).", node, show_replica_status(dl).sql),
         stop_step("stop", f"Stop replication on {node}", "The threads must be stopped before CHANGE MASTER.", node,
-                  stop_replica(sx), start_replica(sx)),
+                  stop_replica(dl), start_replica(dl)),
         sql_step("set-password", f"Store the replication password on {node}",
                  f"{node} logs in to {where} as {user!r} with the password it stores; after a password change on the source "
                  "that login fails with 1045. Only the password changes: host, user and coordinates stay.",
-                 node, lambda ctx, lit: [change_source(sx, password=pw, literal=lit)]),
+                 node, lambda ctx, lit: [change_source(dl, password=pw, literal=lit)]),
         sql_step("start", f"Start replication on {node}", "The IO thread logs in again with the new password.", node,
-                 lambda ctx, lit: [start_replica(sx)]),
+                 lambda ctx, lit: [start_replica(dl)]),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     )
     summary = (f"Store a new replication password on {node} (user {user!r} on {where}), from ${repl_password_env}; "

@@ -1,10 +1,11 @@
 """Replication statements for one server's dialect, with every literal escaped.
 
-The wizards build their SQL here, never by hand: :class:`Syntax` says which
-spelling a server understands (from its :class:`~replui.model.NodeStatus`
-``flavor`` and ``version``, read by :func:`replui.mysql.dialect.parse_version`;
-the collector's :class:`~replui.mysql.dialect.Dialect` decides how to *read*
-status, this decides how to *change* replication), and each builder returns a :class:`Statement`
+The wizards build their SQL here, never by hand. Each builder takes the
+server's :class:`~replui.mysql.dialect.Dialect` — the same object that decides
+how the collector *reads* status decides the words used to *change*
+replication (``Dialect.of(status)`` from a :class:`~replui.model.NodeStatus`;
+the version thresholds, with their manual references, are the one table
+:data:`replui.mysql.dialect.THRESHOLDS`) — and returns a :class:`Statement`
 holding the text to run and the text to show (passwords as ``'***'``).
 
 Spellings (MySQL 8.4 manual "CHANGE REPLICATION
@@ -31,8 +32,7 @@ from typing import Any, Callable
 
 import pymysql.converters
 
-from replui.model import Flavor, NodeStatus
-from replui.mysql.dialect import parse_version
+from replui.mysql.dialect import Dialect
 
 Literal = Callable[[Any], str]
 MASK = "'***'"
@@ -64,76 +64,30 @@ class Statement:
         return cls(sql, sql)
 
 
-@dataclass(frozen=True)
-class Syntax:
-    """Which statement spellings a server takes.
-
-    ``flavor`` is ``"mariadb"`` or ``"mysql"``; ``version`` ``(major, minor,
-    patch)``. Unknown version on MySQL means the newest syntax is *not*
-    assumed (classic names work up to 8.3)."""
-
-    flavor: str = "mariadb"
-    version: tuple[int, int, int] = (10, 11, 0)
-
-    @classmethod
-    def of(cls, status: NodeStatus | None) -> "Syntax":
-        """The syntax of the server ``status`` describes (MariaDB when unknown)."""
-        if status is None or status.flavor is None:
-            return cls()
-        flavor = status.flavor.value if isinstance(status.flavor, Flavor) else str(status.flavor)
-        try:
-            version = parse_version(status.version or "")
-        except ValueError:
-            version = (0, 0, 0)
-        return cls(flavor, version)
-
-    @property
-    def mariadb(self) -> bool:
-        return self.flavor == "mariadb"
-
-    @property
-    def replica_words(self) -> bool:
-        """``START/STOP/RESET REPLICA`` and ``SHOW REPLICA STATUS`` (MySQL 8.0.22+)."""
-        return not self.mariadb and self.version >= (8, 0, 22)
-
-    @property
-    def source_words(self) -> bool:
-        """``CHANGE REPLICATION SOURCE TO SOURCE_…`` (MySQL 8.0.23+)."""
-        return not self.mariadb and self.version >= (8, 0, 23)
-
-    @property
-    def has_server_uuid(self) -> bool:
-        return not self.mariadb
-
-    @property
-    def label(self) -> str:
-        return f"{'MariaDB' if self.mariadb else 'MySQL'} {'.'.join(map(str, self.version))}"
+def stop_replica(dl: Dialect) -> Statement:
+    return Statement.plain(f"STOP {dl.replica_word}")
 
 
-def stop_replica(sx: Syntax) -> Statement:
-    return Statement.plain("STOP REPLICA" if sx.replica_words else "STOP SLAVE")
+def start_replica(dl: Dialect) -> Statement:
+    return Statement.plain(f"START {dl.replica_word}")
 
 
-def start_replica(sx: Syntax) -> Statement:
-    return Statement.plain("START REPLICA" if sx.replica_words else "START SLAVE")
+def reset_replica(dl: Dialect, *, all: bool = False) -> Statement:  # noqa: A002 - the SQL keyword
+    return Statement.plain(f"RESET {dl.replica_word}{' ALL' if all else ''}")
 
 
-def reset_replica(sx: Syntax, *, all: bool = False) -> Statement:  # noqa: A002 - the SQL keyword
-    word = "REPLICA" if sx.replica_words else "SLAVE"
-    return Statement.plain(f"RESET {word}{' ALL' if all else ''}")
+def show_replica_status(dl: Dialect) -> Statement:
+    """``SHOW SLAVE STATUS`` (``SHOW REPLICA STATUS`` on MySQL 8.0.22+)."""
+    return Statement.plain(dl.show_replica_status_sql)
 
 
-def show_replica_status(sx: Syntax) -> Statement:
-    return Statement.plain("SHOW REPLICA STATUS" if sx.replica_words else "SHOW SLAVE STATUS")
-
-
-def show_source_status(sx: Syntax) -> Statement:
+def show_source_status(dl: Dialect) -> Statement:
     """``SHOW MASTER STATUS`` (``SHOW BINARY LOG STATUS`` on MySQL 8.2+)."""
-    return Statement.plain("SHOW BINARY LOG STATUS" if not sx.mariadb and sx.version >= (8, 2, 0) else "SHOW MASTER STATUS")
+    return Statement.plain(dl.show_source_status_sql)
 
 
 def change_source(
-    sx: Syntax,
+    dl: Dialect,
     *,
     host: str | None = None,
     port: int | None = None,
@@ -157,7 +111,7 @@ def change_source(
     Raises ValueError when no option is given, a number is negative, or
     ``use_gtid`` is not one of the three words.
     """
-    p = "SOURCE_" if sx.source_words else "MASTER_"
+    p = dl.source_prefix
     parts: list[tuple[str, str, str]] = []  # (name, value, shown value)
 
     def add(name: str, value: str, shown: str | None = None) -> None:
@@ -183,24 +137,24 @@ def change_source(
     if connect_retry is not None:
         num("CONNECT_RETRY", connect_retry)
     if use_gtid is not None:
-        if not sx.mariadb:
+        if not dl.is_mariadb:
             raise ValueError("MASTER_USE_GTID exists on MariaDB only")
         if use_gtid.lower() not in ("slave_pos", "current_pos", "no"):
             raise ValueError(f"MASTER_USE_GTID must be slave_pos, current_pos or no, got {use_gtid!r}")
-        parts.append(("MASTER_USE_GTID", use_gtid.lower(), use_gtid.lower()))
+        parts.append((dl.gtid_option, use_gtid.lower(), use_gtid.lower()))
     if auto_position is not None:
-        if sx.mariadb:
+        if dl.is_mariadb:
             raise ValueError("MASTER_AUTO_POSITION exists on MySQL only (MariaDB uses MASTER_USE_GTID)")
-        add("AUTO_POSITION", "1" if auto_position else "0")
-    if get_public_key and not sx.mariadb and sx.version >= (8, 0, 0):
-        parts.append(("GET_SOURCE_PUBLIC_KEY" if sx.source_words else "GET_MASTER_PUBLIC_KEY", "1", "1"))
+        parts.append((dl.gtid_option, "1" if auto_position else "0", "1" if auto_position else "0"))
+    if get_public_key and dl.public_key_option is not None:
+        parts.append((dl.public_key_option, "1", "1"))
     if not parts:
         raise ValueError("CHANGE MASTER needs at least one option")
-    head = "CHANGE REPLICATION SOURCE TO " if sx.source_words else "CHANGE MASTER TO "
+    head = dl.change_source_head + " "
     return Statement(head + ", ".join(f"{n}={v}" for n, v, _ in parts), head + ", ".join(f"{n}={s}" for n, _, s in parts))
 
 
-def create_replication_user(sx: Syntax, user: str, host: str, password: str, *, literal: Literal = offline_literal,
+def create_replication_user(dl: Dialect, user: str, host: str, password: str, *, literal: Literal = offline_literal,
                             set_password: bool = False) -> list[Statement]:
     """``CREATE USER IF NOT EXISTS`` + ``GRANT REPLICATION SLAVE`` (least
     privilege for a replica's IO thread, as in 'MySQL Replication and Caucus'

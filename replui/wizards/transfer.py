@@ -20,13 +20,14 @@ from typing import Any, AsyncIterator, Callable
 from replui.config import Config, NodeConfig
 from replui.model import BinlogCoordinates
 from replui.mysql import marker
+from replui.mysql.dialect import Dialect
 from replui.sources import CAUCUS, RAILS_FAILOVER, REPLICATION_ERROR
 from replui.transport.base import TransportError
 from replui.wizards import dumpfile, dumpstream
 from replui.wizards.guard import guard_failed, identity_guard
 from replui.wizards.mark import CLEAR, set_mark, set_mark_statements
 from replui.wizards.plan import Event, OutputLine, Progress, Step, StepContext, StepFailed
-from replui.wizards.sql import Statement, Syntax, change_source, quote_ident
+from replui.wizards.sql import Statement, change_source, quote_ident
 
 #: Never copied: the server's own schemas and replui's rebuild mark.
 SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys", marker.DATABASE)
@@ -102,13 +103,12 @@ def _restore_head_preview(ctx: StepContext | None, replica: str, wizard: str, so
     return "\n".join(head)
 
 
-def _dump_preview(source_cfg: NodeConfig, replica_cfg: NodeConfig, sx: Syntax, databases: list[str] | None, gtid: bool) -> str:
-    new_mysql = not sx.mariadb and sx.version >= (8, 0, 26)
-    tool = "mariadb-dump" if sx.mariadb else "mysqldump"
-    client = "mariadb" if sx.mariadb else "mysql"
+def _dump_preview(source_cfg: NodeConfig, replica_cfg: NodeConfig, dl: Dialect, databases: list[str] | None, gtid: bool) -> str:
+    tool = "mariadb-dump" if dl.is_mariadb else "mysqldump"
+    client = "mariadb" if dl.is_mariadb else "mysql"
     dbs = ("--databases -- " + " ".join(shlex.quote(d) for d in databases)) if databases else "--databases -- <in scope>"
     return (f"{tool} --defaults-extra-file=<0600 file: {source_cfg.name}'s user, password ***> --single-transaction "
-            f"{'--source-data=2' if new_mysql else '--master-data=2'}{' --gtid' if gtid else ''} --routines --triggers --events "
+            f"{' '.join(dl.dump_options(gtid=gtid))} --routines --triggers --events "
             f"--hex-blob --quick {dbs}\n"
             f"  | {client} --defaults-extra-file=<0600 file: {replica_cfg.name}'s user, password ***; init-command=SET SESSION sql_log_bin=0> --batch")
 
@@ -171,7 +171,7 @@ async def _clear_mark_after_guard(ctx: StepContext, replica: str, exc: BaseExcep
             await ctx.execute(replica, st.sql)
 
 
-def stream_step(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool,
+def stream_step(config: Config, source: str, replica: str, dl: Dialect, databases: list[str] | None, gtid: bool,
                 wizard: str = "rebuild-replica") -> Step:
     """Destructive, replaces data: mark the rebuild on the replica, then
     stream the source's dump into the replica's client, which first reads the
@@ -188,7 +188,7 @@ def stream_step(config: Config, source: str, replica: str, sx: Syntax, databases
 
         def go(on_progress, on_line):
             return dumpstream.stream_dump(config.node(source), rep_cfg, source_transport=ctx.transport(source),
-                                          replica_transport=ctx.transport(replica), databases=dbs, gtid=gtid, flavor=sx.flavor,
+                                          replica_transport=ctx.transport(replica), databases=dbs, gtid=gtid, flavor=dl.flavor.value,
                                           on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
                                           estimate_bytes=ctx.values.get("estimate_bytes") or None,
                                           restore_preamble=preamble.encode("utf-8"))
@@ -212,7 +212,7 @@ def stream_step(config: Config, source: str, replica: str, sx: Syntax, databases
 
     def render(ctx: StepContext) -> str:
         return _restore_head_preview(ctx, replica, wizard, source, databases) + "\n" + _dump_preview(
-            config.node(source), config.node(replica), sx, ctx.values.get("databases") or databases, gtid)
+            config.node(source), config.node(replica), dl, ctx.values.get("databases") or databases, gtid)
 
     return Step("stream", f"Replace {replica}'s data with {source}'s (dump streamed into restore)",
                 f"Dump {source} with its binlog coordinates and restore into {replica} while the dump runs: no file, nothing held "
@@ -221,7 +221,7 @@ def stream_step(config: Config, source: str, replica: str, sx: Syntax, databases
                 f"in-scope databases (so no stray table survives); neither the drop nor the restore is written to "
                 f"{replica}'s binlog (sql_log_bin=0). {source} is only read. {SEEDS}.",
                 _restore_head_preview(None, replica, wizard, source, databases) + "\n"
-                + _dump_preview(config.node(source), config.node(replica), sx, databases, gtid),
+                + _dump_preview(config.node(source), config.node(replica), dl, databases, gtid),
                 run, replica, True, True, render=render)
 
 
@@ -233,7 +233,7 @@ async def _remove_private(ctx: StepContext) -> None:
             pass
 
 
-def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databases: list[str] | None, gtid: bool,
+def via_file_steps(config: Config, source: str, replica: str, dl: Dialect, databases: list[str] | None, gtid: bool,
                    wizard: str = "rebuild-replica") -> list[Step]:
     """The runbooks' way: dump into a gzip file (sha256 beside it), copy it
     (checksum checked), restore from it. Files live in a 0700 directory made
@@ -247,7 +247,7 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
 
         def go(on_progress, on_line):
             return dumpfile.dump_to_file(config.node(source), path, source_transport=ctx.transport(source), databases=ctx.values["databases"],
-                                           gtid=gtid, flavor=sx.flavor, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
+                                           gtid=gtid, flavor=dl.flavor.value, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
                                            estimate_bytes=ctx.values.get("estimate_bytes") or None)
         try:
             async for ev in _with_progress(go):
@@ -291,7 +291,7 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
 
         def go(on_progress, on_line):
             return dumpfile.restore_from_file(rep_cfg, ctx.values["copied"], replica_transport=ctx.transport(replica), sha256=fd.sha256,
-                                                flavor=sx.flavor, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
+                                                flavor=dl.flavor.value, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
                                                 restore_preamble=preamble.encode("utf-8"))
         try:
             async for ev in _with_progress(go):
@@ -315,9 +315,9 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
         return (_restore_head_preview(ctx, replica, wizard, source, databases)
                 + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch")
 
-    tool = "mariadb-dump" if sx.mariadb else "mysqldump"
-    client = "mariadb" if sx.mariadb else "mysql"
-    dump_cmd = _dump_preview(config.node(source), config.node(replica), sx, databases, gtid).split("\n")[0]
+    tool = "mariadb-dump" if dl.is_mariadb else "mysqldump"
+    client = "mariadb" if dl.is_mariadb else "mysql"
+    dump_cmd = _dump_preview(config.node(source), config.node(replica), dl, databases, gtid).split("\n")[0]
     return [
         Step("dump-file", f"Dump {source} into a compressed file", f"As in {RAILS_FAILOVER}: '{tool} --single-transaction --master-data | gzip > file'; "
              "the sha256 of the file is written beside it.", dump_cmd + " | gzip > <tmpdir>/" + source + ".sql.gz", dump, source, False, False),
@@ -333,7 +333,7 @@ def via_file_steps(config: Config, source: str, replica: str, sx: Syntax, databa
     ]
 
 
-def point_step(replica: str, source: str, sx: Syntax, *, key: str = "coordinates", host: str | None = None, port: int | None = None,
+def point_step(replica: str, source: str, dl: Dialect, *, key: str = "coordinates", host: str | None = None, port: int | None = None,
                user: str | None = None, password: str | None = None, password_fn: Callable[[], str] | None = None,
                use_gtid: bool = False, step_id: str = "change-master", title: str | None = None, why: str | None = None) -> Step:
     """``CHANGE MASTER TO`` on ``replica`` with the coordinates in
@@ -349,10 +349,10 @@ def point_step(replica: str, source: str, sx: Syntax, *, key: str = "coordinates
         if use_gtid:
             g = c.gtid if c else "<GTID from the dump>"
             out.append(Statement(f"SET GLOBAL gtid_slave_pos = {lit(g)}", f"SET GLOBAL gtid_slave_pos = {lit(g)}"))
-            out.append(change_source(sx, host=host, port=port, user=user, password=pw, use_gtid="slave_pos", literal=lit))
+            out.append(change_source(dl, host=host, port=port, user=user, password=pw, use_gtid="slave_pos", literal=lit))
         else:
-            out.append(change_source(sx, host=host, port=port, user=user, password=pw, log_file=c.file if c else ph_file,
-                                     log_pos=c.position if c else 0, use_gtid="no" if sx.mariadb else None,
+            out.append(change_source(dl, host=host, port=port, user=user, password=pw, log_file=c.file if c else ph_file,
+                                     log_pos=c.position if c else 0, use_gtid="no" if dl.is_mariadb else None,
                                      get_public_key=bool(host), literal=lit))
         return out
 

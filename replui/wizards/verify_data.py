@@ -28,21 +28,17 @@ from __future__ import annotations
 import time
 from typing import Any, AsyncIterator
 
+from replui.mysql.dialect import Dialect
 from replui.wizards.checks import channel_of
 from replui.wizards.plan import Event, OutputLine, Step, StepContext, StepFailed
-from replui.wizards.sql import Syntax, quote_ident, show_source_status
+from replui.wizards.sql import quote_ident, show_source_status
 
 
-def _words(sx: Syntax) -> tuple[str, str]:
-    """(``SLAVE``/``REPLICA``, ``MASTER_``/``SOURCE_``) for ``sx``."""
-    return ("REPLICA" if sx.replica_words else "SLAVE", "SOURCE_" if sx.source_words else "MASTER_")
-
-
-def until_statement(sx: Syntax, file: str, pos: int, literal) -> str:
+def until_statement(dl: Dialect, file: str, pos: int, literal) -> str:
     """``START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE='f', MASTER_LOG_POS=n``
-    in ``sx``'s words (MySQL 8.0.22+: ``START REPLICA``, 8.0.23+: ``SOURCE_``)."""
-    word, p = _words(sx)
-    return f"START {word} SQL_THREAD UNTIL {p}LOG_FILE={literal(file)}, {p}LOG_POS={int(pos)}"
+    in ``dl``'s words (MySQL 8.0.22+: ``START REPLICA``, 8.0.23+: ``SOURCE_``)."""
+    p = dl.source_prefix
+    return f"START {dl.replica_word} SQL_THREAD UNTIL {p}LOG_FILE={literal(file)}, {p}LOG_POS={int(pos)}"
 
 
 async def _tables(ctx: StepContext, node: str, databases: list[str]) -> list[tuple[str, str]]:
@@ -70,16 +66,16 @@ async def _source_position(ctx: StepContext, source: str, sql: str) -> tuple[str
     return str(rows[0]["File"]), int(rows[0]["Position"])
 
 
-def verify_data_step(replica: str, source: str, sx_replica: Syntax, sx_source: Syntax, *, attempts: int = 5,
+def verify_data_step(replica: str, source: str, dl_replica: Dialect, dl_source: Dialect, *, attempts: int = 5,
                      timeout: float = 120.0, step_id: str = "verify-data") -> Step:
     """The step that compares ``ctx.values["databases"]`` on ``source`` and
     ``replica`` (see the module text). ``timeout`` (seconds) bounds the wait
     for the replica to reach the source's position. Fails when a table
     differs or is missing on one side, or when the source never held still
     for ``attempts`` tries."""
-    word, _ = _words(sx_replica)
+    word = dl_replica.replica_word
     stop_sql, start_sql = f"STOP {word} SQL_THREAD", f"START {word} SQL_THREAD"
-    pos_sql = show_source_status(sx_source).sql
+    pos_sql = show_source_status(dl_source).sql
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         dbs = list(ctx.values.get("databases") or [])
@@ -112,7 +108,7 @@ def verify_data_step(replica: str, source: str, sx_replica: Syntax, sx_source: S
                 ch = channel_of(st)
                 at = (ch.relay_source_log_file, ch.exec_source_log_pos) if ch else (None, None)
                 if at != p1:
-                    await ctx.execute(replica, until_statement(sx_replica, p1[0], p1[1], ctx.literal(replica)))
+                    await ctx.execute(replica, until_statement(dl_replica, p1[0], p1[1], ctx.literal(replica)))
                     deadline = time.monotonic() + timeout
                     while True:
                         st = await ctx.refresh(replica)
@@ -159,7 +155,7 @@ def verify_data_step(replica: str, source: str, sx_replica: Syntax, sx_source: S
     preview = "\n".join([
         f"{stop_sql};  -- on {replica}",
         f"{pos_sql}; CHECKSUM TABLE <each table in scope>; {pos_sql};  -- on {source}, until the position holds still",
-        until_statement(sx_replica, "<file>", 0, lambda v: f"'{v}'").replace("LOG_POS=0", "LOG_POS=<position>")
+        until_statement(dl_replica, "<file>", 0, lambda v: f"'{v}'").replace("LOG_POS=0", "LOG_POS=<position>")
         + f";  -- on {replica}, then wait until it stops there",
         f"CHECKSUM TABLE <each table in scope>; {start_sql};  -- on {replica}",
     ])
