@@ -46,18 +46,34 @@ async def main() -> None:
     ticker = asyncio.create_task(_ticker(lags))
     try:
         t0 = time.monotonic()
-        r = await stream_dump(NodeConfig(**job["source"]), NodeConfig(**job["replica"]), source_transport=t, replica_transport=t,
-                              databases=job.get("databases"), estimate_bytes=job.get("estimate_bytes"),
-                              on_progress=lambda p: None)
+        r = await stream_dump(
+            NodeConfig(**job["source"]),
+            NodeConfig(**job["replica"]),
+            source_transport=t,
+            replica_transport=t,
+            databases=job.get("databases"),
+            estimate_bytes=job.get("estimate_bytes"),
+            on_progress=lambda p: None,
+        )
         secs = time.monotonic() - t0
     finally:
         ticker.cancel()
         await t.cleanup()
     lags.sort()
     p99 = lags[int(len(lags) * 0.99)] if lags else 0.0
-    print(json.dumps({"seconds": secs, "bytes": r.bytes, "vmhwm_kib": vm_hwm_kib(),
-                      "file": r.coordinates.file, "position": r.coordinates.position,
-                      "loop_lag_max_ms": (lags[-1] if lags else 0.0) * 1000, "loop_lag_p99_ms": p99 * 1000}))
+    print(
+        json.dumps(
+            {
+                "seconds": secs,
+                "bytes": r.bytes,
+                "vmhwm_kib": vm_hwm_kib(),
+                "file": r.coordinates.file,
+                "position": r.coordinates.position,
+                "loop_lag_max_ms": (lags[-1] if lags else 0.0) * 1000,
+                "loop_lag_p99_ms": p99 * 1000,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,12 @@ EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_UNKNOWN = 0, 1, 2, 3
 
 
 def _add_config(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", "-c", metavar="FILE", help="config file (default: ./replui.toml, then $XDG_CONFIG_HOME/replui/config.toml)")
+    p.add_argument(
+        "--config",
+        "-c",
+        metavar="FILE",
+        help="config file (default: ./replui.toml, then $XDG_CONFIG_HOME/replui/config.toml)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

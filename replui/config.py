@@ -55,7 +55,14 @@ class ConfigError(Exception):
     """A configuration problem: ``path``, ``line`` (1-based or None), ``key``
     (dotted, e.g. ``nodes[2].port``) and ``message`` (what was expected)."""
 
-    def __init__(self, path: str | os.PathLike[str] | None, message: str, *, line: int | None = None, key: str | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        message: str,
+        *,
+        line: int | None = None,
+        key: str | None = None,
+    ):
         self.path = str(path) if path is not None else None
         self.line = line
         self.key = key
@@ -151,23 +158,32 @@ class NodeConfig:
         try:
             out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            raise self.key_error("password_command", f"password_command did not finish within {timeout:g} s "
-                                 "(raise password_command_timeout if it needs longer)") from None
+            raise self.key_error(
+                "password_command",
+                f"password_command did not finish within {timeout:g} s "
+                "(raise password_command_timeout if it needs longer)",
+            ) from None
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             message = f"password_command could not run {argv[0]!r}: {reason}"
             raise self.key_error("password_command", message) from None
         if out.returncode != 0:
             detail = " ".join((out.stderr or "").split())[:200]
-            raise self.key_error("password_command", f"password_command exited {out.returncode}"
-                                 + (f": {detail}" if detail else ""))
+            raise self.key_error(
+                "password_command",
+                f"password_command exited {out.returncode}" + (f": {detail}" if detail else ""),
+            )
         lines = (out.stdout or "").splitlines()
         if not lines:
-            raise self.key_error("password_command", "password_command printed nothing "
-                                 "(expected the password on its first line)")
+            raise self.key_error(
+                "password_command",
+                "password_command printed nothing (expected the password on its first line)",
+            )
         if not lines[0]:
-            raise self.key_error("password_command", "password_command printed an empty first line "
-                                 "(expected the password there)")
+            raise self.key_error(
+                "password_command",
+                "password_command printed an empty first line (expected the password there)",
+            )
         return lines[0]
 
 
@@ -269,7 +285,15 @@ class _Locator:
         return None
 
 
-def _check(path: str, loc: _Locator, table: str | None, index: int | None, key: str, value: Any, spec: tuple[tuple[type, ...], str]) -> None:
+def _check(
+    path: str,
+    loc: _Locator,
+    table: str | None,
+    index: int | None,
+    key: str,
+    value: Any,
+    spec: tuple[tuple[type, ...], str],
+) -> None:
     types, expected = spec
     ok = isinstance(value, types) and not (bool not in types and isinstance(value, bool))
     if ok and isinstance(value, float):
@@ -282,15 +306,19 @@ def _check(path: str, loc: _Locator, table: str | None, index: int | None, key: 
         ok = value >= 0
     if not ok:
         dotted = f"{table}[{index}].{key}" if table == "nodes" else (f"{table}.{key}" if table else key)
-        raise ConfigError(path, f"expected {expected}, got {value!r}", line=loc.line(table, index, key), key=dotted)
+        raise ConfigError(
+            path, f"expected {expected}, got {value!r}", line=loc.line(table, index, key), key=dotted
+        )
 
 
 def _file_problem(key: str, path: str) -> str | None:
     """Why ``path`` (already ``~``-expanded) cannot serve as node key ``key``, or None."""
     if not os.path.exists(path):
         if key == "socket":
-            return (f"no such file: {path} (a server's socket exists only while it runs: "
-                    "check the server and 'socket' under [mysqld] in its my.cnf)")
+            return (
+                f"no such file: {path} (a server's socket exists only while it runs: "
+                "check the server and 'socket' under [mysqld] in its my.cnf)"
+            )
         return f"no such file: {path}"
     if key == "socket":
         return None
@@ -322,15 +350,18 @@ def parse_config(text: str, path: str | os.PathLike[str] = "<string>", *, check_
     for key in data:
         if key not in ("defaults", "nodes") and key not in _GLOBAL_KEYS:
             value = data[key]
-            table = isinstance(value, dict) or (isinstance(value, list) and value
-                                                and all(isinstance(v, dict) for v in value))
+            table = isinstance(value, dict) or (
+                isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+            )
             what = f"unknown table [{key}]" if table else "unknown key"
             expected = "expected [defaults], [[nodes]] or one of " + ", ".join(_GLOBAL_KEYS)
             raise ConfigError(path, f"{what} ({expected})", line=loc.line(None, None, key), key=key)
 
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
-        raise ConfigError(path, "expected a table [defaults]", line=loc.line(None, None, "defaults"), key="defaults")
+        raise ConfigError(
+            path, "expected a table [defaults]", line=loc.line(None, None, "defaults"), key="defaults"
+        )
     globals_: dict[str, Any] = {}
     node_defaults: dict[str, Any] = {}
     for key, value in defaults.items():
@@ -341,7 +372,9 @@ def parse_config(text: str, path: str | os.PathLike[str] = "<string>", *, check_
             _check(path, loc, "defaults", None, key, value, _NODE_KEYS[key])
             node_defaults[key] = value
         else:
-            raise ConfigError(path, "unknown key in [defaults]", line=loc.line("defaults", None, key), key=f"defaults.{key}")
+            raise ConfigError(
+                path, "unknown key in [defaults]", line=loc.line("defaults", None, key), key=f"defaults.{key}"
+            )
     for key in _GLOBAL_KEYS:
         if key in data:
             _check(path, loc, None, None, key, data[key], _GLOBAL_KEYS[key])
@@ -351,39 +384,84 @@ def parse_config(text: str, path: str | os.PathLike[str] = "<string>", *, check_
     if raw_nodes is None:
         raise ConfigError(path, "no [[nodes]] entries: expected at least one node with name, host and port")
     if not isinstance(raw_nodes, list):
-        raise ConfigError(path, "expected [[nodes]] entries (an array of tables)", line=loc.line(None, None, "nodes"), key="nodes")
+        raise ConfigError(
+            path,
+            "expected [[nodes]] entries (an array of tables)",
+            line=loc.line(None, None, "nodes"),
+            key="nodes",
+        )
 
     nodes: list[NodeConfig] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_nodes):
         if not isinstance(raw, dict):
             line = loc.line(None, None, "nodes") or loc.line("nodes", i, None)
-            raise ConfigError(path, "expected a table (a [[nodes]] entry with name, host, port), "
-                              f"got {raw!r}", line=line, key=f"nodes[{i}]")
+            raise ConfigError(
+                path,
+                f"expected a table (a [[nodes]] entry with name, host, port), got {raw!r}",
+                line=line,
+                key=f"nodes[{i}]",
+            )
         for key, value in raw.items():
             if key not in _NODE_KEYS:
-                raise ConfigError(path, "unknown key (expected one of " + ", ".join(_NODE_KEYS) + ")", line=loc.line("nodes", i, key), key=f"nodes[{i}].{key}")
+                raise ConfigError(
+                    path,
+                    "unknown key (expected one of " + ", ".join(_NODE_KEYS) + ")",
+                    line=loc.line("nodes", i, key),
+                    key=f"nodes[{i}].{key}",
+                )
             _check(path, loc, "nodes", i, key, value, _NODE_KEYS[key])
         if "name" not in raw:
-            raise ConfigError(path, "missing name: every node needs a unique name", line=loc.line("nodes", i, None), key=f"nodes[{i}].name")
+            raise ConfigError(
+                path,
+                "missing name: every node needs a unique name",
+                line=loc.line("nodes", i, None),
+                key=f"nodes[{i}].name",
+            )
         name = raw["name"]
         if not _NAME_RE.match(name):
-            raise ConfigError(path, "expected a name of letters, digits, '.', '_' or '-' (at most 64)", line=loc.line("nodes", i, "name"), key=f"nodes[{i}].name")
+            raise ConfigError(
+                path,
+                "expected a name of letters, digits, '.', '_' or '-' (at most 64)",
+                line=loc.line("nodes", i, "name"),
+                key=f"nodes[{i}].name",
+            )
         if name in seen:
-            raise ConfigError(path, f"duplicate node name {name!r} (also nodes[{seen[name]}])", line=loc.line("nodes", i, "name"), key=f"nodes[{i}].name")
+            raise ConfigError(
+                path,
+                f"duplicate node name {name!r} (also nodes[{seen[name]}])",
+                line=loc.line("nodes", i, "name"),
+                key=f"nodes[{i}].name",
+            )
         seen[name] = i
         own_pw = [k for k in _PASSWORD_KEYS if k in raw]
         if len(own_pw) > 1:
-            raise ConfigError(path, f"expected at most one of password, password_env, password_command; got {', '.join(own_pw)}", line=loc.line("nodes", i, own_pw[1]), key=f"nodes[{i}].{own_pw[1]}")
+            raise ConfigError(
+                path,
+                f"expected at most one of password, password_env, password_command; got {', '.join(own_pw)}",
+                line=loc.line("nodes", i, own_pw[1]),
+                key=f"nodes[{i}].{own_pw[1]}",
+            )
         merged = dict(node_defaults)
         if own_pw:  # a node's own password source replaces the default one
             for k in _PASSWORD_KEYS:
                 merged.pop(k, None)
         elif len([k for k in _PASSWORD_KEYS if k in merged]) > 1:
-            raise ConfigError(path, "expected at most one of password, password_env, password_command in [defaults]", line=loc.line("defaults", None, None), key="defaults")
+            raise ConfigError(
+                path,
+                "expected at most one of password, password_env, password_command in [defaults]",
+                line=loc.line("defaults", None, None),
+                key="defaults",
+            )
         merged.update(raw)
-        key_lines = {k: ((f"nodes[{i}].{k}", loc.line("nodes", i, k)) if k in raw
-                         else (f"defaults.{k}", loc.line("defaults", None, k))) for k in merged}
+        key_lines = {
+            k: (
+                (f"nodes[{i}].{k}", loc.line("nodes", i, k))
+                if k in raw
+                else (f"defaults.{k}", loc.line("defaults", None, k))
+            )
+            for k in merged
+        }
         for k in _PATH_KEYS:
             if merged.get(k):
                 merged[k] = os.path.expanduser(merged[k])
@@ -419,7 +497,9 @@ def load_config(path: str | os.PathLike[str], *, check_paths: bool = True) -> Co
     return parse_config(text, p, check_paths=check_paths)
 
 
-def candidate_paths(cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> list[Path]:
+def candidate_paths(
+    cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> list[Path]:
     """Where a config is looked for when ``--config`` is not given, in order."""
     if env is None:
         env = os.environ
@@ -428,7 +508,11 @@ def candidate_paths(cwd: str | os.PathLike[str] | None = None, env: Mapping[str,
     return [base / "replui.toml", Path(xdg) / "replui" / "config.toml"]
 
 
-def find_config(explicit: str | os.PathLike[str] | None = None, cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
+def find_config(
+    explicit: str | os.PathLike[str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
     """Load ``explicit`` if given, else the first existing candidate path.
 
     Raises ConfigError listing the places looked at when none exists.
@@ -439,4 +523,9 @@ def find_config(explicit: str | os.PathLike[str] | None = None, cwd: str | os.Pa
     for p in tried:
         if p.is_file():
             return load_config(p)
-    raise ConfigError(None, "no configuration found: pass --config FILE, or create " + " or ".join(str(p) for p in tried) + " (see sample-configs/, or run 'replui lab up')")
+    raise ConfigError(
+        None,
+        "no configuration found: pass --config FILE, or create "
+        + " or ".join(str(p) for p in tried)
+        + " (see sample-configs/, or run 'replui lab up')",
+    )

@@ -92,7 +92,9 @@ class Monitor:
         return statuses
 
     def analyse(self, statuses: Sequence[NodeStatus]) -> list[Finding]:
-        return analyse(list(statuses), lag_warning=self.config.lag_warning, lag_critical=self.config.lag_critical)
+        return analyse(
+            list(statuses), lag_warning=self.config.lag_warning, lag_critical=self.config.lag_critical
+        )
 
     def close(self) -> None:
         for c in self._clients.values():
@@ -130,7 +132,9 @@ class StaticMonitor:
         self._statuses[status.name] = status
 
     def analyse(self, statuses: Sequence[NodeStatus]) -> list[Finding]:
-        return analyse(list(statuses), lag_warning=self.config.lag_warning, lag_critical=self.config.lag_critical)
+        return analyse(
+            list(statuses), lag_warning=self.config.lag_warning, lag_critical=self.config.lag_critical
+        )
 
     def close(self) -> None:
         pass

@@ -16,13 +16,36 @@ EXIT_UNKNOWN = 3
 _SYMBOL = {Severity.OK: "OK", Severity.WARNING: "WARNING", Severity.CRITICAL: "CRITICAL"}
 
 _CHANNEL_KEYS = (
-    "name", "source_host", "source_port", "source_user", "source_log_file", "read_source_log_pos",
-    "relay_log_file", "relay_log_pos", "relay_source_log_file", "exec_source_log_pos",
-    "io_running", "sql_running", "io_state", "sql_state", "seconds_behind_source",
-    "last_io_errno", "last_io_error", "last_io_error_timestamp",
-    "last_sql_errno", "last_sql_error", "last_sql_error_timestamp",
-    "source_server_id", "source_uuid", "retrieved_gtid_set", "executed_gtid_set",
-    "auto_position", "using_gtid", "gtid_io_pos", "sql_delay", "sql_remaining_delay",
+    "name",
+    "source_host",
+    "source_port",
+    "source_user",
+    "source_log_file",
+    "read_source_log_pos",
+    "relay_log_file",
+    "relay_log_pos",
+    "relay_source_log_file",
+    "exec_source_log_pos",
+    "io_running",
+    "sql_running",
+    "io_state",
+    "sql_state",
+    "seconds_behind_source",
+    "last_io_errno",
+    "last_io_error",
+    "last_io_error_timestamp",
+    "last_sql_errno",
+    "last_sql_error",
+    "last_sql_error_timestamp",
+    "source_server_id",
+    "source_uuid",
+    "retrieved_gtid_set",
+    "executed_gtid_set",
+    "auto_position",
+    "using_gtid",
+    "gtid_io_pos",
+    "sql_delay",
+    "sql_remaining_delay",
 )
 _STATUS_WORD = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
 
@@ -94,7 +117,9 @@ def finding_json(f: Finding, config_path: str | None = None) -> dict[str, Any]:
     }
 
 
-def to_json(statuses: Sequence[NodeStatus], findings: Sequence[Finding], config_path: str | None = None) -> str:
+def to_json(
+    statuses: Sequence[NodeStatus], findings: Sequence[Finding], config_path: str | None = None
+) -> str:
     """The whole report as a JSON document (a string, indented)."""
     code = exit_code(statuses, findings)
     doc = {
@@ -109,8 +134,13 @@ def to_json(statuses: Sequence[NodeStatus], findings: Sequence[Finding], config_
 def unknown_json(error: str) -> str:
     """The report when nothing could be polled (an unusable configuration):
     ``{"status": "UNKNOWN", "exit_code": 3, "error": error, "nodes": [], "findings": []}``."""
-    doc = {"status": _STATUS_WORD[EXIT_UNKNOWN], "exit_code": EXIT_UNKNOWN, "error": error,
-           "nodes": [], "findings": []}
+    doc = {
+        "status": _STATUS_WORD[EXIT_UNKNOWN],
+        "exit_code": EXIT_UNKNOWN,
+        "error": error,
+        "nodes": [],
+        "findings": [],
+    }
     return json.dumps(doc, indent=2)
 
 
@@ -120,7 +150,9 @@ def _coord(file: str | None, pos: int | None) -> str:
     return f"{file}:{pos if pos is not None else '?'}"
 
 
-def render_text(statuses: Sequence[NodeStatus], findings: Sequence[Finding], config_path: str | None = None) -> str:
+def render_text(
+    statuses: Sequence[NodeStatus], findings: Sequence[Finding], config_path: str | None = None
+) -> str:
     """A compact plain-text report: one line per node and channel, then the
     findings with their advice. The first line is the monitoring-plugin
     summary (``REPLUI CRITICAL - ...``)."""
@@ -144,8 +176,10 @@ def render_text(statuses: Sequence[NodeStatus], findings: Sequence[Finding], con
         )
         if s.rebuild_mark is not None:
             m = s.rebuild_mark
-            lines.append(f"  UNFINISHED {m.wizard} from {m.source} (started {m.started_at or '?'}; "
-                         f"{', '.join(m.scope) or 'all databases'})")
+            lines.append(
+                f"  UNFINISHED {m.wizard} from {m.source} (started {m.started_at or '?'}; "
+                f"{', '.join(m.scope) or 'all databases'})"
+            )
         for c in s.channels:
             lag = "NULL" if c.seconds_behind_source is None else f"{c.seconds_behind_source}s"
             if c.sql_delay:

@@ -9,7 +9,9 @@ REPLICATION_ERROR = "'MySQL Replication Error' (Chameleon Cloud runbook)"
 MULTI_MASTER = "'Fixing MySQL Multi-Master Replication' (Max Manders, 2010)"
 
 #: Jo Vandeginste's blog post on an active-active pair after a hard power-off: a cut binlog, a corrupt relay log.
-CRASH_RESYNC = "'How to get an active-active MySQL setup back in sync after hard crash' (Jo Vandeginste, 2016)"
+CRASH_RESYNC = (
+    "'How to get an active-active MySQL setup back in sync after hard crash' (Jo Vandeginste, 2016)"
+)
 
 #: Charles Roth's tech-blog article on paired hosts with a second instance on port 3307 and a heartbeat table.
 CAUCUS = "'MySQL Replication and Caucus' (Charles Roth, 2014)"

@@ -25,23 +25,35 @@ HOST = "127.0.0.1"
 BASE_PORT = 33061
 
 #: MySQL 8.0.22+ labels (Source_*/Replica_*) for channels of a modern MySQL.
-MODERN_LABELS = {k: v.replace("Master", "Source").replace("Slave", "Replica") for k, v in LEGACY_LABELS.items()}
+MODERN_LABELS = {
+    k: v.replace("Master", "Source").replace("Slave", "Replica") for k, v in LEGACY_LABELS.items()
+}
 
-MARIADB_1062 = ("Could not execute Write_rows_v1 event on table shop.orders; Duplicate entry '42' for key 'PRIMARY', "
-                "Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000003, "
-                "end_log_pos 1874")
-SEED002_RELAY = ("Relay log read failure: Could not parse relay log event entry. The possible reasons are: the master's "
-                 "binary log is corrupted (you can check this by running 'mysqlbinlog' on the binary log), the slave's "
-                 "relay log is corrupted (you can check this by running 'mysqlbinlog' on the relay log), a network "
-                 "problem, or a bug in the master's or slave's MySQL code. If you want to check the master's binary log "
-                 "or slave's relay log, you will be able to know their names by issuing 'SHOW SLAVE STATUS' on this slave.")
-SEED002_1236 = ("Got fatal error 1236 from master when reading data from binary log: "
-                "'Client requested master to start replication from impossible position'")
-SEED004_1236 = ("Got fatal error 1236 from master when reading data from binary log: "
-                "'Could not find first log file name in binary log index file'")
+MARIADB_1062 = (
+    "Could not execute Write_rows_v1 event on table shop.orders; Duplicate entry '42' for key 'PRIMARY', "
+    "Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000003, "
+    "end_log_pos 1874"
+)
+SEED002_RELAY = (
+    "Relay log read failure: Could not parse relay log event entry. The possible reasons are: the master's "
+    "binary log is corrupted (you can check this by running 'mysqlbinlog' on the binary log), the slave's "
+    "relay log is corrupted (you can check this by running 'mysqlbinlog' on the relay log), a network "
+    "problem, or a bug in the master's or slave's MySQL code. If you want to check the master's binary log "
+    "or slave's relay log, you will be able to know their names by issuing 'SHOW SLAVE STATUS' on this slave."
+)
+SEED002_1236 = (
+    "Got fatal error 1236 from master when reading data from binary log: "
+    "'Client requested master to start replication from impossible position'"
+)
+SEED004_1236 = (
+    "Got fatal error 1236 from master when reading data from binary log: "
+    "'Could not find first log file name in binary log index file'"
+)
 ERR_2003 = "Can't connect to MySQL server on '127.0.0.1' (111 \"Connection refused\")"
-IO_2003 = ("error reconnecting to master 'repl@127.0.0.1:33062' - retry-time: 60  maximum-retries: 100000  message: "
-           "Can't connect to MySQL server on '127.0.0.1' (111 \"Connection refused\")")
+IO_2003 = (
+    "error reconnecting to master 'repl@127.0.0.1:33062' - retry-time: 60  maximum-retries: 100000  message: "
+    "Can't connect to MySQL server on '127.0.0.1' (111 \"Connection refused\")"
+)
 
 
 def config_for(*names: str, host: str = HOST, base_port: int = BASE_PORT) -> Config:
@@ -57,30 +69,70 @@ def binlogs(*sizes: int, first: int = 1, base: str = "mysql-bin") -> tuple[Binlo
     return tuple(BinlogFile(f"{base}.{first + i:06d}", size) for i, size in enumerate(sizes))
 
 
-def node(cfg: Config, name: str, *, server_id: int, files: tuple[BinlogFile, ...] = (), position: int | None = None,
-         channels: tuple[Channel, ...] = (), read_only: bool = False, flavor: Flavor = Flavor.MARIADB, **kw) -> NodeStatus:
+def node(
+    cfg: Config,
+    name: str,
+    *,
+    server_id: int,
+    files: tuple[BinlogFile, ...] = (),
+    position: int | None = None,
+    channels: tuple[Channel, ...] = (),
+    read_only: bool = False,
+    flavor: Flavor = Flavor.MARIADB,
+    **kw,
+) -> NodeStatus:
     """A reachable node; its ``SHOW MASTER STATUS`` is the last file of ``files``
     at ``position`` (default: that file's size)."""
     nc = cfg.node(name)
     binlog = None
     if files:
-        binlog = BinlogCoordinates(files[-1].name, files[-1].size if position is None else position,
-                                   gtid=f"0-{server_id}-100" if flavor is Flavor.MARIADB else None)
-    base = dict(name=name, host=nc.host, port=nc.port, reachable=True, flavor=flavor,
-                version="10.11.6-MariaDB" if flavor is Flavor.MARIADB else "8.4.0",
-                version_comment="Debian" if flavor is Flavor.MARIADB else "MySQL Community Server - GPL",
-                hostname=f"{name}.lab", server_id=server_id, server_uuid=None if flavor is Flavor.MARIADB else
-                f"00000000-0000-0000-0000-{server_id:012d}", read_only=read_only,
-                super_read_only=None if flavor is Flavor.MARIADB else read_only, log_bin=bool(files),
-                binlog_format="ROW", log_replica_updates=True, gtid_mode="OFF", binlog=binlog, binlog_files=files,
-                channels=channels, replica_syntax=flavor is Flavor.MYSQL, collected_at=1_700_000_000.0, query_seconds=0.004)
+        binlog = BinlogCoordinates(
+            files[-1].name,
+            files[-1].size if position is None else position,
+            gtid=f"0-{server_id}-100" if flavor is Flavor.MARIADB else None,
+        )
+    base = dict(
+        name=name,
+        host=nc.host,
+        port=nc.port,
+        reachable=True,
+        flavor=flavor,
+        version="10.11.6-MariaDB" if flavor is Flavor.MARIADB else "8.4.0",
+        version_comment="Debian" if flavor is Flavor.MARIADB else "MySQL Community Server - GPL",
+        hostname=f"{name}.lab",
+        server_id=server_id,
+        server_uuid=None if flavor is Flavor.MARIADB else f"00000000-0000-0000-0000-{server_id:012d}",
+        read_only=read_only,
+        super_read_only=None if flavor is Flavor.MARIADB else read_only,
+        log_bin=bool(files),
+        binlog_format="ROW",
+        log_replica_updates=True,
+        gtid_mode="OFF",
+        binlog=binlog,
+        binlog_files=files,
+        channels=channels,
+        replica_syntax=flavor is Flavor.MYSQL,
+        collected_at=1_700_000_000.0,
+        query_seconds=0.004,
+    )
     base.update(kw)
     return NodeStatus(**base)
 
 
-def channel(src: NodeStatus | tuple[str, int], *, file: str | None = None, pos: int | None = None,
-            exec_file: str | None = None, exec_pos: int | None = None, io: str = "Yes", sql: str = "Yes",
-            lag: int | None = 0, name: str = "", modern: bool = False, **kw) -> Channel:
+def channel(
+    src: NodeStatus | tuple[str, int],
+    *,
+    file: str | None = None,
+    pos: int | None = None,
+    exec_file: str | None = None,
+    exec_pos: int | None = None,
+    io: str = "Yes",
+    sql: str = "Yes",
+    lag: int | None = 0,
+    name: str = "",
+    modern: bool = False,
+    **kw,
+) -> Channel:
     """A channel replicating from ``src`` (a status, or ``(host, port)`` for an
     external source). Coordinates default to ``src``'s current binlog position
     (caught up); ``exec_*`` default to the read coordinates."""
@@ -92,12 +144,25 @@ def channel(src: NodeStatus | tuple[str, int], *, file: str | None = None, pos: 
         (host, port), sid = src, kw.pop("source_server_id", None)
     exec_file = file if exec_file is None else exec_file
     exec_pos = pos if exec_pos is None else exec_pos
-    args = dict(name=name, source_host=host, source_port=port, source_user="repl", source_log_file=file,
-                read_source_log_pos=pos, relay_log_file="relay-bin.000002", relay_log_pos=(exec_pos or 4),
-                relay_source_log_file=exec_file, exec_source_log_pos=exec_pos, io_running=io, sql_running=sql,
-                io_state="Waiting for master to send event" if io == "Yes" else "",
-                sql_state="Slave has read all relay log; waiting for more updates" if sql == "Yes" else "",
-                seconds_behind_source=lag, source_server_id=sid, labels=dict(MODERN_LABELS if modern else LEGACY_LABELS))
+    args = dict(
+        name=name,
+        source_host=host,
+        source_port=port,
+        source_user="repl",
+        source_log_file=file,
+        read_source_log_pos=pos,
+        relay_log_file="relay-bin.000002",
+        relay_log_pos=(exec_pos or 4),
+        relay_source_log_file=exec_file,
+        exec_source_log_pos=exec_pos,
+        io_running=io,
+        sql_running=sql,
+        io_state="Waiting for master to send event" if io == "Yes" else "",
+        sql_state="Slave has read all relay log; waiting for more updates" if sql == "Yes" else "",
+        seconds_behind_source=lag,
+        source_server_id=sid,
+        labels=dict(MODERN_LABELS if modern else LEGACY_LABELS),
+    )
     args.update(kw)
     return Channel(**args)
 
@@ -105,8 +170,15 @@ def channel(src: NodeStatus | tuple[str, int], *, file: str | None = None, pos: 
 def down(cfg: Config, name: str, *, errno: int = 2003, error: str = ERR_2003) -> NodeStatus:
     """An unreachable node (client error ``errno``)."""
     nc = cfg.node(name)
-    return NodeStatus(name=name, host=nc.host, port=nc.port, reachable=False, errno=errno, error=error,
-                      collected_at=1_700_000_000.0)
+    return NodeStatus(
+        name=name,
+        host=nc.host,
+        port=nc.port,
+        reachable=False,
+        errno=errno,
+        error=error,
+        collected_at=1_700_000_000.0,
+    )
 
 
 def _pair(cfg: Config) -> tuple[NodeStatus, NodeStatus]:
@@ -126,8 +198,16 @@ def broken_pair_1062() -> tuple[Config, list[NodeStatus]]:
     """node1 ⇄ node2; node2's SQL thread stopped on a duplicate key (MariaDB text), 1874 bytes applied of 5400."""
     cfg = config_for("node1", "node2")
     a, b = _pair(cfg)
-    ch = channel(a, exec_file="mysql-bin.000002", exec_pos=1874, sql="No", lag=None, last_sql_errno=1062,
-                 last_sql_error=MARIADB_1062, last_sql_error_timestamp="231114 22:13:20")
+    ch = channel(
+        a,
+        exec_file="mysql-bin.000002",
+        exec_pos=1874,
+        sql="No",
+        lag=None,
+        last_sql_errno=1062,
+        last_sql_error=MARIADB_1062,
+        last_sql_error_timestamp="231114 22:13:20",
+    )
     return cfg, [replace(a, channels=(channel(b),)), replace(b, channels=(ch,))]
 
 
@@ -146,16 +226,39 @@ def seed002_crashed_pair() -> tuple[Config, list[NodeStatus]]:
     mysql-bin.000234 was cut short at 173840000 < 173841457; node1 restarted
     into mysql-bin.000235."""
     cfg = config_for("node1", "node2")
-    f1 = (BinlogFile("mysql-bin.000233", 1073741900), BinlogFile("mysql-bin.000234", 173840000),
-          BinlogFile("mysql-bin.000235", 52310))
+    f1 = (
+        BinlogFile("mysql-bin.000233", 1073741900),
+        BinlogFile("mysql-bin.000234", 173840000),
+        BinlogFile("mysql-bin.000235", 52310),
+    )
     f2 = (BinlogFile("mysql-bin.000252", 1073742000), BinlogFile("mysql-bin.000253", 612004118))
     a = node(cfg, "node1", server_id=1, files=f1)
     b = node(cfg, "node2", server_id=2, files=f2)
-    ch1 = channel(b, file="mysql-bin.000253", pos=569975131, exec_file="mysql-bin.000253", exec_pos=419130498,
-                  io="Yes", sql="No", lag=None, relay_log_file="relay-bin.000198", relay_log_pos=179576569,
-                  raw={"Last_Errno": "1594", "Last_Error": SEED002_RELAY})
-    ch2 = channel(a, file="mysql-bin.000234", pos=173841457, io="No", sql="Yes", lag=None,
-                  relay_log_file="relay-bin.000197", relay_log_pos=101852398, last_io_errno=1236, last_io_error=SEED002_1236)
+    ch1 = channel(
+        b,
+        file="mysql-bin.000253",
+        pos=569975131,
+        exec_file="mysql-bin.000253",
+        exec_pos=419130498,
+        io="Yes",
+        sql="No",
+        lag=None,
+        relay_log_file="relay-bin.000198",
+        relay_log_pos=179576569,
+        raw={"Last_Errno": "1594", "Last_Error": SEED002_RELAY},
+    )
+    ch2 = channel(
+        a,
+        file="mysql-bin.000234",
+        pos=173841457,
+        io="No",
+        sql="Yes",
+        lag=None,
+        relay_log_file="relay-bin.000197",
+        relay_log_pos=101852398,
+        last_io_errno=1236,
+        last_io_error=SEED002_1236,
+    )
     return cfg, [replace(a, channels=(ch1,)), replace(b, channels=(ch2,))]
 
 
@@ -163,8 +266,16 @@ def seed004_purged() -> tuple[Config, list[NodeStatus]]:
     """Seed 004: the replica was off too long; the source purged mysql-bin.000002 → 1236 "could not find first log file"."""
     cfg = config_for("source", "replica")
     s = node(cfg, "source", server_id=1, files=binlogs(1048576, 30000, first=5))
-    ch = channel(s, file="mysql-bin.000002", pos=5123, io="No", sql="Yes", lag=None, last_io_errno=1236,
-                 last_io_error=SEED004_1236)
+    ch = channel(
+        s,
+        file="mysql-bin.000002",
+        pos=5123,
+        io="No",
+        sql="Yes",
+        lag=None,
+        last_io_errno=1236,
+        last_io_error=SEED004_1236,
+    )
     r = node(cfg, "replica", server_id=2, read_only=True, channels=(ch,))
     return cfg, [s, r]
 
@@ -173,8 +284,16 @@ def unreachable_pair() -> tuple[Config, list[NodeStatus]]:
     """node1 ⇄ node2 with node2 down (2003): node1's IO thread keeps retrying."""
     cfg = config_for("node1", "node2")
     a, _ = _pair(cfg)
-    ch = channel(("127.0.0.1", cfg.node("node2").port), file="mysql-bin.000002", pos=3300, io="Connecting",
-                 lag=None, last_io_errno=2003, last_io_error=IO_2003, source_server_id=2)
+    ch = channel(
+        ("127.0.0.1", cfg.node("node2").port),
+        file="mysql-bin.000002",
+        pos=3300,
+        io="Connecting",
+        lag=None,
+        last_io_errno=2003,
+        last_io_error=IO_2003,
+        source_server_id=2,
+    )
     return cfg, [replace(a, channels=(ch,)), down(cfg, "node2")]
 
 
@@ -182,9 +301,17 @@ def source_with_replicas() -> tuple[Config, list[NodeStatus]]:
     """src → rep1, rep2 (MySQL 8.4 labels); rep2 is 2 files behind with a 45 s lag."""
     cfg = config_for("src", "rep1", "rep2")
     s = node(cfg, "src", server_id=1, files=binlogs(1000, 2000, 500), flavor=Flavor.MYSQL)
-    r1 = node(cfg, "rep1", server_id=2, read_only=True, flavor=Flavor.MYSQL, channels=(channel(s, modern=True),))
-    r2 = node(cfg, "rep2", server_id=3, read_only=True, flavor=Flavor.MYSQL,
-              channels=(channel(s, file="mysql-bin.000001", pos=600, lag=45, modern=True),))
+    r1 = node(
+        cfg, "rep1", server_id=2, read_only=True, flavor=Flavor.MYSQL, channels=(channel(s, modern=True),)
+    )
+    r2 = node(
+        cfg,
+        "rep2",
+        server_id=3,
+        read_only=True,
+        flavor=Flavor.MYSQL,
+        channels=(channel(s, file="mysql-bin.000001", pos=600, lag=45, modern=True),),
+    )
     return cfg, [s, r1, r2]
 
 

@@ -19,13 +19,19 @@ def wait_for(predicate, timeout=30.0, what="condition"):
 def break_with_duplicate_key(lab, key: int = 9001) -> None:
     """Seed 000's cause: a row written on node2 with sql_log_bin=0 (so it does
     not replicate back), then the same primary key written on node1."""
-    lab.sql("node2", [
-        "SET sql_log_bin=0",
-        f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES ({key}, 'stray', 'stray{key}@example.com', 'Nowhere', NOW())",
-    ])
-    lab.sql("node1", [
-        f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES ({key}, 'real', 'real{key}@example.com', 'Lisbon', NOW())",
-    ])
+    lab.sql(
+        "node2",
+        [
+            "SET sql_log_bin=0",
+            f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES ({key}, 'stray', 'stray{key}@example.com', 'Nowhere', NOW())",
+        ],
+    )
+    lab.sql(
+        "node1",
+        [
+            f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES ({key}, 'real', 'real{key}@example.com', 'Lisbon', NOW())",
+        ],
+    )
 
     def errored():
         row = lab.replica_status("node2")

@@ -40,7 +40,9 @@ def test_wizard_help_lists_that_wizards_options_only(name, capsys):
 
 
 def test_the_command_line_parses_into_builder_options():
-    args = parser().parse_args(["wizard", "repoint", "--node", "node2", "--next-binlog", "--config", "c.toml"])
+    args = parser().parse_args(
+        ["wizard", "repoint", "--node", "node2", "--next-binlog", "--config", "c.toml"]
+    )
     assert catalogue.options_from_args(args) == {"node": "node2", "next_binlog": True, "timeout": 120.0}
     with pytest.raises(SystemExit):  # exactly one of --to, --next-binlog, --from-exec-position
         parser().parse_args(["wizard", "repoint", "--node", "node2", "--next-binlog", "--to", "f.000001:4"])
@@ -58,8 +60,10 @@ def test_picker_text_round_trips_and_refuses_other_wizards_options():
 
 
 def test_command_is_pasteable_and_refuses_unknown_options():
-    assert catalogue.command("restart-replication", {"node": "node2"}, "lab/replui.toml") == \
-        "replui wizard restart-replication --node node2 --config lab/replui.toml"
+    assert (
+        catalogue.command("restart-replication", {"node": "node2"}, "lab/replui.toml")
+        == "replui wizard restart-replication --node node2 --config lab/replui.toml"
+    )
     with pytest.raises(KeyError):
         catalogue.command("restart-replication", {"via_file": True})
     with pytest.raises(KeyError):
@@ -68,6 +72,7 @@ def test_command_is_pasteable_and_refuses_unknown_options():
 
 def _advice_findings():
     import canned
+
     from replui.analysis.findings import analyse
 
     for name in dir(canned):
@@ -84,7 +89,9 @@ def _advice_findings():
 def test_every_wizard_and_option_that_advice_names_exists():
     from replui.analysis import errors as E
 
-    named = {w for e in E.KNOWN_ERRORS for w in (e.wizard, e.pair_wizard) if w} | {f.wizard for f in _advice_findings() if f.wizard}
+    named = {w for e in E.KNOWN_ERRORS for w in (e.wizard, e.pair_wizard) if w} | {
+        f.wizard for f in _advice_findings() if f.wizard
+    }
     assert named and named <= set(catalogue.NAMES)
     texts = [e.advice for e in E.KNOWN_ERRORS] + [f.advice for f in _advice_findings()]
     for text in texts:
@@ -99,6 +106,7 @@ def test_status_and_the_dashboard_give_the_full_command_to_paste():
     import json
 
     import canned
+
     from replui.analysis.findings import analyse
     from replui.report import render_text, to_json
     from replui.ui.widgets.findings_list import describe
@@ -107,7 +115,9 @@ def test_status_and_the_dashboard_give_the_full_command_to_paste():
     findings = analyse(statuses)
     f = next(x for x in findings if x.wizard)
     want = catalogue.advice_command(f, "lab/replui.toml")
-    assert want and want.startswith(f"replui wizard {f.wizard} --") and want.endswith("--config lab/replui.toml")
+    assert (
+        want and want.startswith(f"replui wizard {f.wizard} --") and want.endswith("--config lab/replui.toml")
+    )
     assert f"wizard: {want}" in render_text(statuses, findings, "lab/replui.toml")
     doc = json.loads(to_json(statuses, findings, "lab/replui.toml"))
     assert want in [x["command"] for x in doc["findings"]]

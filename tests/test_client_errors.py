@@ -30,7 +30,15 @@ def _free_port() -> int:
 
 
 def _closed_node(**kw) -> NodeConfig:
-    return NodeConfig(name="gone", host="127.0.0.1", port=_free_port(), user="nobody", password="pw", connect_timeout=2.0, **kw)
+    return NodeConfig(
+        name="gone",
+        host="127.0.0.1",
+        port=_free_port(),
+        user="nobody",
+        password="pw",
+        connect_timeout=2.0,
+        **kw,
+    )
 
 
 def test_closed_port_gives_errno_2003_and_one_line_message():
@@ -56,7 +64,9 @@ def test_collect_status_on_a_closed_port_returns_unreachable():
 
 def test_unset_password_variable_becomes_a_node_error_without_errno(monkeypatch):
     monkeypatch.delenv("REPLUI_TEST_NO_SUCH_PW", raising=False)
-    node = NodeConfig(name="n", host="127.0.0.1", port=_free_port(), user="u", password_env="REPLUI_TEST_NO_SUCH_PW")
+    node = NodeConfig(
+        name="n", host="127.0.0.1", port=_free_port(), user="u", password_env="REPLUI_TEST_NO_SUCH_PW"
+    )
     with pytest.raises(NodeError) as info:
         NodeClient(node).query("SELECT 1")
     assert info.value.errno is None
@@ -78,7 +88,10 @@ def test_literal_escapes_hostile_values_without_a_connection():
 
 
 def test_node_error_message_adds_errno_once():
-    assert NodeError(1045, "Access denied for user 'x'@'localhost'").message == "1045: Access denied for user 'x'@'localhost'"
+    assert (
+        NodeError(1045, "Access denied for user 'x'@'localhost'").message
+        == "1045: Access denied for user 'x'@'localhost'"
+    )
     assert NodeError(1045, "1045: already").message == "1045: already"
     assert NodeError(None, "line one\n  line two").message == "line one line two"
 
@@ -94,13 +107,38 @@ def mariadb(tmp_path_factory):
         pytest.skip("MariaDB is not installed")
     base = tmp_path_factory.mktemp("mariadb")
     datadir, sock, port = base / "data", base / "mysqld.sock", _free_port()
-    subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={datadir}", "--user=root",
-                    "--auth-root-authentication-method=socket"], check=True, capture_output=True, timeout=120)
-    proc = subprocess.Popen([MARIADBD, "--no-defaults", "--user=root", f"--datadir={datadir}", f"--socket={sock}",
-                             f"--port={port}", "--bind-address=127.0.0.1", "--server-id=7", "--log-bin=mysql-bin",
-                             f"--pid-file={base / 'pid'}", f"--log-error={base / 'err.log'}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    root = NodeConfig(name="lab", host="127.0.0.1", port=port, user="root", socket=str(sock), connect_timeout=2.0)
+    subprocess.run(
+        [
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={datadir}",
+            "--user=root",
+            "--auth-root-authentication-method=socket",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    proc = subprocess.Popen(
+        [
+            MARIADBD,
+            "--no-defaults",
+            "--user=root",
+            f"--datadir={datadir}",
+            f"--socket={sock}",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            "--server-id=7",
+            "--log-bin=mysql-bin",
+            f"--pid-file={base / 'pid'}",
+            f"--log-error={base / 'err.log'}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    root = NodeConfig(
+        name="lab", host="127.0.0.1", port=port, user="root", socket=str(sock), connect_timeout=2.0
+    )
     client = NodeClient(root)
     deadline = time.monotonic() + 60
     while True:
@@ -127,19 +165,26 @@ def mariadb(tmp_path_factory):
 @pytest.mark.lab
 def test_collect_status_reads_a_real_mariadb_replica(mariadb):
     c, node = mariadb["client"], mariadb["root"]
-    c.execute("CHANGE MASTER 'peer' TO MASTER_HOST='127.0.0.1', MASTER_PORT=%s, MASTER_USER='repl', "
-              "MASTER_PASSWORD=%s, MASTER_LOG_FILE='mysql-bin.000235', MASTER_LOG_POS=4" % (_free_port(), c.literal(HOSTILE)))
+    c.execute(
+        "CHANGE MASTER 'peer' TO MASTER_HOST='127.0.0.1', MASTER_PORT=%s, MASTER_USER='repl', "
+        "MASTER_PASSWORD=%s, MASTER_LOG_FILE='mysql-bin.000235', MASTER_LOG_POS=4"
+        % (_free_port(), c.literal(HOSTILE))
+    )
     try:
         status = collect_status(c, node)
     finally:
         c.execute("RESET SLAVE 'peer' ALL")
     assert status.reachable and status.error is None, status.error
     assert status.flavor is Flavor.MARIADB and status.server_id == 7
-    assert status.log_bin is True and status.binlog is not None and status.binlog.file.startswith("mysql-bin.")
+    assert (
+        status.log_bin is True and status.binlog is not None and status.binlog.file.startswith("mysql-bin.")
+    )
     assert status.binlog_file(status.binlog.file) is not None
     assert status.server_uuid is None and status.gtid_domain_id == 0
     (peer,) = status.channels
-    assert peer.name == "peer" and peer.source_log_file == "mysql-bin.000235" and peer.read_source_log_pos == 4
+    assert (
+        peer.name == "peer" and peer.source_log_file == "mysql-bin.000235" and peer.read_source_log_pos == 4
+    )
     assert peer.io_running == "No" and peer.seconds_behind_source is None
     assert status.warnings == ()
 
@@ -183,7 +228,9 @@ def test_a_monitor_without_privileges_stays_reachable(mariadb):
 def test_wrong_password_gives_1045(mariadb):
     node = NodeConfig(name="bad", host="127.0.0.1", port=mariadb["port"], user="nosuchuser", password="wrong")
     status = collect_status(NodeClient(node), node)
-    assert status.reachable is False and status.errno == 1045 and status.error.startswith("1045: Access denied")
+    assert (
+        status.reachable is False and status.errno == 1045 and status.error.startswith("1045: Access denied")
+    )
 
 
 @pytest.mark.lab
@@ -192,7 +239,9 @@ def test_an_option_file_supplies_user_and_password_but_not_the_address(mariadb, 
     password = "opt'file\"pw"
     c.execute(f"CREATE OR REPLACE USER 'optuser'@'127.0.0.1' IDENTIFIED BY {c.literal(password)}")
     cnf = tmp_path / "client.cnf"
-    cnf.write_text(f'[client]\nuser=optuser\npassword="{password}"\nsocket=/nonexistent/mysqld.sock\nhost=192.0.2.1\n')
+    cnf.write_text(
+        f'[client]\nuser=optuser\npassword="{password}"\nsocket=/nonexistent/mysqld.sock\nhost=192.0.2.1\n'
+    )
     cnf.chmod(0o600)
     try:
         node = NodeConfig(name="opt", host="127.0.0.1", port=mariadb["port"], defaults_file=str(cnf))

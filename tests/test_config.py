@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from pathlib import Path
 
 import pytest
@@ -100,7 +99,12 @@ BROKEN = [
     ('[[nodes]]\nname = "a"\n[[nodes]]\nname = "a"\n', 4, "nodes[1].name", "duplicate node name"),
     ('[defaults]\npoll_interval = 0\n[[nodes]]\nname = "a"\n', 2, "defaults.poll_interval", "seconds > 0"),
     ('[defaults]\ncolour = "red"\n[[nodes]]\nname = "a"\n', 2, "defaults.colour", "unknown key"),
-    ('[[nodes]]\nname = "a"\npassword = "x"\npassword_env = "Y"\n', 4, "nodes[0].password_env", "at most one of"),
+    (
+        '[[nodes]]\nname = "a"\npassword = "x"\npassword_env = "Y"\n',
+        4,
+        "nodes[0].password_env",
+        "at most one of",
+    ),
     ('[[nodes]]\nname = "a"\nssl = "yes"\n', 3, "nodes[0].ssl", "true or false"),
     ('[[nodes]]\nname = "a"\nport = true\n', 3, "nodes[0].port", "expected a port"),
     ('[defaults]\nuser = "x"\n', None, None, "no [[nodes]]"),
@@ -162,8 +166,9 @@ def _one_node(text: str, path: str = "f.toml"):
 
 
 def test_failing_password_command_names_line_and_key():
-    node = _one_node('[[nodes]]\nname = "a"\nhost = "h"\n'
-                     'password_command = "sh -c \'echo nope >&2; exit 3\'"\n')
+    node = _one_node(
+        '[[nodes]]\nname = "a"\nhost = "h"\npassword_command = "sh -c \'echo nope >&2; exit 3\'"\n'
+    )
     with pytest.raises(ConfigError) as exc:
         node.resolve_password()
     assert (exc.value.path, exc.value.line, exc.value.key) == ("f.toml", 4, "nodes[0].password_command")
@@ -182,8 +187,9 @@ def test_password_command_printing_nothing_is_an_error():
 def test_a_hanging_password_command_times_out_with_its_own_timeout():
     import time
 
-    node = _one_node('[defaults]\npassword_command_timeout = 0.5\n'
-                     '[[nodes]]\nname = "a"\npassword_command = "sleep 30"\n')
+    node = _one_node(
+        '[defaults]\npassword_command_timeout = 0.5\n[[nodes]]\nname = "a"\npassword_command = "sleep 30"\n'
+    )
     assert node.password_command_timeout == 0.5
     started = time.monotonic()
     with pytest.raises(ConfigError) as exc:
@@ -221,15 +227,23 @@ def test_own_password_env_names_the_node_line(monkeypatch):
 
 # -- broken shapes and values -------------------------------------------------------------------
 BROKEN_MORE = [
-    ('nodes = [1, 2]\n', 1, "nodes[0]", "expected a table"),
+    ("nodes = [1, 2]\n", 1, "nodes[0]", "expected a table"),
     ('[[nodes]]\nname = "a"\nconnect_timeout = inf\n', 3, "nodes[0].connect_timeout", "got inf"),
     ('[[nodes]]\nname = "a"\nread_timeout = nan\n', 3, "nodes[0].read_timeout", "got nan"),
     ('[defaults]\nlag_warning = inf\n[[nodes]]\nname = "a"\n', 2, "defaults.lag_warning", "got inf"),
     ('[defaults]\npoll_interval = -inf\n[[nodes]]\nname = "a"\n', 2, "defaults.poll_interval", "got -inf"),
-    ('[defaults]\npassword_command_timeout = 0\n[[nodes]]\nname = "a"\n', 2,
-     "defaults.password_command_timeout", "> 0"),
-    ('[[nodes]]\nname = "a"\npassword_command_timeout = inf\n', 3,
-     "nodes[0].password_command_timeout", "got inf"),
+    (
+        '[defaults]\npassword_command_timeout = 0\n[[nodes]]\nname = "a"\n',
+        2,
+        "defaults.password_command_timeout",
+        "> 0",
+    ),
+    (
+        '[[nodes]]\nname = "a"\npassword_command_timeout = inf\n',
+        3,
+        "nodes[0].password_command_timeout",
+        "got inf",
+    ),
     ('[[nodes]]\nname = "a"\n\n[foo]\nx = 1\n', 4, "foo", "unknown table [foo]"),
     ('lag_critical = 5\n\n[foo.bar]\nx = 1\n[[nodes]]\nname = "a"\n', 3, "foo", "unknown table [foo]"),
     ('colour = "red"\n[[nodes]]\nname = "a"\n', 1, "colour", "unknown key"),
@@ -285,16 +299,21 @@ UNUSABLE = {
     "password_env unset": (
         '[defaults]\npassword_env = "REPLUI_TEST_UNSET_PW"\n'
         '[[nodes]]\nname = "a"\nhost = "127.0.0.1"\nport = 1\n',
-        ":2: defaults.password_env: environment variable REPLUI_TEST_UNSET_PW is not set"),
+        ":2: defaults.password_env: environment variable REPLUI_TEST_UNSET_PW is not set",
+    ),
     "password_command fails": (
         '[[nodes]]\nname = "a"\nhost = "127.0.0.1"\nport = 1\npassword_command = "false"\n',
-        ":5: nodes[0].password_command: password_command exited 1"),
+        ":5: nodes[0].password_command: password_command exited 1",
+    ),
     "password_command prints nothing": (
         '[[nodes]]\nname = "a"\nport = 1\n[[nodes]]\nname = "b"\nport = 2\npassword_command = "true"\n',
-        ":7: nodes[1].password_command: password_command printed nothing"),
+        ":7: nodes[1].password_command: password_command printed nothing",
+    ),
     "nodes not tables": ("nodes = [1, 2]\n", ":1: nodes[0]: expected a table"),
-    "missing ssl_ca": ('[[nodes]]\nname = "a"\nport = 1\nssl_ca = "/nonexistent/ca.pem"\n',
-                       ":4: nodes[0].ssl_ca: no such file"),
+    "missing ssl_ca": (
+        '[[nodes]]\nname = "a"\nport = 1\nssl_ca = "/nonexistent/ca.pem"\n',
+        ":4: nodes[0].ssl_ca: no such file",
+    ),
 }
 
 
@@ -347,8 +366,11 @@ def test_the_password_command_runs_once_per_node_for_status(tmp_path, capsys):
     script = tmp_path / "pw.sh"
     script.write_text(f"#!/bin/sh\necho x >> {counter}\necho secret\n")
     script.chmod(0o700)
-    path = _write(tmp_path, '[[nodes]]\nname = "a"\nhost = "127.0.0.1"\nport = 1\nconnect_timeout = 1\n'
-                            f'password_command = "{script}"\n')
+    path = _write(
+        tmp_path,
+        '[[nodes]]\nname = "a"\nhost = "127.0.0.1"\nport = 1\nconnect_timeout = 1\n'
+        f'password_command = "{script}"\n',
+    )
     assert main(["status", "--config", str(path)]) == 2  # resolved up front, then the node is down
     assert counter.read_text().count("x") == 1
     capsys.readouterr()

@@ -54,14 +54,18 @@ NODE = NodeConfig(name="n1", host="127.0.0.1", port=3306)
 
 # -- versions and flavours ------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("8.0.36", (8, 0, 36)),
-    ("8.0.36-0ubuntu0.22.04.1", (8, 0, 36)),
-    ("5.7.44-log", (5, 7, 44)),
-    ("10.11.19-MariaDB-0+deb12u1-log", (10, 11, 19)),
-    ("5.5.5-10.6.12-MariaDB", (10, 6, 12)),
-    ("11.4", (11, 4, 0)),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("8.0.36", (8, 0, 36)),
+        ("8.0.36-0ubuntu0.22.04.1", (8, 0, 36)),
+        ("5.7.44-log", (5, 7, 44)),
+        ("10.11.19-MariaDB-0+deb12u1-log", (10, 11, 19)),
+        ("5.5.5-10.6.12-MariaDB", (10, 6, 12)),
+        ("11.4", (11, 4, 0)),
+    ],
+)
 def test_parse_version_reads_major_minor_patch(text, expected):
     assert parse_version(text) == expected
 
@@ -80,14 +84,18 @@ def test_flavor_is_mariadb_when_version_or_comment_says_so():
 
 # -- statements per dialect -----------------------------------------------------------
 
-@pytest.mark.parametrize("version, replica_sql, binlog_sql, replica_terms", [
-    ("5.7.44-log", SHOW_SLAVE_STATUS, SHOW_MASTER_STATUS, False),
-    ("8.0.21", SHOW_SLAVE_STATUS, SHOW_MASTER_STATUS, False),
-    ("8.0.22", SHOW_REPLICA_STATUS, SHOW_MASTER_STATUS, True),
-    ("8.1.0", SHOW_REPLICA_STATUS, SHOW_MASTER_STATUS, True),
-    ("8.2.0", SHOW_REPLICA_STATUS, SHOW_BINARY_LOG_STATUS, True),
-    ("8.4.3", SHOW_REPLICA_STATUS, SHOW_BINARY_LOG_STATUS, True),
-])
+
+@pytest.mark.parametrize(
+    "version, replica_sql, binlog_sql, replica_terms",
+    [
+        ("5.7.44-log", SHOW_SLAVE_STATUS, SHOW_MASTER_STATUS, False),
+        ("8.0.21", SHOW_SLAVE_STATUS, SHOW_MASTER_STATUS, False),
+        ("8.0.22", SHOW_REPLICA_STATUS, SHOW_MASTER_STATUS, True),
+        ("8.1.0", SHOW_REPLICA_STATUS, SHOW_MASTER_STATUS, True),
+        ("8.2.0", SHOW_REPLICA_STATUS, SHOW_BINARY_LOG_STATUS, True),
+        ("8.4.3", SHOW_REPLICA_STATUS, SHOW_BINARY_LOG_STATUS, True),
+    ],
+)
 def test_mysql_statements_follow_the_version(version, replica_sql, binlog_sql, replica_terms):
     d = dialect_for(Flavor.MYSQL, version)
     assert d.replica_status_sql == replica_sql
@@ -152,7 +160,9 @@ def test_variables_are_read_in_one_statement():
 
 
 def test_rows_to_variables_lowercases_names():
-    v = rows_to_variables([{"Variable_name": "GTID_MODE", "Value": "ON"}, {"Variable_name": "x", "Value": None}])
+    v = rows_to_variables(
+        [{"Variable_name": "GTID_MODE", "Value": "ON"}, {"Variable_name": "x", "Value": None}]
+    )
     assert v == {"gtid_mode": "ON", "x": ""}
 
 
@@ -194,7 +204,10 @@ def test_fallback_reraises_non_parse_errors():
 
     class Denied(_FakeClient):
         def query(self, sql, args=None):
-            raise NodeError(1227, "Access denied; you need (at least one of) the SUPER, REPLICATION CLIENT privilege(s) for this operation")
+            raise NodeError(
+                1227,
+                "Access denied; you need (at least one of) the SUPER, REPLICATION CLIENT privilege(s) for this operation",
+            )
 
     with pytest.raises(NodeError) as info:
         query_with_fallback(Denied({}), dialect_for(Flavor.MYSQL, "8.0.36"), "replica_status")
@@ -202,6 +215,7 @@ def test_fallback_reraises_non_parse_errors():
 
 
 # -- MySQL 5.7: seed 002 ---------------------------------------------------------------
+
 
 def test_seed002_relay_log_failure_row_keeps_coordinates_and_error():
     d = dialect_for(Flavor.MYSQL, "5.7.44-log")
@@ -242,7 +256,15 @@ def test_rows_with_text_values_parse_like_typed_rows():
 def test_mysql57_status_from_recorded_rows():
     v = M.MYSQL57_VARIABLES
     d = dialect_from_variables(v)
-    st = build_status(NODE, d, v, [M.MYSQL57_SEED002_NODE1], M.MYSQL57_MASTER_STATUS, M.MYSQL57_BINARY_LOGS, collected_at=1000.0)
+    st = build_status(
+        NODE,
+        d,
+        v,
+        [M.MYSQL57_SEED002_NODE1],
+        M.MYSQL57_MASTER_STATUS,
+        M.MYSQL57_BINARY_LOGS,
+        collected_at=1000.0,
+    )
     assert st.reachable and st.flavor is Flavor.MYSQL and st.version == "5.7.44-log"
     assert st.server_uuid == M.REPLICA_UUID
     assert st.read_only is False and st.super_read_only is False
@@ -257,6 +279,7 @@ def test_mysql57_status_from_recorded_rows():
 
 
 # -- MySQL 8.0.22+ ---------------------------------------------------------------------
+
 
 def test_mysql80_replica_row_maps_source_columns():
     d = dialect_for(Flavor.MYSQL, "8.0.36")
@@ -287,7 +310,14 @@ def test_mysql80_named_channel_with_duplicate_key():
 def test_mysql80_status_from_recorded_rows():
     v = M.MYSQL80_VARIABLES
     d = dialect_from_variables(v)
-    st = build_status(NODE, d, v, [M.MYSQL80_REPLICA_HEALTHY, M.MYSQL80_REPLICA_DUPLICATE], M.MYSQL80_MASTER_STATUS, M.MYSQL80_BINARY_LOGS)
+    st = build_status(
+        NODE,
+        d,
+        v,
+        [M.MYSQL80_REPLICA_HEALTHY, M.MYSQL80_REPLICA_DUPLICATE],
+        M.MYSQL80_MASTER_STATUS,
+        M.MYSQL80_BINARY_LOGS,
+    )
     assert [c.name for c in st.channels] == ["", "analytics"]
     assert st.read_only is True and st.super_read_only is True
     assert st.gtid_mode == "ON"
@@ -299,6 +329,7 @@ def test_mysql80_status_from_recorded_rows():
 
 
 # -- MySQL 8.4 -------------------------------------------------------------------------
+
 
 def test_mysql84_uses_binary_log_status_and_replica_columns():
     v = M.MYSQL84_VARIABLES
@@ -312,7 +343,11 @@ def test_mysql84_uses_binary_log_status_and_replica_columns():
     assert ch.seconds_behind_source is None
     assert st.log_replica_updates is True and st.super_read_only is False
     assert st.binlog == normalise_binlog(M.MYSQL84_BINARY_LOG_STATUS, d)
-    assert (st.binlog.file, st.binlog.position, st.binlog.gtid) == ("binlog.000007", 197, f"{M.SOURCE_UUID}:1-50")
+    assert (st.binlog.file, st.binlog.position, st.binlog.gtid) == (
+        "binlog.000007",
+        197,
+        f"{M.SOURCE_UUID}:1-50",
+    )
 
 
 def test_binlog_is_none_when_log_bin_is_off():
@@ -329,10 +364,13 @@ def test_binlog_is_none_for_an_empty_result():
 
 # -- MariaDB 10.11 (captured) ----------------------------------------------------------
 
+
 def _maria_status(rows_key="show_all_slaves_status"):
     v = rows_to_variables(MARIA["variables"])
     d = dialect_from_variables(v)
-    return d, build_status(NODE, d, v, MARIA[rows_key], MARIA["show_master_status"], MARIA["show_binary_logs"])
+    return d, build_status(
+        NODE, d, v, MARIA[rows_key], MARIA["show_master_status"], MARIA["show_binary_logs"]
+    )
 
 
 def test_mariadb_captured_rows_give_one_channel_per_connection():

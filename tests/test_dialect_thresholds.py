@@ -51,8 +51,14 @@ M = _load_mysql_rows()
 # -- what the MySQL manuals document ----------------------------------------------------------------------
 
 #: The classic statements (MySQL 5.7 manual); 8.4 removed them all.
-CLASSIC = {"START SLAVE", "STOP SLAVE", "RESET SLAVE", "SHOW SLAVE STATUS", "SHOW MASTER STATUS",
-           "CHANGE MASTER TO"}
+CLASSIC = {
+    "START SLAVE",
+    "STOP SLAVE",
+    "RESET SLAVE",
+    "SHOW SLAVE STATUS",
+    "SHOW MASTER STATUS",
+    "CHANGE MASTER TO",
+}
 #: Statement names per release, from each manual's statement pages: (first release, statements added).
 MYSQL_STATEMENTS_ADDED = (
     ((5, 7, 0), CLASSIC),
@@ -63,35 +69,99 @@ MYSQL_STATEMENTS_ADDED = (
 
 #: MySQL 5.7 manual, "CHANGE MASTER TO Statement": the option names of its grammar.
 CHANGE_MASTER_57_OPTIONS = {
-    "MASTER_BIND", "MASTER_HOST", "MASTER_USER", "MASTER_PASSWORD", "MASTER_PORT", "MASTER_CONNECT_RETRY",
-    "MASTER_RETRY_COUNT", "MASTER_DELAY", "MASTER_HEARTBEAT_PERIOD", "MASTER_LOG_FILE", "MASTER_LOG_POS",
-    "MASTER_AUTO_POSITION", "RELAY_LOG_FILE", "RELAY_LOG_POS", "MASTER_SSL", "MASTER_SSL_CA",
-    "MASTER_SSL_CAPATH", "MASTER_SSL_CERT", "MASTER_SSL_CRL", "MASTER_SSL_CRLPATH", "MASTER_SSL_KEY",
-    "MASTER_SSL_CIPHER", "MASTER_SSL_VERIFY_SERVER_CERT", "MASTER_TLS_VERSION", "IGNORE_SERVER_IDS",
+    "MASTER_BIND",
+    "MASTER_HOST",
+    "MASTER_USER",
+    "MASTER_PASSWORD",
+    "MASTER_PORT",
+    "MASTER_CONNECT_RETRY",
+    "MASTER_RETRY_COUNT",
+    "MASTER_DELAY",
+    "MASTER_HEARTBEAT_PERIOD",
+    "MASTER_LOG_FILE",
+    "MASTER_LOG_POS",
+    "MASTER_AUTO_POSITION",
+    "RELAY_LOG_FILE",
+    "RELAY_LOG_POS",
+    "MASTER_SSL",
+    "MASTER_SSL_CA",
+    "MASTER_SSL_CAPATH",
+    "MASTER_SSL_CERT",
+    "MASTER_SSL_CRL",
+    "MASTER_SSL_CRLPATH",
+    "MASTER_SSL_KEY",
+    "MASTER_SSL_CIPHER",
+    "MASTER_SSL_VERIFY_SERVER_CERT",
+    "MASTER_TLS_VERSION",
+    "IGNORE_SERVER_IDS",
 }
 #: MySQL 8.0 manual, "CHANGE MASTER TO Statement": the 5.7 options and the 8.0 additions.
 CHANGE_MASTER_80_OPTIONS = CHANGE_MASTER_57_OPTIONS | {
-    "PRIVILEGE_CHECKS_USER", "REQUIRE_ROW_FORMAT", "REQUIRE_TABLE_PRIMARY_KEY_CHECK",
-    "ASSIGN_GTIDS_TO_ANONYMOUS_TRANSACTIONS", "SOURCE_CONNECTION_AUTO_FAILOVER",
-    "MASTER_COMPRESSION_ALGORITHMS", "MASTER_ZSTD_COMPRESSION_LEVEL", "MASTER_TLS_CIPHERSUITES",
-    "MASTER_PUBLIC_KEY_PATH", "GET_MASTER_PUBLIC_KEY", "NETWORK_NAMESPACE", "GTID_ONLY",
+    "PRIVILEGE_CHECKS_USER",
+    "REQUIRE_ROW_FORMAT",
+    "REQUIRE_TABLE_PRIMARY_KEY_CHECK",
+    "ASSIGN_GTIDS_TO_ANONYMOUS_TRANSACTIONS",
+    "SOURCE_CONNECTION_AUTO_FAILOVER",
+    "MASTER_COMPRESSION_ALGORITHMS",
+    "MASTER_ZSTD_COMPRESSION_LEVEL",
+    "MASTER_TLS_CIPHERSUITES",
+    "MASTER_PUBLIC_KEY_PATH",
+    "GET_MASTER_PUBLIC_KEY",
+    "NETWORK_NAMESPACE",
+    "GTID_ONLY",
 }
 #: MySQL 8.0/8.4 manual, "CHANGE REPLICATION SOURCE TO Statement": the option names of its grammar.
 CHANGE_SOURCE_OPTIONS = {
-    "SOURCE_BIND", "SOURCE_HOST", "SOURCE_USER", "SOURCE_PASSWORD", "SOURCE_PORT", "PRIVILEGE_CHECKS_USER",
-    "REQUIRE_ROW_FORMAT", "REQUIRE_TABLE_PRIMARY_KEY_CHECK", "ASSIGN_GTIDS_TO_ANONYMOUS_TRANSACTIONS",
-    "SOURCE_LOG_FILE", "SOURCE_LOG_POS", "SOURCE_AUTO_POSITION", "RELAY_LOG_FILE", "RELAY_LOG_POS",
-    "SOURCE_HEARTBEAT_PERIOD", "SOURCE_CONNECT_RETRY", "SOURCE_RETRY_COUNT",
-    "SOURCE_CONNECTION_AUTO_FAILOVER", "SOURCE_DELAY", "SOURCE_COMPRESSION_ALGORITHMS",
-    "SOURCE_ZSTD_COMPRESSION_LEVEL", "SOURCE_SSL", "SOURCE_SSL_CA", "SOURCE_SSL_CAPATH", "SOURCE_SSL_CERT",
-    "SOURCE_SSL_CRL", "SOURCE_SSL_CRLPATH", "SOURCE_SSL_KEY",
-    "SOURCE_SSL_CIPHER", "SOURCE_SSL_VERIFY_SERVER_CERT", "SOURCE_TLS_VERSION", "SOURCE_TLS_CIPHERSUITES",
-    "SOURCE_PUBLIC_KEY_PATH", "GET_SOURCE_PUBLIC_KEY", "NETWORK_NAMESPACE", "IGNORE_SERVER_IDS", "GTID_ONLY",
+    "SOURCE_BIND",
+    "SOURCE_HOST",
+    "SOURCE_USER",
+    "SOURCE_PASSWORD",
+    "SOURCE_PORT",
+    "PRIVILEGE_CHECKS_USER",
+    "REQUIRE_ROW_FORMAT",
+    "REQUIRE_TABLE_PRIMARY_KEY_CHECK",
+    "ASSIGN_GTIDS_TO_ANONYMOUS_TRANSACTIONS",
+    "SOURCE_LOG_FILE",
+    "SOURCE_LOG_POS",
+    "SOURCE_AUTO_POSITION",
+    "RELAY_LOG_FILE",
+    "RELAY_LOG_POS",
+    "SOURCE_HEARTBEAT_PERIOD",
+    "SOURCE_CONNECT_RETRY",
+    "SOURCE_RETRY_COUNT",
+    "SOURCE_CONNECTION_AUTO_FAILOVER",
+    "SOURCE_DELAY",
+    "SOURCE_COMPRESSION_ALGORITHMS",
+    "SOURCE_ZSTD_COMPRESSION_LEVEL",
+    "SOURCE_SSL",
+    "SOURCE_SSL_CA",
+    "SOURCE_SSL_CAPATH",
+    "SOURCE_SSL_CERT",
+    "SOURCE_SSL_CRL",
+    "SOURCE_SSL_CRLPATH",
+    "SOURCE_SSL_KEY",
+    "SOURCE_SSL_CIPHER",
+    "SOURCE_SSL_VERIFY_SERVER_CERT",
+    "SOURCE_TLS_VERSION",
+    "SOURCE_TLS_CIPHERSUITES",
+    "SOURCE_PUBLIC_KEY_PATH",
+    "GET_SOURCE_PUBLIC_KEY",
+    "NETWORK_NAMESPACE",
+    "IGNORE_SERVER_IDS",
+    "GTID_ONLY",
 }
 #: MySQL 8.0 manual, "START REPLICA Statement", ``until_option`` (8.4 drops the MASTER_ pair).
-UNTIL_80_OPTIONS = {"SQL_BEFORE_GTIDS", "SQL_AFTER_GTIDS", "MASTER_LOG_FILE", "MASTER_LOG_POS",
-                    "SOURCE_LOG_FILE", "SOURCE_LOG_POS", "RELAY_LOG_FILE", "RELAY_LOG_POS",
-                    "SQL_AFTER_MTS_GAPS"}
+UNTIL_80_OPTIONS = {
+    "SQL_BEFORE_GTIDS",
+    "SQL_AFTER_GTIDS",
+    "MASTER_LOG_FILE",
+    "MASTER_LOG_POS",
+    "SOURCE_LOG_FILE",
+    "SOURCE_LOG_POS",
+    "RELAY_LOG_FILE",
+    "RELAY_LOG_POS",
+    "SQL_AFTER_MTS_GAPS",
+}
 UNTIL_57_OPTIONS = UNTIL_80_OPTIONS - {"SOURCE_LOG_FILE", "SOURCE_LOG_POS"}
 
 
@@ -119,6 +189,7 @@ def _option_names(sql: str) -> set[str]:
 
 # -- the table ----------------------------------------------------------------------------------------------
 
+
 def test_every_threshold_names_its_manual_section():
     seen = set()
     for t in THRESHOLDS:
@@ -128,8 +199,9 @@ def test_every_threshold_names_its_manual_section():
         assert t.does.strip()
         manual = "MySQL" if t.flavor is Flavor.MYSQL else "MariaDB"
         assert t.reference.startswith(manual) and re.search(r'"[^"]+"', t.reference), t.reference
-        assert ".".join(map(str, t.since)) in t.reference or t.since[2] == 0, \
+        assert ".".join(map(str, t.since)) in t.reference or t.since[2] == 0, (
             f"{t.feature}: the reference should quote the release {t.since}"
+        )
 
 
 def test_the_table_holds_the_documented_releases():
@@ -171,34 +243,120 @@ def test_no_version_comparison_outside_the_table():
 BOUNDARIES = [
     # version, START/STOP/RESET word, CHANGE head, replica status, source status, public key option,
     # dump option, log_replica_updates variable, IO thread column
-    ("5.7.44", "SLAVE", "CHANGE MASTER TO", "SHOW SLAVE STATUS", "SHOW MASTER STATUS", None,
-     "--master-data=2", "log_slave_updates", "Slave_IO_Running"),
-    ("8.0.21", "SLAVE", "CHANGE MASTER TO", "SHOW SLAVE STATUS", "SHOW MASTER STATUS",
-     "GET_MASTER_PUBLIC_KEY", "--master-data=2", "log_slave_updates", "Slave_IO_Running"),
-    ("8.0.22", "REPLICA", "CHANGE MASTER TO", "SHOW REPLICA STATUS", "SHOW MASTER STATUS",
-     "GET_MASTER_PUBLIC_KEY", "--master-data=2", "log_slave_updates", "Replica_IO_Running"),
-    ("8.0.23", "REPLICA", "CHANGE REPLICATION SOURCE TO", "SHOW REPLICA STATUS", "SHOW MASTER STATUS",
-     "GET_SOURCE_PUBLIC_KEY", "--master-data=2", "log_slave_updates", "Replica_IO_Running"),
-    ("8.0.25", "REPLICA", "CHANGE REPLICATION SOURCE TO", "SHOW REPLICA STATUS", "SHOW MASTER STATUS",
-     "GET_SOURCE_PUBLIC_KEY", "--master-data=2", "log_slave_updates", "Replica_IO_Running"),
-    ("8.0.26", "REPLICA", "CHANGE REPLICATION SOURCE TO", "SHOW REPLICA STATUS", "SHOW MASTER STATUS",
-     "GET_SOURCE_PUBLIC_KEY", "--source-data=2", "log_replica_updates", "Replica_IO_Running"),
-    ("8.1.0", "REPLICA", "CHANGE REPLICATION SOURCE TO", "SHOW REPLICA STATUS", "SHOW MASTER STATUS",
-     "GET_SOURCE_PUBLIC_KEY", "--source-data=2", "log_replica_updates", "Replica_IO_Running"),
-    ("8.2.0", "REPLICA", "CHANGE REPLICATION SOURCE TO", "SHOW REPLICA STATUS", "SHOW BINARY LOG STATUS",
-     "GET_SOURCE_PUBLIC_KEY", "--source-data=2", "log_replica_updates", "Replica_IO_Running"),
-    ("8.4.3", "REPLICA", "CHANGE REPLICATION SOURCE TO", "SHOW REPLICA STATUS", "SHOW BINARY LOG STATUS",
-     "GET_SOURCE_PUBLIC_KEY", "--source-data=2", "log_replica_updates", "Replica_IO_Running"),
+    (
+        "5.7.44",
+        "SLAVE",
+        "CHANGE MASTER TO",
+        "SHOW SLAVE STATUS",
+        "SHOW MASTER STATUS",
+        None,
+        "--master-data=2",
+        "log_slave_updates",
+        "Slave_IO_Running",
+    ),
+    (
+        "8.0.21",
+        "SLAVE",
+        "CHANGE MASTER TO",
+        "SHOW SLAVE STATUS",
+        "SHOW MASTER STATUS",
+        "GET_MASTER_PUBLIC_KEY",
+        "--master-data=2",
+        "log_slave_updates",
+        "Slave_IO_Running",
+    ),
+    (
+        "8.0.22",
+        "REPLICA",
+        "CHANGE MASTER TO",
+        "SHOW REPLICA STATUS",
+        "SHOW MASTER STATUS",
+        "GET_MASTER_PUBLIC_KEY",
+        "--master-data=2",
+        "log_slave_updates",
+        "Replica_IO_Running",
+    ),
+    (
+        "8.0.23",
+        "REPLICA",
+        "CHANGE REPLICATION SOURCE TO",
+        "SHOW REPLICA STATUS",
+        "SHOW MASTER STATUS",
+        "GET_SOURCE_PUBLIC_KEY",
+        "--master-data=2",
+        "log_slave_updates",
+        "Replica_IO_Running",
+    ),
+    (
+        "8.0.25",
+        "REPLICA",
+        "CHANGE REPLICATION SOURCE TO",
+        "SHOW REPLICA STATUS",
+        "SHOW MASTER STATUS",
+        "GET_SOURCE_PUBLIC_KEY",
+        "--master-data=2",
+        "log_slave_updates",
+        "Replica_IO_Running",
+    ),
+    (
+        "8.0.26",
+        "REPLICA",
+        "CHANGE REPLICATION SOURCE TO",
+        "SHOW REPLICA STATUS",
+        "SHOW MASTER STATUS",
+        "GET_SOURCE_PUBLIC_KEY",
+        "--source-data=2",
+        "log_replica_updates",
+        "Replica_IO_Running",
+    ),
+    (
+        "8.1.0",
+        "REPLICA",
+        "CHANGE REPLICATION SOURCE TO",
+        "SHOW REPLICA STATUS",
+        "SHOW MASTER STATUS",
+        "GET_SOURCE_PUBLIC_KEY",
+        "--source-data=2",
+        "log_replica_updates",
+        "Replica_IO_Running",
+    ),
+    (
+        "8.2.0",
+        "REPLICA",
+        "CHANGE REPLICATION SOURCE TO",
+        "SHOW REPLICA STATUS",
+        "SHOW BINARY LOG STATUS",
+        "GET_SOURCE_PUBLIC_KEY",
+        "--source-data=2",
+        "log_replica_updates",
+        "Replica_IO_Running",
+    ),
+    (
+        "8.4.3",
+        "REPLICA",
+        "CHANGE REPLICATION SOURCE TO",
+        "SHOW REPLICA STATUS",
+        "SHOW BINARY LOG STATUS",
+        "GET_SOURCE_PUBLIC_KEY",
+        "--source-data=2",
+        "log_replica_updates",
+        "Replica_IO_Running",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    "version, word, head, replica_sql, source_sql, key_option, dump_option, log_var, io_column", BOUNDARIES)
-def test_mysql_words_and_flags_at_each_boundary(version, word, head, replica_sql, source_sql, key_option,
-                                                 dump_option, log_var, io_column):
+    "version, word, head, replica_sql, source_sql, key_option, dump_option, log_var, io_column", BOUNDARIES
+)
+def test_mysql_words_and_flags_at_each_boundary(
+    version, word, head, replica_sql, source_sql, key_option, dump_option, log_var, io_column
+):
     dl = dialect_for("mysql", version)
     assert (stop_replica(dl).sql, start_replica(dl).sql, reset_replica(dl, all=True).sql) == (
-        f"STOP {word}", f"START {word}", f"RESET {word} ALL")
+        f"STOP {word}",
+        f"START {word}",
+        f"RESET {word} ALL",
+    )
     assert dl.change_source_head == head
     assert change_source(dl, log_file="f.1", log_pos=4).sql.startswith(head + " ")
     assert show_replica_status(dl).sql == replica_sql == dl.replica_status_sql  # writing and reading agree
@@ -217,8 +375,17 @@ def test_every_statement_written_is_documented_for_its_release(version):
     dl = dialect_for("mysql", version)
     v = dl.version
     documented = mysql_statements(v)
-    change = change_source(dl, host="h", port=3306, user="u", password="p", log_file="f.1", log_pos=4,
-                           connect_retry=1, get_public_key=True)
+    change = change_source(
+        dl,
+        host="h",
+        port=3306,
+        user="u",
+        password="p",
+        log_file="f.1",
+        log_pos=4,
+        connect_retry=1,
+        get_public_key=True,
+    )
     gtid = change_source(dl, auto_position=True)
     assert _written(dl) <= documented
     assert _option_names(change.sql) | _option_names(gtid.sql) <= change_options(v, dl.change_source_head)
@@ -231,8 +398,14 @@ def test_every_statement_written_is_documented_for_its_release(version):
 
 def _written(dl: Dialect) -> set[str]:
     """The statement names replui writes for ``dl``."""
-    return {stop_replica(dl).sql, start_replica(dl).sql, reset_replica(dl).sql, show_replica_status(dl).sql,
-            show_source_status(dl).sql, dl.change_source_head}
+    return {
+        stop_replica(dl).sql,
+        start_replica(dl).sql,
+        reset_replica(dl).sql,
+        show_replica_status(dl).sql,
+        show_source_status(dl).sql,
+        dl.change_source_head,
+    }
 
 
 def test_the_newest_documented_words_are_chosen():
@@ -249,11 +422,15 @@ def test_the_newest_documented_words_are_chosen():
 
 MARIADB_VERSIONS = ["10.4.30-MariaDB", "10.5.1-MariaDB", "10.11.6-MariaDB", "11.4.2-MariaDB"]
 
+
 @pytest.mark.parametrize("version", MARIADB_VERSIONS)
 def test_mariadb_writes_the_classic_words_in_every_version(version):
     dl = dialect_for("mariadb", version)
     assert (stop_replica(dl).sql, show_replica_status(dl).sql, show_source_status(dl).sql) == (
-        "STOP SLAVE", "SHOW SLAVE STATUS", "SHOW MASTER STATUS")
+        "STOP SLAVE",
+        "SHOW SLAVE STATUS",
+        "SHOW MASTER STATUS",
+    )
     assert change_source(dl, use_gtid="slave_pos").sql == "CHANGE MASTER TO MASTER_USE_GTID=slave_pos"
     assert dl.public_key_option is None and dl.dump_options(gtid=True) == ("--master-data=2", "--gtid")
     assert dl.replica_syntax is (dl.version >= (10, 5, 1))  # it parses REPLICA from 10.5.1 all the same
@@ -278,17 +455,20 @@ def test_server_dialect_reads_a_handshake_version():
     assert server_dialect("not a version").version == (0, 0, 0)
 
 
-@pytest.mark.parametrize("line, option", [
-    ("mysqldump  Ver 8.0.25 for Linux on x86_64 (MySQL Community Server - GPL)", "--master-data=2"),
-    ("mysqldump  Ver 8.0.26 for Linux on x86_64 (MySQL Community Server - GPL)", "--source-data=2"),
-    ("mysqldump  Ver 8.4.0 for Linux on x86_64 (MySQL Community Server - GPL)", "--source-data=2"),
-    ("mysqldump  Ver 10.13 Distrib 5.7.44, for Linux (x86_64)", "--master-data=2"),
-    ("mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu", "--master-data=2"),
-])
+@pytest.mark.parametrize(
+    "line, option",
+    [
+        ("mysqldump  Ver 8.0.25 for Linux on x86_64 (MySQL Community Server - GPL)", "--master-data=2"),
+        ("mysqldump  Ver 8.0.26 for Linux on x86_64 (MySQL Community Server - GPL)", "--source-data=2"),
+        ("mysqldump  Ver 8.4.0 for Linux on x86_64 (MySQL Community Server - GPL)", "--source-data=2"),
+        ("mysqldump  Ver 10.13 Distrib 5.7.44, for Linux (x86_64)", "--master-data=2"),
+        ("mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu", "--master-data=2"),
+    ],
+)
 def test_the_dump_tool_own_version_decides_its_flag(line, option):
     tool = parse_tool_version("/usr/bin/dump", line)
     argv = dump_argv(tool, "o.cnf", gtid=True)
     assert argv[3] == option and tool.dialect.dump_options() == (option,)
     assert ("--gtid" in argv) is (tool.flavor == "mariadb")
     flags = dialect_at(tool.flavor, tool.version).dump_options(gtid=True)
-    assert tuple(argv[3:3 + len(flags)]) == flags
+    assert tuple(argv[3 : 3 + len(flags)]) == flags

@@ -44,7 +44,11 @@ def threads(lab, name: str) -> tuple[str, str]:
 
 def running_and_unchanged(lab, name: str, before: dict) -> bool:
     row = lab.replica_status(name)
-    return (row["Slave_SQL_Running"], row["Master_Host"], row["Master_Port"]) == ("Yes", before["Master_Host"], before["Master_Port"])
+    return (row["Slave_SQL_Running"], row["Master_Host"], row["Master_Port"]) == (
+        "Yes",
+        before["Master_Host"],
+        before["Master_Port"],
+    )
 
 
 def checksums(lab, name: str, dbs=None) -> dict[str, int]:
@@ -67,19 +71,41 @@ def last_transcript(tmp_path) -> str:
 def test_an_unknown_database_is_refused_before_replication_is_stopped(healthy_lab, capsys):
     lab = healthy_lab
     before = lab.replica_status("node2")
-    assert wizard(lab, "rebuild-replica", "--source", "node1", "--replica", "node2", "--databases", "nosuchdb") == 1
+    assert (
+        wizard(lab, "rebuild-replica", "--source", "node1", "--replica", "node2", "--databases", "nosuchdb")
+        == 1
+    )
     assert "nosuchdb" in capsys.readouterr().out
     assert threads(lab, "node2") == ("Yes", "Yes") and running_and_unchanged(lab, "node2", before)
     # --dry-run runs the same read-only checks, so it refuses too
-    assert wizard(lab, "rebuild-replica", "--source", "node1", "--replica", "node2", "--databases", "nosuchdb", "--dry-run",
-                  yes=False) == 1
+    assert (
+        wizard(
+            lab,
+            "rebuild-replica",
+            "--source",
+            "node1",
+            "--replica",
+            "node2",
+            "--databases",
+            "nosuchdb",
+            "--dry-run",
+            yes=False,
+        )
+        == 1
+    )
     assert "nosuchdb" in capsys.readouterr().out
 
 
 def test_a_database_named_dash_is_copied_like_any_other(healthy_lab):
     lab = healthy_lab
-    lab.sql("node1", ["CREATE DATABASE `-dash`", "CREATE TABLE `-dash`.t (id INT PRIMARY KEY, v VARCHAR(20))",
-                      "INSERT INTO `-dash`.t VALUES (1, 'one'), (2, 'two')"])
+    lab.sql(
+        "node1",
+        [
+            "CREATE DATABASE `-dash`",
+            "CREATE TABLE `-dash`.t (id INT PRIMARY KEY, v VARCHAR(20))",
+            "INSERT INTO `-dash`.t VALUES (1, 'one'), (2, 'two')",
+        ],
+    )
     lab.wait_caught_up(30)
     lab.sql("node2", ["SET sql_log_bin=0", "DELETE FROM `-dash`.t WHERE id = 2"])  # drifted on the replica
     try:
@@ -98,13 +124,19 @@ def test_reset_replica_to_an_impossible_position_changes_nothing(healthy_lab, ca
     assert wizard(lab, "reset-replica", "--node", "node2", "--to", f"{file}:999999999") == 1
     assert "past the end" in capsys.readouterr().out
     after = lab.replica_status("node2")
-    assert threads(lab, "node2") == ("Yes", "Yes") and after["Master_Log_File"] and running_and_unchanged(lab, "node2", before)
+    assert (
+        threads(lab, "node2") == ("Yes", "Yes")
+        and after["Master_Log_File"]
+        and running_and_unchanged(lab, "node2", before)
+    )
 
 
 def test_repoint_inside_an_event_or_to_a_future_file_is_refused_before_stopping(healthy_lab, capsys):
     lab = healthy_lab
     file, _ = lab.master_status("node1")
-    assert wizard(lab, "repoint", "--node", "node2", "--to", f"{file}:100") == 1  # inside the format description event
+    assert (
+        wizard(lab, "repoint", "--node", "node2", "--to", f"{file}:100") == 1
+    )  # inside the format description event
     assert "not the start of an event" in capsys.readouterr().out
     base, num = file.rsplit(".", 1)
     future = f"{base}.{int(num) + 5:0{len(num)}d}"
@@ -117,28 +149,67 @@ def test_repoint_inside_an_event_or_to_a_future_file_is_refused_before_stopping(
 # -- other replicas are never collateral ------------------------------------------------------------
 
 
-def test_add_replica_never_changes_the_password_of_an_account_other_replicas_use(healthy_lab, monkeypatch, capsys):
+def test_add_replica_never_changes_the_password_of_an_account_other_replicas_use(
+    healthy_lab, monkeypatch, capsys
+):
     from replui.lab.state import REPL_USER
 
     lab = healthy_lab
-    lab.sql("node2", ["STOP SLAVE", "RESET SLAVE ALL"])  # node2 becomes a new replica of node1; node1 still replicates from node2
+    lab.sql(
+        "node2", ["STOP SLAVE", "RESET SLAVE ALL"]
+    )  # node2 becomes a new replica of node1; node1 still replicates from node2
 
     def node1_still_replicates() -> None:
-        lab.sql("node1", ["STOP SLAVE", "START SLAVE"])  # a reconnect: a changed password fails here with 1045
-        row = rep.wait_for(lambda: (lambda r: r if rep.threads_running(r) or int(r["Last_IO_Errno"] or 0) else None)(
-            lab.replica_status("node1")), 30, "node1's IO thread connected or failed")
+        lab.sql(
+            "node1", ["STOP SLAVE", "START SLAVE"]
+        )  # a reconnect: a changed password fails here with 1045
+        row = rep.wait_for(
+            lambda: (lambda r: r if rep.threads_running(r) or int(r["Last_IO_Errno"] or 0) else None)(
+                lab.replica_status("node1")
+            ),
+            30,
+            "node1's IO thread connected or failed",
+        )
         assert rep.threads_running(row) and not int(row["Last_IO_Errno"] or 0)
 
-    assert wizard(lab, "add-replica", "--source", "node1", "--replica", "node2", "--repl-user", REPL_USER) == 2
+    assert (
+        wizard(lab, "add-replica", "--source", "node1", "--replica", "node2", "--repl-user", REPL_USER) == 2
+    )
     assert "needs --repl-password-env" in capsys.readouterr().err
     monkeypatch.setenv("WRONG_PW", "not-the-password")
-    assert wizard(lab, "add-replica", "--source", "node1", "--replica", "node2", "--repl-user", REPL_USER,
-                  "--repl-password-env", "WRONG_PW") == 1
+    assert (
+        wizard(
+            lab,
+            "add-replica",
+            "--source",
+            "node1",
+            "--replica",
+            "node2",
+            "--repl-user",
+            REPL_USER,
+            "--repl-password-env",
+            "WRONG_PW",
+        )
+        == 1
+    )
     assert "does not log in" in capsys.readouterr().out
     node1_still_replicates()
     monkeypatch.setenv("REPL_PW", lab.repl_password)
-    assert wizard(lab, "add-replica", "--source", "node1", "--replica", "node2", "--repl-user", REPL_USER,
-                  "--repl-password-env", "REPL_PW") == 0
+    assert (
+        wizard(
+            lab,
+            "add-replica",
+            "--source",
+            "node1",
+            "--replica",
+            "node2",
+            "--repl-user",
+            REPL_USER,
+            "--repl-password-env",
+            "REPL_PW",
+        )
+        == 0
+    )
     assert lab.replica_status("node2")["Master_User"] == REPL_USER
     node1_still_replicates()
 
@@ -148,8 +219,21 @@ def test_a_non_ascii_replication_password_works(healthy_lab, monkeypatch):
     lab.sql("node2", ["STOP SLAVE", "RESET SLAVE ALL"])
     monkeypatch.setenv("REPL_PW", "pä€ss-wörd")
     try:
-        assert wizard(lab, "add-replica", "--source", "node1", "--replica", "node2", "--repl-user", "replui_utf8",
-                      "--repl-password-env", "REPL_PW") == 0
+        assert (
+            wizard(
+                lab,
+                "add-replica",
+                "--source",
+                "node1",
+                "--replica",
+                "node2",
+                "--repl-user",
+                "replui_utf8",
+                "--repl-password-env",
+                "REPL_PW",
+            )
+            == 0
+        )
         assert rep.threads_running(lab.replica_status("node2"))
     finally:
         for n in ("node1", "node2"):
@@ -183,8 +267,9 @@ async def test_a_proxy_switched_at_the_prompt_cannot_make_the_restore_write_else
     the restore client's guard stops it before any statement, and node1 (and
     node2) keep their data."""
     from tcp_proxy import SwitchableProxy
-    from replui.wizards.plan import StepContext
+
     from replui.wizards.catalogue import build_plan
+    from replui.wizards.plan import StepContext
     from replui.wizards.runner import run_plan
 
     lab = healthy_lab
@@ -220,17 +305,35 @@ async def test_a_proxy_switched_at_the_prompt_cannot_make_the_restore_write_else
 def test_the_prompts_show_the_statements_as_they_will_run(healthy_lab, capsys):
     lab = healthy_lab
     # stop: yes; stream: a wrong node name stops the run; then the undo is offered: no
-    assert wizard(lab, "rebuild-replica", "--source", "node1", "--replica", "node2", "--databases", "shop",
-                  stdin="y\nnope\nn\n", yes=False) == 1
+    assert (
+        wizard(
+            lab,
+            "rebuild-replica",
+            "--source",
+            "node1",
+            "--replica",
+            "node2",
+            "--databases",
+            "shop",
+            stdin="y\nnope\nn\n",
+            yes=False,
+        )
+        == 1
+    )
     out = capsys.readouterr().out
-    prompt = out[out.index("Step [stream]"):]
+    prompt = out[out.index("Step [stream]") :]
     assert "DROP DATABASE IF EXISTS `shop`;" in prompt and "<each database in scope>" not in prompt
     assert "@@global.server_id = 2" in prompt
 
 
 def test_declining_a_later_step_offers_to_start_replication_again(healthy_lab, capsys):
     lab = healthy_lab
-    assert wizard(lab, "rebuild-replica", "--source", "node1", "--replica", "node2", stdin="y\nnope\ny\n", yes=False) == 1
+    assert (
+        wizard(
+            lab, "rebuild-replica", "--source", "node1", "--replica", "node2", stdin="y\nnope\ny\n", yes=False
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert "replication is stopped on node2" in out
     lab.wait_replication_running(30)
@@ -242,8 +345,12 @@ def test_resync_pair_shows_and_logs_every_statement_and_verifies_the_data(health
     lab.sql("node2", ["SET sql_log_bin=0", "DELETE FROM shop.orders WHERE id <= 3"])
     assert wizard(lab, "resync-pair", "--authoritative", "node1", "--other", "node2") == 0
     text = last_transcript(tmp_path)
-    for stmt in ("node1> CREATE DATABASE IF NOT EXISTS replui;", "node1> REPLACE INTO replui.heartbeat",
-                 "node2> STOP SLAVE SQL_THREAD;", "verified: all"):
+    for stmt in (
+        "node1> CREATE DATABASE IF NOT EXISTS replui;",
+        "node1> REPLACE INTO replui.heartbeat",
+        "node2> STOP SLAVE SQL_THREAD;",
+        "verified: all",
+    ):
         assert stmt in text
     assert "CREATE DATABASE IF NOT EXISTS replui" in text.split("## Pre-flight checks")[0]  # in the plan too
 
@@ -252,9 +359,9 @@ def test_resync_pair_shows_and_logs_every_statement_and_verifies_the_data(health
 
 
 async def test_verify_data_finds_a_row_that_differs(healthy_lab):
+    from replui.mysql.dialect import dialect_for
     from replui.wizards.plan import Plan, StepContext
     from replui.wizards.runner import run_plan
-    from replui.mysql.dialect import dialect_for
     from replui.wizards.verify_data import verify_data_step
 
     lab = healthy_lab
@@ -268,7 +375,9 @@ async def test_verify_data_finds_a_row_that_differs(healthy_lab):
         return True
 
     try:
-        res = await run_plan(Plan("t", "t", "t", (verify_data_step("node2", "node1", dl, dl),)), ctx, confirm=yes)
+        res = await run_plan(
+            Plan("t", "t", "t", (verify_data_step("node2", "node1", dl, dl),)), ctx, confirm=yes
+        )
     finally:
         await ctx.aclose()
     assert not res.ok and "shop.customers" in res.message and "differs" in res.message
@@ -284,14 +393,19 @@ def test_rebuild_replica_verifies_the_copy_table_by_table(healthy_lab, tmp_path,
     assert lab.sql("node2", "SHOW DATABASES LIKE 'replui_state'") == []
 
 
-def test_reset_replica_after_a_purge_applies_what_the_source_still_has_and_is_not_verified(healthy_lab, capsys):
+def test_reset_replica_after_a_purge_applies_what_the_source_still_has_and_is_not_verified(
+    healthy_lab, capsys
+):
     lab = healthy_lab
     lab.wait_caught_up(30)
     lab.sql("node2", "STOP SLAVE")
     needed = lab.replica_status("node2")["Relay_Master_Log_File"]
     lab.sql("node1", "FLUSH BINARY LOGS")
-    lab.sql("node1", "INSERT INTO shop.customers (id, name, email, city, created_at) VALUES "
-                     "(330001, 'kept', 'k@node1.example', 'Faro', '2024-03-01 10:00:00')")  # in the oldest file left
+    lab.sql(
+        "node1",
+        "INSERT INTO shop.customers (id, name, email, city, created_at) VALUES "
+        "(330001, 'kept', 'k@node1.example', 'Faro', '2024-03-01 10:00:00')",
+    )  # in the oldest file left
     kept_file, _ = lab.master_status("node1")
     lab.sql("node1", "FLUSH BINARY LOGS")
 
@@ -313,10 +427,12 @@ def test_reset_replica_after_a_purge_applies_what_the_source_still_has_and_is_no
 # -- an interrupted rebuild leaves a mark the dashboard shows -----------------------------------------------
 
 
-async def test_a_cancelled_rebuild_leaves_a_mark_that_status_reports_until_a_rebuild_verifies(healthy_lab, capsys):
+async def test_a_cancelled_rebuild_leaves_a_mark_that_status_reports_until_a_rebuild_verifies(
+    healthy_lab, capsys
+):
     from replui.cli import main
-    from replui.wizards.plan import StepContext, StepState
     from replui.wizards.catalogue import build_plan
+    from replui.wizards.plan import StepContext, StepState
     from replui.wizards.runner import run_plan
 
     lab = healthy_lab
@@ -343,12 +459,17 @@ async def test_a_cancelled_rebuild_leaves_a_mark_that_status_reports_until_a_reb
         locker.close()
         await ctx.aclose()
     assert not res.ok and res.failed_step == "stream" and "cancelled" in res.message
-    assert lab.sql("node2", "SELECT wizard, source_node FROM replui_state.rebuild_in_progress") == [("rebuild-replica", "node1")]
+    assert lab.sql("node2", "SELECT wizard, source_node FROM replui_state.rebuild_in_progress") == [
+        ("rebuild-replica", "node1")
+    ]
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["status", "--config", str(lab.config_path)]) == 2
     out = capsys.readouterr().out
     assert "rebuild_incomplete" in out and "rebuild-replica --source node1 --replica node2" in out
-    assert await asyncio.to_thread(wizard, lab, "rebuild-replica", "--source", "node1", "--replica", "node2") == 0
+    assert (
+        await asyncio.to_thread(wizard, lab, "rebuild-replica", "--source", "node1", "--replica", "node2")
+        == 0
+    )
     assert lab.sql("node2", "SHOW DATABASES LIKE 'replui_state'") == []
 
 

@@ -2,15 +2,15 @@
 
 from dataclasses import replace
 
-from replui.wizards.catalogue import NAMES
+import canned
 import pytest
+from canned import binlogs, channel, config_for, node
 
 from replui.analysis import errors as E
 from replui.analysis.findings import analyse, bytes_behind, field_marks, next_binlog, summary
 from replui.model import Severity
 from replui.sources import CRASH_RESYNC, RAILS_FAILOVER, REPLICATION_ERROR
-import canned
-from canned import binlogs, channel, config_for, node
+from replui.wizards.catalogue import NAMES
 
 CRIT, WARN, OK = Severity.CRITICAL, Severity.WARNING, Severity.OK
 
@@ -49,7 +49,7 @@ def test_classify_table_rows_and_wizards():
     assert E.classify(1045, "").wizard == "set-repl-password"
     for errno in (2002, 2003, 2005):
         assert E.classify(errno, "").key == "network" and REPLICATION_ERROR in E.classify(errno, "").advice
-    assert E.classify(0, "Got fatal error 1236 from master") .key == "binlog_read_error"
+    assert E.classify(0, "Got fatal error 1236 from master").key == "binlog_read_error"
     assert E.classify(9999, "something new") is None
     assert all(k.wizard in NAMES for k in E.KNOWN_ERRORS)
     assert all(k.seed in k.advice for k in E.KNOWN_ERRORS if k.seed)
@@ -94,19 +94,39 @@ def test_mariadb_1062_on_a_replica_advises_rebuild_and_on_a_pair_resync():
 def test_sql_error_uses_modern_labels_on_mysql():
     cfg = config_for("s", "r")
     s = node(cfg, "s", server_id=1, files=binlogs(100))
-    r = node(cfg, "r", server_id=2, read_only=True, channels=(channel(s, sql="No", lag=None, modern=True,
-             last_sql_errno=1032, last_sql_error="Could not execute Delete_rows event; Can't find record in 't'"),))
+    r = node(
+        cfg,
+        "r",
+        server_id=2,
+        read_only=True,
+        channels=(
+            channel(
+                s,
+                sql="No",
+                lag=None,
+                modern=True,
+                last_sql_errno=1032,
+                last_sql_error="Could not execute Delete_rows event; Can't find record in 't'",
+            ),
+        ),
+    )
     f = one(analyse([s, r]), "sql_error")
     assert f.message.startswith("r Last_SQL_Errno 1032") and f.wizard == "rebuild-replica"
 
 
-@pytest.mark.parametrize("errno,wizard",
-                         [(1133, "add-replica"), (1201, "reset-replica"), (1045, "set-repl-password")])
+@pytest.mark.parametrize(
+    "errno,wizard", [(1133, "add-replica"), (1201, "reset-replica"), (1045, "set-repl-password")]
+)
 def test_other_known_errors_name_their_wizard(errno, wizard):
     cfg = config_for("s", "r")
     s = node(cfg, "s", server_id=1, files=binlogs(100))
-    r = node(cfg, "r", server_id=2, read_only=True,
-             channels=(channel(s, io="No", lag=None, last_io_errno=errno, last_io_error="x"),))
+    r = node(
+        cfg,
+        "r",
+        server_id=2,
+        read_only=True,
+        channels=(channel(s, io="No", lag=None, last_io_errno=errno, last_io_error="x"),),
+    )
     f = one(analyse([s, r]), "io_error")
     assert (f.errno, f.wizard) == (errno, wizard)
 
@@ -114,10 +134,17 @@ def test_other_known_errors_name_their_wizard(errno, wizard):
 def test_replication_access_denied_advises_setting_the_stored_password():
     cfg = config_for("s", "r")
     s = node(cfg, "s", server_id=1, files=binlogs(100))
-    text = ("error connecting to master 'repl@127.0.0.1:3306' - retry-time: 60 message: "
-            "Access denied for user 'repl'@'localhost'")
-    r = node(cfg, "r", server_id=2, read_only=True,
-             channels=(channel(s, io="Connecting", lag=None, last_io_errno=1045, last_io_error=text),))
+    text = (
+        "error connecting to master 'repl@127.0.0.1:3306' - retry-time: 60 message: "
+        "Access denied for user 'repl'@'localhost'"
+    )
+    r = node(
+        cfg,
+        "r",
+        server_id=2,
+        read_only=True,
+        channels=(channel(s, io="Connecting", lag=None, last_io_errno=1045, last_io_error=text),),
+    )
     f = one(analyse([s, r]), "io_error")
     assert (f.errno, f.wizard) == (1045, "set-repl-password")
     assert "password" in f.message and "stored on the replica" in f.message
@@ -129,8 +156,15 @@ def test_replication_access_denied_advises_setting_the_stored_password():
 def test_unknown_error_still_critical_with_generic_advice():
     cfg = config_for("s", "r")
     s = node(cfg, "s", server_id=1, files=binlogs(100))
-    r = node(cfg, "r", server_id=2, read_only=True,
-             channels=(channel(s, sql="No", lag=None, last_sql_errno=1146, last_sql_error="Table 'x.y' doesn't exist"),))
+    r = node(
+        cfg,
+        "r",
+        server_id=2,
+        read_only=True,
+        channels=(
+            channel(s, sql="No", lag=None, last_sql_errno=1146, last_sql_error="Table 'x.y' doesn't exist"),
+        ),
+    )
     f = one(analyse([s, r]), "sql_error")
     assert f.severity is CRIT and f.wizard is None and "error log" in f.advice
 
@@ -193,7 +227,9 @@ def test_coordinates_behind_counts_bytes_across_files():
 def test_coordinates_behind_is_ok_while_threads_run_and_lag_is_small():
     cfg = config_for("s", "r")
     s = node(cfg, "s", server_id=1, files=binlogs(1000, 500))
-    r = node(cfg, "r", server_id=2, read_only=True, channels=(channel(s, file="mysql-bin.000002", pos=480, lag=1),))
+    r = node(
+        cfg, "r", server_id=2, read_only=True, channels=(channel(s, file="mysql-bin.000002", pos=480, lag=1),)
+    )
     fs = analyse([s, r])
     assert one(fs, "coordinates_behind").severity is OK
     assert "replication_ok" in codes(fs)
@@ -203,7 +239,10 @@ def test_coordinates_impossible_past_end_of_file_seed002():
     _, st = canned.seed002_crashed_pair()
     f = one(analyse(st), "coordinates_impossible", "node2")
     assert f.severity is CRIT and f.wizard == "repoint"
-    assert "node2 Read_Master_Log_Pos 173841457 is past the end of mysql-bin.000234 on node1 (size 173840000 bytes)" in f.message
+    assert (
+        "node2 Read_Master_Log_Pos 173841457 is past the end of mysql-bin.000234 on node1 (size 173840000 bytes)"
+        in f.message
+    )
     assert "read_source_log_pos" in f.fields and "exec_source_log_pos" in f.fields
 
 
@@ -217,8 +256,15 @@ def test_coordinates_impossible_file_newer_than_sources_current():
     cfg = config_for("s", "r")
     # after RESET MASTER; s was read entirely after r, so no write between the reads explains it
     s = node(cfg, "s", server_id=1, files=binlogs(300), poll_started=20.5, poll_finished=20.6)
-    r = node(cfg, "r", server_id=2, read_only=True, channels=(channel(s, file="mysql-bin.000009", pos=120),),
-             poll_started=20.0, poll_finished=20.1)
+    r = node(
+        cfg,
+        "r",
+        server_id=2,
+        read_only=True,
+        channels=(channel(s, file="mysql-bin.000009", pos=120),),
+        poll_started=20.0,
+        poll_finished=20.1,
+    )
     f = one(analyse([s, r]), "coordinates_impossible")
     assert "newer than s's current binlog mysql-bin.000001" in f.message and f.wizard == "rebuild-replica"
     assert "replication_ok" not in codes(analyse([s, r]))
@@ -322,7 +368,15 @@ def test_a_status_read_only_in_part_is_a_warning_not_silence():
     from dataclasses import replace
 
     cfg, sts = canned.healthy_pair()
-    sts = [replace(sts[0], warnings=("SHOW ALL SLAVES STATUS: 1227: Access denied; you need (at least one of) the SUPER, REPLICA MONITOR privilege(s)",)), sts[1]]
+    sts = [
+        replace(
+            sts[0],
+            warnings=(
+                "SHOW ALL SLAVES STATUS: 1227: Access denied; you need (at least one of) the SUPER, REPLICA MONITOR privilege(s)",
+            ),
+        ),
+        sts[1],
+    ]
     (f,) = [f for f in analyse(sts) if f.code == "status_incomplete"]
     assert f.severity is Severity.WARNING and f.nodes == ("node1",)
     assert "1227" in f.message and "REPLICA MONITOR" in f.advice

@@ -49,16 +49,19 @@ def test_format_is_canonical():
     assert format_mysql_gtid_set(f"{B}:3,{A}:2-4:1") == f"{A}:1-4,{B}:3"
 
 
-@pytest.mark.parametrize("bad, words", [
-    ("not-a-uuid:1-5", "not a server UUID"),
-    (f"{A}", "no transaction numbers"),
-    (f"{A}:5-3", "ends before it starts"),
-    (f"{A}:0-3", "out of range"),
-    (f"{A}:1-x", "neither an interval"),
-    (f"{A}:1,,{B}:1", "empty element"),
-    (f"{A}:tag", "has no transaction numbers"),
-    (f"{A}:Bad-Tag:1", "neither an interval"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ("not-a-uuid:1-5", "not a server UUID"),
+        (f"{A}", "no transaction numbers"),
+        (f"{A}:5-3", "ends before it starts"),
+        (f"{A}:0-3", "out of range"),
+        (f"{A}:1-x", "neither an interval"),
+        (f"{A}:1,,{B}:1", "empty element"),
+        (f"{A}:tag", "has no transaction numbers"),
+        (f"{A}:Bad-Tag:1", "neither an interval"),
+    ],
+)
 def test_malformed_sets_raise_clear_value_errors(bad, words):
     with pytest.raises(ValueError, match=words):
         parse_mysql_gtid_set(bad)
@@ -96,12 +99,15 @@ def test_mariadb_positions_parse_per_domain():
     assert format_mariadb_gtid_pos({1: (2, 7), 0: (1, 100)}) == "0-1-100,1-2-7"
 
 
-@pytest.mark.parametrize("bad, words", [
-    ("0-1", "not domain-server_id-seq_no"),
-    ("a-b-c", "not domain-server_id-seq_no"),
-    ("0-1-5,0-2-6", "domain 0 appears twice"),
-    ("4294967296-1-1", "out of range"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ("0-1", "not domain-server_id-seq_no"),
+        ("a-b-c", "not domain-server_id-seq_no"),
+        ("0-1-5,0-2-6", "domain 0 appears twice"),
+        ("4294967296-1-1", "out of range"),
+    ],
+)
 def test_malformed_mariadb_positions_raise(bad, words):
     with pytest.raises(ValueError, match=words):
         parse_mariadb_gtid_pos(bad)

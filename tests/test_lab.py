@@ -14,14 +14,15 @@ from replui.cli import main
 from replui.lab.lab import Lab
 
 
-
 def _cmdlines() -> dict[int, str]:
     """pid -> command line (NULs as spaces) of every process now."""
     out = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                out[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                out[int(entry.name)] = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                )
             except OSError:
                 pass
     return out
@@ -34,11 +35,19 @@ def _lab_processes(directory: Path) -> dict[int, str]:
 @pytest.mark.lab
 def test_up_replicates_both_ways(healthy_lab):
     lab = healthy_lab
-    lab.sql("node1", "INSERT INTO shop.customers (name, email, city, created_at) VALUES ('From One', 'one@lab.test', 'Lisbon', NOW())")
-    lab.sql("node2", "INSERT INTO shop.customers (name, email, city, created_at) VALUES ('From Two', 'two@lab.test', 'Osaka', NOW())")
+    lab.sql(
+        "node1",
+        "INSERT INTO shop.customers (name, email, city, created_at) VALUES ('From One', 'one@lab.test', 'Lisbon', NOW())",
+    )
+    lab.sql(
+        "node2",
+        "INSERT INTO shop.customers (name, email, city, created_at) VALUES ('From Two', 'two@lab.test', 'Osaka', NOW())",
+    )
     lab.wait_caught_up()
     for node in ("node1", "node2"):
-        emails = {r[0] for r in lab.sql(node, "SELECT email FROM shop.customers WHERE email LIKE '%@lab.test'")}
+        emails = {
+            r[0] for r in lab.sql(node, "SELECT email FROM shop.customers WHERE email LIKE '%@lab.test'")
+        }
         assert emails == {"one@lab.test", "two@lab.test"}, node
     assert lab.sql("node1", "CHECKSUM TABLE shop.orders") == lab.sql("node2", "CHECKSUM TABLE shop.orders")
 
@@ -54,7 +63,10 @@ def test_sample_database_is_identical_on_both_nodes(healthy_lab):
 def test_each_node_has_its_own_server_id_binlog_and_a_running_channel(healthy_lab):
     lab = healthy_lab
     for i, node in enumerate(("node1", "node2"), start=1):
-        row = lab.query(node, "SELECT @@server_id AS sid, @@log_bin AS lb, @@binlog_format AS fmt, @@auto_increment_offset AS off")[0]
+        row = lab.query(
+            node,
+            "SELECT @@server_id AS sid, @@log_bin AS lb, @@binlog_format AS fmt, @@auto_increment_offset AS off",
+        )[0]
         assert (row["sid"], row["lb"], row["fmt"], row["off"]) == (i, 1, "ROW", i)
         status = lab.replica_status(node)
         assert status["Slave_IO_Running"] == "Yes" and status["Slave_SQL_Running"] == "Yes"
@@ -77,7 +89,12 @@ def test_replui_toml_loads_with_every_node(lab):
     cfg = load_config(lab.config_path)
     assert [(n.name, n.host, n.port) for n in cfg.nodes] == [(n.name, "127.0.0.1", n.port) for n in lab.nodes]
     assert cfg.nodes[0].user == "replui_admin" and cfg.nodes[0].resolve_password() == lab.admin_password
-    with pymysql.connect(host="127.0.0.1", port=cfg.nodes[1].port, user=cfg.nodes[1].user, password=cfg.nodes[1].resolve_password()) as conn:
+    with pymysql.connect(
+        host="127.0.0.1",
+        port=cfg.nodes[1].port,
+        user=cfg.nodes[1].user,
+        password=cfg.nodes[1].resolve_password(),
+    ) as conn:
         assert conn.open
 
 
@@ -103,7 +120,10 @@ def test_stop_node_makes_it_unreachable_and_start_node_restores_replication(heal
     assert main(["lab", "status", "--dir", str(lab.dir)]) == 0
     assert "stopped" in capsys.readouterr().out
 
-    lab.sql("node1", "INSERT INTO shop.customers (name, email, city, created_at) VALUES ('While Down', 'down@lab.test', 'Kyiv', NOW())")
+    lab.sql(
+        "node1",
+        "INSERT INTO shop.customers (name, email, city, created_at) VALUES ('While Down', 'down@lab.test', 'Kyiv', NOW())",
+    )
     assert main(["lab", "start-node", "node2", "--dir", str(lab.dir)]) == 0
     lab.reload()
     assert lab.is_alive("node2")
@@ -171,8 +191,14 @@ def test_missing_server_names_the_install_command_and_exits_3(tmp_path):
     import sys
 
     env = dict(os.environ, REPLUI_LAB_PATH=str(tmp_path))
-    out = subprocess.run([sys.executable, "-m", "replui", "lab", "up", "--dir", str(tmp_path / "lab")],
-                         capture_output=True, text=True, env=env, timeout=60, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "replui", "lab", "up", "--dir", str(tmp_path / "lab")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert out.returncode == 3
     assert "apt-get install -y mariadb-server" in out.stderr
     assert "Traceback" not in out.stderr
@@ -202,7 +228,9 @@ def test_heal_repairs_a_duplicate_key_break(healthy_lab):
     lab.sql("node1", "INSERT INTO shop.orders VALUES (9001, 2, 200, 'paid', NOW())")
     from replui.lab.replication import wait_for
 
-    row = wait_for(lambda: (r := lab.replica_status("node2")) and r["Last_SQL_Errno"] and r, 60, "the 1062 break")
+    row = wait_for(
+        lambda: (r := lab.replica_status("node2")) and r["Last_SQL_Errno"] and r, 60, "the 1062 break"
+    )
     assert row["Last_SQL_Errno"] == 1062
     lab.heal()
     assert lab.replica_status("node2")["Slave_SQL_Running"] == "Yes"

@@ -57,8 +57,9 @@ def _pair(order, *, file="mysql-bin.000002", pos=800, exec_file=None, exec_pos=N
     return [s, r]
 
 
-@pytest.mark.parametrize("order", [SOURCE_FIRST, OVERLAPPING, UNKNOWN],
-                         ids=["source-first", "overlapping", "unknown"])
+@pytest.mark.parametrize(
+    "order", [SOURCE_FIRST, OVERLAPPING, UNKNOWN], ids=["source-first", "overlapping", "unknown"]
+)
 def test_replica_past_the_source_read_earlier_is_a_race_not_critical(order):
     fs = analyse(_pair(order))
     assert "coordinates_impossible" not in codes(fs)
@@ -101,8 +102,9 @@ def test_a_purged_file_is_impossible_whatever_the_order():
 
 
 def test_the_replicas_own_1236_makes_a_position_past_the_current_file_impossible():
-    fs = analyse(_pair(SOURCE_FIRST, io="No", lag=None, last_io_errno=1236,
-                       last_io_error=canned.SEED002_1236))
+    fs = analyse(
+        _pair(SOURCE_FIRST, io="No", lag=None, last_io_errno=1236, last_io_error=canned.SEED002_1236)
+    )
     f = one(fs, "coordinates_impossible", "r")
     assert f.severity is CRIT and "past the end of mysql-bin.000002" in f.message
 
@@ -146,13 +148,15 @@ def test_sql_delay_is_read_from_mysql_replica_status_rows():
     # a SHOW REPLICA STATUS row built from the MySQL 8.0/8.4 manual's column list
     # (tests/recorded/mysql_rows.py)
     m = _mysql_rows()
-    row = m.make_row(m.REPLICA_STATUS_80_COLUMNS, SQL_Delay=3600, SQL_Remaining_Delay=120,
-                     Seconds_Behind_Source=3650)
+    row = m.make_row(
+        m.REPLICA_STATUS_80_COLUMNS, SQL_Delay=3600, SQL_Remaining_Delay=120, Seconds_Behind_Source=3650
+    )
     ch = normalise_channel(row, dialect_for("mysql", "8.4.0"))
     assert (ch.sql_delay, ch.sql_remaining_delay, ch.seconds_behind_source) == (3600, 120, 3650)
     assert (ch.label("sql_delay"), ch.label("sql_remaining_delay")) == ("SQL_Delay", "SQL_Remaining_Delay")
-    plain = normalise_channel(m.as_strings(m.make_row(m.SLAVE_STATUS_57_COLUMNS)),
-                              dialect_for("mysql", "5.7.44"))
+    plain = normalise_channel(
+        m.as_strings(m.make_row(m.SLAVE_STATUS_57_COLUMNS)), dialect_for("mysql", "5.7.44")
+    )
     assert (plain.sql_delay, plain.sql_remaining_delay) == (0, None)  # NULL: not waiting on an event
 
 
@@ -169,8 +173,9 @@ def test_sql_delay_is_read_from_mariadb_rows():
 def _delayed(lag, delay=3600, remaining=120):
     cfg = config_for("src", "node2")
     s = node(cfg, "src", server_id=1, files=binlogs(1000, 500))
-    ch = channel(s, exec_file="mysql-bin.000001", exec_pos=400, lag=lag, sql_delay=delay,
-                 sql_remaining_delay=remaining)
+    ch = channel(
+        s, exec_file="mysql-bin.000001", exec_pos=400, lag=lag, sql_delay=delay, sql_remaining_delay=remaining
+    )
     return [s, node(cfg, "node2", server_id=2, read_only=True, channels=(ch,))]
 
 
@@ -213,8 +218,10 @@ def test_a_rebuild_mark_is_critical_and_names_the_rerun():
     fs = analyse(_marked())
     f = one(fs, "rebuild_incomplete", "node2")
     assert f.severity is CRIT and f.nodes == ("node2", "node1") and f.wizard == "rebuild-replica"
-    assert f.message == ("node2: a rebuild from node1 (rebuild-replica, started 2026-11-22 01:02:03 UTC) "
-                         "did not finish: its data (shop) may be half-restored")
+    assert f.message == (
+        "node2: a rebuild from node1 (rebuild-replica, started 2026-11-22 01:02:03 UTC) "
+        "did not finish: its data (shop) may be half-restored"
+    )
     assert "replui wizard rebuild-replica --source node1 --replica node2" in f.advice
     assert "rebuild_incomplete" in CODES
 
@@ -226,8 +233,10 @@ def test_a_marked_node_is_never_replication_ok():
 
 
 def test_a_resync_mark_names_resync_pair():
-    f = one(analyse(_marked(RebuildMark("resync-pair", "node1", ("shop", "crm"), "2026-11-22 01:02:03 UTC"))),
-            "rebuild_incomplete")
+    f = one(
+        analyse(_marked(RebuildMark("resync-pair", "node1", ("shop", "crm"), "2026-11-22 01:02:03 UTC"))),
+        "rebuild_incomplete",
+    )
     assert f.wizard == "resync-pair" and "(shop, crm)" in f.message
     assert "replui wizard resync-pair --authoritative node1 --other node2" in f.advice
 
@@ -239,6 +248,10 @@ def test_a_rebuild_mark_makes_status_critical_and_is_in_the_json():
     doc = json.loads(to_json(st, fs))
     assert doc["status"] == "CRITICAL"
     assert doc["nodes"][0]["rebuild_mark"] is None
-    assert doc["nodes"][1]["rebuild_mark"] == {"wizard": "rebuild-replica", "source": "node1",
-                                                "scope": ["shop"], "started_at": "2026-11-22 01:02:03 UTC"}
+    assert doc["nodes"][1]["rebuild_mark"] == {
+        "wizard": "rebuild-replica",
+        "source": "node1",
+        "scope": ["shop"],
+        "started_at": "2026-11-22 01:02:03 UTC",
+    }
     assert "rebuild_incomplete on node2" in render_text(st, fs).splitlines()[0]

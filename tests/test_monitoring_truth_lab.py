@@ -63,8 +63,9 @@ def test_no_false_critical_under_sustained_writes(healthy_lab):
                 statuses = [monitor.poll("node1"), monitor.poll("node2")]
                 forced += 1
             findings = analyse(statuses)
-            bad += [f for f in findings
-                    if f.code == "coordinates_impossible" or f.severity is Severity.CRITICAL]
+            bad += [
+                f for f in findings if f.code == "coordinates_impossible" or f.severity is Severity.CRITICAL
+            ]
             ahead += sum(1 for f in findings if f.nodes[0] == "node2" and "ahead of node1" in f.message)
     finally:
         stop.set()
@@ -101,8 +102,11 @@ def test_a_rebuild_mark_on_a_real_replica_is_critical(healthy_lab, capsys):
     from replui.cli import main
 
     lab = healthy_lab
-    lab.sql("node2", ["SET sql_log_bin=0", marker.CREATE_DATABASE, marker.CREATE_TABLE, marker.SET_MARK],
-            args=("rebuild-replica", "node1", "shop"))
+    lab.sql(
+        "node2",
+        ["SET sql_log_bin=0", marker.CREATE_DATABASE, marker.CREATE_TABLE, marker.SET_MARK],
+        args=("rebuild-replica", "node1", "shop"),
+    )
     monitor = Monitor(load_config(lab.config_path))
     try:
         statuses = monitor.poll_all()
@@ -130,9 +134,14 @@ def test_a_rebuild_mark_on_a_real_replica_is_critical(healthy_lab, capsys):
 def test_an_unreadable_mark_is_a_warning_not_an_outage(healthy_lab):
     lab = healthy_lab
     port = lab.node("node1").port
-    lab.sql("node1", ["SET sql_log_bin=0",
-                      "CREATE OR REPLACE USER 'truthmon'@'127.0.0.1' IDENTIFIED BY 'mon-pw'",
-                      "GRANT BINLOG MONITOR, REPLICA MONITOR ON *.* TO 'truthmon'@'127.0.0.1'"])
+    lab.sql(
+        "node1",
+        [
+            "SET sql_log_bin=0",
+            "CREATE OR REPLACE USER 'truthmon'@'127.0.0.1' IDENTIFIED BY 'mon-pw'",
+            "GRANT BINLOG MONITOR, REPLICA MONITOR ON *.* TO 'truthmon'@'127.0.0.1'",
+        ],
+    )
     try:
         from replui.mysql.status import collect_status
 
@@ -153,18 +162,30 @@ def test_non_ascii_passwords_log_in_like_the_mariadb_client(healthy_lab, tmp_pat
 
     lab = healthy_lab
     user = "truth_utf8"
-    lab.sql("node1", ["SET NAMES utf8mb4", "SET sql_log_bin=0",
-                      f"CREATE OR REPLACE USER '{user}'@'127.0.0.1' IDENTIFIED BY %s"], args=(password,))
+    lab.sql(
+        "node1",
+        [
+            "SET NAMES utf8mb4",
+            "SET sql_log_bin=0",
+            f"CREATE OR REPLACE USER '{user}'@'127.0.0.1' IDENTIFIED BY %s",
+        ],
+        args=(password,),
+    )
     try:
-        node = NodeConfig(name="node1", host="127.0.0.1", port=lab.node("node1").port, user=user,
-                          password=password)
+        node = NodeConfig(
+            name="node1", host="127.0.0.1", port=lab.node("node1").port, user=user, password=password
+        )
         with NodeClient(node) as client:
             assert client.scalar("SELECT CURRENT_USER()") == f"{user}@127.0.0.1"
         cnf = tmp_path / "client.cnf"
         cnf.write_bytes(client_option_file(node))
         cnf.chmod(0o600)
-        out = subprocess.run([lab.binary.client, f"--defaults-file={cnf}", "-N", "-e",
-                              "SELECT CURRENT_USER()"], capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [lab.binary.client, f"--defaults-file={cnf}", "-N", "-e", "SELECT CURRENT_USER()"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == f"{user}@127.0.0.1"
     finally:
@@ -191,8 +212,10 @@ def test_a_bound_client_refuses_a_connection_to_a_different_server(healthy_lab):
             client.query("SELECT 1")
         err = info.value
         assert err.connection_lost and err.errno is None and not client.connected
-        assert str(err) == (f"node2: this connection reached a different server than the one confirmed "
-                            f"(server_id {original} -> {original + 31}); nothing was run on it")
+        assert str(err) == (
+            f"node2: this connection reached a different server than the one confirmed "
+            f"(server_id {original} -> {original + 31}); nothing was run on it"
+        )
         client.bind_identity(None)
         assert client.scalar("SELECT 1") == 1  # unbound: anything goes
         client.bind_identity({"server_id": original, "hostname": None, "port": node.port})

@@ -16,8 +16,10 @@ from replui.wizards import relay
 from replui.wizards.dumpfile import restore_from_file
 from replui.wizards.dumpstream import StreamError, stream_dump
 
-HEAD = (b"-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB\n"
-        b"-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=1234;\n\n")
+HEAD = (
+    b"-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB\n"
+    b"-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=1234;\n\n"
+)
 NODE = NodeConfig(name="n", user="u", password="pw")
 #: What one relayed line may hold: the cap plus the "… [N more bytes cut]" note.
 LINE_LIMIT = relay.LINE_CAP + 40
@@ -32,8 +34,10 @@ CLIENT = """#!/bin/sh
 %s
 """
 #: A restore that fails the way the real client does, echoing a whole multi-row INSERT (1 MB on one line).
-ROWS = "{ printf 'ERROR 1406 (22001) at line 42: Data too long: INSERT INTO t VALUES '; " \
-       "head -c 1000000 /dev/zero | tr '\\0' 'x'; printf '\\n'; }"
+ROWS = (
+    "{ printf 'ERROR 1406 (22001) at line 42: Data too long: INSERT INTO t VALUES '; "
+    "head -c 1000000 /dev/zero | tr '\\0' 'x'; printf '\\n'; }"
+)
 
 
 def tool(tmp_path: Path, name: str, template: str, body: str) -> str:
@@ -48,9 +52,15 @@ async def stream(tmp_path: Path, dump_body: str, client_body: str) -> tuple[list
     lines: list[str] = []
     t = LocalTransport(tmp_root=str(tmp_path))
     try:
-        await stream_dump(NODE, NODE, source_transport=t, replica_transport=t, on_line=lines.append,
-                          dump_tool=tool(tmp_path, "fake-dump", DUMP, dump_body),
-                          client_tool=tool(tmp_path, "fake-client", CLIENT, client_body))
+        await stream_dump(
+            NODE,
+            NODE,
+            source_transport=t,
+            replica_transport=t,
+            on_line=lines.append,
+            dump_tool=tool(tmp_path, "fake-dump", DUMP, dump_body),
+            client_tool=tool(tmp_path, "fake-client", CLIENT, client_body),
+        )
     except StreamError as exc:
         return lines, exc
     finally:
@@ -70,8 +80,10 @@ async def test_a_megabyte_stderr_line_is_cut_and_the_error_message_stays_short(t
 
 
 async def test_endless_stderr_is_relayed_up_to_the_cap_then_one_line_says_how_much_was_cut(tmp_path):
-    spew = ("i=0; while [ $i -lt 5000 ]; do "
-            "echo \"Warning (Code 1265): Data truncated for column 'v' at row $i\"; i=$((i+1)); done")
+    spew = (
+        "i=0; while [ $i -lt 5000 ]; do "
+        "echo \"Warning (Code 1265): Data truncated for column 'v' at row $i\"; i=$((i+1)); done"
+    )
     lines, err = await stream(tmp_path, f"{spew} >&2", "cat > /dev/null")
     assert err is None
     assert len(lines) <= relay.OUTPUT_CAP_LINES + 1
@@ -82,8 +94,10 @@ async def test_endless_stderr_is_relayed_up_to_the_cap_then_one_line_says_how_mu
 
 
 async def test_the_tail_for_the_message_holds_the_last_lines_even_after_the_cap(tmp_path):
-    body = ("i=0; while [ $i -lt 3000 ]; do echo \"noise $i\"; i=$((i+1)); done >&2; "
-            "echo 'ERROR 2013: Lost connection' >&2; exit 2")
+    body = (
+        'i=0; while [ $i -lt 3000 ]; do echo "noise $i"; i=$((i+1)); done >&2; '
+        "echo 'ERROR 2013: Lost connection' >&2; exit 2"
+    )
     lines, err = await stream(tmp_path, body, "cat > /dev/null")
     assert err is not None and err.step == "dump" and "ERROR 2013: Lost connection" in err.message
     assert "noise 2999" in err.stderr_tail and "noise 100\n" not in err.stderr_tail
@@ -101,8 +115,9 @@ async def test_restore_from_a_file_caps_the_clients_stderr_too(tmp_path):
     t = LocalTransport(tmp_root=str(tmp_path))
     try:
         with pytest.raises(StreamError) as exc:
-            await restore_from_file(NODE, str(path), replica_transport=t, client_tool=client,
-                                    on_line=lines.append)
+            await restore_from_file(
+                NODE, str(path), replica_transport=t, client_tool=client, on_line=lines.append
+            )
     finally:
         await t.cleanup()
     assert lines and all(len(ln) <= LINE_LIMIT for ln in lines) and sum(map(len, lines)) < 4096

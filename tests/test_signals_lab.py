@@ -45,15 +45,31 @@ class WizardProcess:
         self.tmpdir.mkdir()
         self.state.mkdir()
         env = dict(os.environ, TMPDIR=str(self.tmpdir), XDG_STATE_HOME=str(self.state), PYTHONUNBUFFERED="1")
-        argv = [sys.executable, "-m", "replui", "wizard", "rebuild-replica", "--source", "node1",
-                "--replica", "node2", "--config", str(lab.config_path), "--timeout", "60",
-                *(["--yes"] if yes else []), *extra]
+        argv = [
+            sys.executable,
+            "-m",
+            "replui",
+            "wizard",
+            "rebuild-replica",
+            "--source",
+            "node1",
+            "--replica",
+            "node2",
+            "--config",
+            str(lab.config_path),
+            "--timeout",
+            "60",
+            *(["--yes"] if yes else []),
+            *extra,
+        ]
         pipe = subprocess.PIPE
         self.proc = subprocess.Popen(argv, stdin=pipe, stdout=pipe, stderr=pipe, env=env, cwd=str(REPO))
         self._out: list[bytes] = []
         self._err: list[bytes] = []
-        self._threads = [threading.Thread(target=self._read, args=(self.proc.stdout, self._out), daemon=True),
-                         threading.Thread(target=self._read, args=(self.proc.stderr, self._err), daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, self._out), daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, self._err), daemon=True),
+        ]
         for t in self._threads:
             t.start()
 
@@ -77,8 +93,9 @@ class WizardProcess:
                 return
             if self.proc.poll() is not None:
                 time.sleep(0.2)
-                raise AssertionError(f"the wizard exited ({self.proc.returncode}) before {what}:\n"
-                                     f"{self.stdout}\n{self.stderr}")
+                raise AssertionError(
+                    f"the wizard exited ({self.proc.returncode}) before {what}:\n{self.stdout}\n{self.stderr}"
+                )
             time.sleep(0.05)
         raise AssertionError(f"never happened: {what}\n{self.stdout}\n{self.stderr}")
 
@@ -101,8 +118,9 @@ class WizardProcess:
         return found
 
     def wait_dump(self, timeout: float = 60.0) -> None:
-        self.wait_for(lambda: any("dump" in c.split(" ", 1)[0] for c in self.tools()), "the dump running",
-                      timeout)
+        self.wait_for(
+            lambda: any("dump" in c.split(" ", 1)[0] for c in self.tools()), "the dump running", timeout
+        )
 
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
@@ -113,8 +131,9 @@ class WizardProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            raise AssertionError(f"the wizard did not end within {timeout} s:\n"
-                                 f"{self.stdout}\n{self.stderr}") from None
+            raise AssertionError(
+                f"the wizard did not end within {timeout} s:\n{self.stdout}\n{self.stderr}"
+            ) from None
         for t in self._threads:
             t.join(5)
         return rc
@@ -153,8 +172,11 @@ def assert_stopped_cleanly(w: WizardProcess, rc: int, sig: int) -> None:
     assert f"cancelled by {name}" in text  # the runner's outcome line names the signal
 
 
-@pytest.mark.parametrize("sig, presses", [(signal.SIGTERM, 1), (signal.SIGHUP, 1), (signal.SIGINT, 2)],
-                         ids=["SIGTERM", "SIGHUP", "SIGINT-twice"])
+@pytest.mark.parametrize(
+    "sig, presses",
+    [(signal.SIGTERM, 1), (signal.SIGHUP, 1), (signal.SIGINT, 2)],
+    ids=["SIGTERM", "SIGHUP", "SIGINT-twice"],
+)
 def test_a_signal_mid_stream_stops_the_tools_and_leaves_no_file(healthy_lab, tmp_path, sig, presses):
     lab = healthy_lab
     locker = Locker(lab)
@@ -237,8 +259,9 @@ class CannedRun:
     sends this process the signals in ``send``; ``change-master`` records
     that it ran. ``finish``: the stream step ends by itself afterwards."""
 
-    def __init__(self, tmp_path: Path, monkeypatch, *, send=(), replaces_data=True, finish=False,
-                 differ: str = "") -> None:
+    def __init__(
+        self, tmp_path: Path, monkeypatch, *, send=(), replaces_data=True, finish=False, differ: str = ""
+    ) -> None:
         self.tmp, self.send, self.replaces_data, self.finish = tmp_path, send, replaces_data, finish
         self.differ = differ  # what the last step reports as not verified
         self.tmpdir = tmp_path / "tmp"
@@ -268,11 +291,33 @@ class CannedRun:
                 ctx.values["data_may_differ"] = self.differ
             yield OutputLine("pointed", "stdout")
 
-        return Plan("rebuild-replica", "Rebuild node2 from node1 (canned)", "A canned plan.", (
-            Step("stream", "Replace node2's data", "why", "mariadb-dump … | mariadb …", stream, "node2", True,
-                 self.replaces_data),
-            Step("change-master", "Point node2 at node1", "why", "CHANGE MASTER TO …", point, "node2", True,
-                 False)))
+        return Plan(
+            "rebuild-replica",
+            "Rebuild node2 from node1 (canned)",
+            "A canned plan.",
+            (
+                Step(
+                    "stream",
+                    "Replace node2's data",
+                    "why",
+                    "mariadb-dump … | mariadb …",
+                    stream,
+                    "node2",
+                    True,
+                    self.replaces_data,
+                ),
+                Step(
+                    "change-master",
+                    "Point node2 at node1",
+                    "why",
+                    "CHANGE MASTER TO …",
+                    point,
+                    "node2",
+                    True,
+                    False,
+                ),
+            ),
+        )
 
     def run(self, *, yes: bool = True, stdin=None, out=None, dry_run: bool = False) -> tuple[int, str]:
         cfg, sts = canned.healthy_pair()
@@ -281,11 +326,23 @@ class CannedRun:
         async def identity(node):
             st = ctx.statuses[node]
             return Identity(st.server_id, st.server_uuid, st.hostname, st.port)
+
         ctx.identity_reader = identity
         out = out or io.StringIO()
-        code = asyncio.run(cli._run(self.plan(), cfg, sts, yes, stdin or io.StringIO(""), out, ctx=ctx,
-                                    dry_run=dry_run, refresh_statuses=False,
-                                    transcript_dir=self.tmp / "transcripts"))
+        code = asyncio.run(
+            cli._run(
+                self.plan(),
+                cfg,
+                sts,
+                yes,
+                stdin or io.StringIO(""),
+                out,
+                ctx=ctx,
+                dry_run=dry_run,
+                refresh_statuses=False,
+                transcript_dir=self.tmp / "transcripts",
+            )
+        )
         return code, out.getvalue()
 
     def transcript(self) -> str:
@@ -423,13 +480,30 @@ def test_a_signal_while_the_nodes_are_polled_stops_before_anything_runs(tmp_path
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
     config = tmp_path / "replui.toml"
-    config.write_text('[defaults]\nuser = "u"\npassword = "pw"\nconnect_timeout = 3\n\n'
-                      f'[[nodes]]\nname = "node1"\nhost = "127.0.0.1"\nport = {silent.getsockname()[1]}\n\n'
-                      f'[[nodes]]\nname = "node2"\nhost = "127.0.0.1"\nport = {silent.getsockname()[1]}\n')
+    config.write_text(
+        '[defaults]\nuser = "u"\npassword = "pw"\nconnect_timeout = 3\n\n'
+        f'[[nodes]]\nname = "node1"\nhost = "127.0.0.1"\nport = {silent.getsockname()[1]}\n\n'
+        f'[[nodes]]\nname = "node2"\nhost = "127.0.0.1"\nport = {silent.getsockname()[1]}\n'
+    )
     env = dict(os.environ, TMPDIR=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"))
-    proc = subprocess.Popen([sys.executable, "-m", "replui", "wizard", "restart-replication", "--node", "node2",
-                             "--config", str(config), "--yes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env, cwd=str(REPO))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "replui",
+            "wizard",
+            "restart-replication",
+            "--node",
+            "node2",
+            "--config",
+            str(config),
+            "--yes",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=str(REPO),
+    )
     try:
         import select
 

@@ -21,7 +21,9 @@ def status_json(lab) -> tuple[int, dict]:
     """Run the real CLI (`python -m replui status --json`) against the lab."""
     out = subprocess.run(
         [sys.executable, "-m", "replui", "status", "--json", "--config", str(lab.config_path)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.stderr == "" or "Traceback" not in out.stderr, out.stderr
     return out.returncode, json.loads(out.stdout)
@@ -62,7 +64,9 @@ def test_text_status_names_the_break(healthy_lab):
     break_with_duplicate_key(healthy_lab, key=9002)
     out = subprocess.run(
         [sys.executable, "-m", "replui", "status", "--config", str(healthy_lab.config_path)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 2
     assert out.stdout.startswith("REPLUI CRITICAL")
@@ -87,7 +91,12 @@ def test_stopped_node_is_unreachable_while_the_other_still_reports(healthy_lab):
 def test_broken_config_gives_unknown_and_no_traceback(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[[nodes]]\nname = "a"\nport = "x"\n')
-    out = subprocess.run([sys.executable, "-m", "replui", "status", "--config", str(bad)], capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [sys.executable, "-m", "replui", "status", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert out.returncode == 3
     assert f"{bad}:3: nodes[0].port" in out.stderr
     assert "Traceback" not in out.stderr

@@ -10,11 +10,34 @@ import pytest
 from replui.analysis.findings import analyse
 from replui.report import exit_code, render_text, to_json
 
-NODE_KEYS = {"name", "host", "port", "reachable", "error", "flavor", "version", "server_id", "read_only", "binlog", "channels"}
+NODE_KEYS = {
+    "name",
+    "host",
+    "port",
+    "reachable",
+    "error",
+    "flavor",
+    "version",
+    "server_id",
+    "read_only",
+    "binlog",
+    "channels",
+}
 CHANNEL_KEYS = {
-    "name", "source_host", "source_port", "source_log_file", "read_source_log_pos", "relay_source_log_file",
-    "exec_source_log_pos", "io_running", "sql_running", "seconds_behind_source", "last_io_errno",
-    "last_io_error", "last_sql_errno", "last_sql_error",
+    "name",
+    "source_host",
+    "source_port",
+    "source_log_file",
+    "read_source_log_pos",
+    "relay_source_log_file",
+    "exec_source_log_pos",
+    "io_running",
+    "sql_running",
+    "seconds_behind_source",
+    "last_io_errno",
+    "last_io_error",
+    "last_sql_errno",
+    "last_sql_error",
 }
 
 
@@ -58,7 +81,12 @@ def test_no_nodes_is_unknown():
 
 def test_null_lag_stays_null_in_json():
     _, _, doc = _report(canned.broken_pair_1062)
-    lags = [ch["seconds_behind_source"] for n in doc["nodes"] for ch in n["channels"] if ch["sql_running"] != "Yes"]
+    lags = [
+        ch["seconds_behind_source"]
+        for n in doc["nodes"]
+        for ch in n["channels"]
+        if ch["sql_running"] != "Yes"
+    ]
     assert lags and all(v is None for v in lags)
 
 

@@ -63,7 +63,11 @@ async def test_stdin_is_relayed_with_back_pressure(transport):
 
 
 async def test_env_adds_to_the_environment_and_cwd_applies(transport, tmp_path):
-    proc = await transport.spawn(["sh", "-c", 'echo "$REPLUI_T $PATH_SET"; pwd'], env={"REPLUI_T": "yes", "PATH_SET": "1"}, cwd=str(tmp_path))
+    proc = await transport.spawn(
+        ["sh", "-c", 'echo "$REPLUI_T $PATH_SET"; pwd'],
+        env={"REPLUI_T": "yes", "PATH_SET": "1"},
+        cwd=str(tmp_path),
+    )
     out = (await proc.stdout.read()).decode().split("\n")
     assert out[0] == "yes 1" and out[1] == str(tmp_path)
     await proc.wait()
@@ -114,7 +118,7 @@ async def test_cleanup_stops_running_commands():
 
 async def test_private_files_are_0600_in_a_0700_dir_and_removed_by_cleanup(tmp_path):
     t = LocalTransport(tmp_root=str(tmp_path))
-    p1 = await t.write_private_file(b"[client]\npassword=\"s3cret\"\n", ".cnf")
+    p1 = await t.write_private_file(b'[client]\npassword="s3cret"\n', ".cnf")
     p2 = await t.write_private_file(b"two")
     d = os.path.dirname(p1)
     assert os.path.dirname(p2) == d == t.private_dir

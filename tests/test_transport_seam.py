@@ -64,11 +64,13 @@ def test_no_wizard_module_reaches_processes_or_private_dirs_around_the_transport
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr":
             args = node.args
             if len(args) >= 2 and isinstance(args[1], ast.Constant):
-                assert args[1].value not in ("close", "terminate_tree", "cleanup"), \
+                assert args[1].value not in ("close", "terminate_tree", "cleanup"), (
                     f"{path.name}:{node.lineno}: getattr(..., {args[1].value!r}) — it is part of the protocol"
+                )
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            assert (node.value.id, node.attr) not in {("tempfile", "mkdtemp"), ("shutil", "rmtree")}, \
+            assert (node.value.id, node.attr) not in {("tempfile", "mkdtemp"), ("shutil", "rmtree")}, (
                 f"{path.name}:{node.lineno}: {node.value.id}.{node.attr} — private directories belong to the transport"
+            )
 
 
 @pytest.mark.parametrize("module", [dumpstream, dumpfile], ids=lambda m: m.__name__)
@@ -83,8 +85,16 @@ def test_the_dump_paths_share_the_relay_by_public_names_only(module):
 def test_the_relay_module_is_public_and_the_stream_path_still_offers_its_names():
     for name in relay.__all__:
         assert not name.startswith("_") and hasattr(relay, name)
-    for name in ("StreamError", "StreamCancelled", "DumpResult", "Progress", "LINE_CAP", "STDERR_TAIL",
-                 "OUTPUT_CAP_LINES", "OUTPUT_CAP_BYTES"):
+    for name in (
+        "StreamError",
+        "StreamCancelled",
+        "DumpResult",
+        "Progress",
+        "LINE_CAP",
+        "STDERR_TAIL",
+        "OUTPUT_CAP_LINES",
+        "OUTPUT_CAP_BYTES",
+    ):
         assert getattr(dumpstream, name) is getattr(relay, name)
     assert dumpfile.DumpResult is relay.DumpResult and issubclass(relay.StreamCancelled, relay.StreamError)
 
@@ -97,7 +107,10 @@ def test_the_protocols_carry_stopping_closing_and_private_dirs():
 
 
 def test_transport_for_gives_every_node_a_new_local_transport_today():
-    a, b = transport_for(NodeConfig(name="a")), transport_for(NodeConfig(name="b", host="db2.example", port=3307))
+    a, b = (
+        transport_for(NodeConfig(name="a")),
+        transport_for(NodeConfig(name="b", host="db2.example", port=3307)),
+    )
     assert isinstance(a, LocalTransport) and isinstance(a, Transport)
     assert isinstance(b, LocalTransport) and a is not b
 
@@ -125,7 +138,9 @@ def test_the_step_context_gets_each_transport_from_transport_for(monkeypatch):
 
 
 async def test_aclose_cleans_up_every_transport_with_its_private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setattr(replui.transport, "transport_for", lambda node: LocalTransport(tmp_root=str(tmp_path)))
+    monkeypatch.setattr(
+        replui.transport, "transport_for", lambda node: LocalTransport(tmp_root=str(tmp_path))
+    )
     ctx = StepContext(two_nodes())
     d = await ctx.transport("node1").make_private_dir("replui-dump-")
     Path(d, "node1.sql.gz.partial").write_bytes(b"data")

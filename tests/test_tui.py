@@ -21,8 +21,16 @@ def row_value(pane: NodePane, key: str) -> str:
 
 async def test_one_pane_per_node_with_the_servers_own_labels():
     mon = static_monitor(canned.four_nodes)  # with rep3 a MySQL 8.4 replica (Source_*/Replica_* labels)
-    mon.set_status(canned.node(mon.config, "rep3", server_id=4, read_only=True, flavor=Flavor.MYSQL,
-                               channels=(canned.channel(mon.poll("rep2"), modern=True),)))
+    mon.set_status(
+        canned.node(
+            mon.config,
+            "rep3",
+            server_id=4,
+            read_only=True,
+            flavor=Flavor.MYSQL,
+            channels=(canned.channel(mon.poll("rep2"), modern=True),),
+        )
+    )
     app = make_app(mon)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -72,7 +80,12 @@ async def test_1062_marks_last_sql_errno_as_error_and_lists_the_finding():
         assert not app.dashboard.pane("node1").row("ch0-last_sql_errno").has_class("-error")
         assert n2.has_class("-error")
         findings = app.screen.query_one(FindingsList)
-        assert [f.code for f in findings.findings] == ["sql_error", "coordinates_behind", "coordinates_caught_up", "replication_ok"]
+        assert [f.code for f in findings.findings] == [
+            "sql_error",
+            "coordinates_behind",
+            "coordinates_caught_up",
+            "replication_ok",
+        ]
         assert findings.findings[0].wizard == "resync-pair"  # master⇄master
         assert "resync-pair" in str(findings.detail.render())
         assert "CRITICAL" in str(app.dashboard.header.render())
@@ -117,7 +130,11 @@ async def test_t_cycles_the_theme():
 
 
 async def test_config_theme_names_map_to_bundled_themes():
-    for short, full in (("light", "replui-light"), ("high-contrast", "replui-high-contrast"), ("replui-dark", "replui-dark")):
+    for short, full in (
+        ("light", "replui-light"),
+        ("high-contrast", "replui-high-contrast"),
+        ("replui-dark", "replui-dark"),
+    ):
         app = make_app(canned.healthy_pair, theme=short)
         async with app.run_test(size=SIZE):
             assert app.theme == full
@@ -161,7 +178,9 @@ async def test_polling_reanalyses_and_posts_findings_updated():
     mon = static_monitor(canned.broken_pair_1062, poll_interval=0.05)
     app = make_app(mon, poll=True)
     seen: list[FindingsUpdated] = []
-    async with app.run_test(size=SIZE, message_hook=lambda m: seen.append(m) if isinstance(m, FindingsUpdated) else None) as pilot:
+    async with app.run_test(
+        size=SIZE, message_hook=lambda m: seen.append(m) if isinstance(m, FindingsUpdated) else None
+    ) as pilot:
         while min(app.poll_counts.values()) < 2:
             await pilot.pause(0.05)
         assert seen and seen[-1].findings[0].severity is Severity.CRITICAL

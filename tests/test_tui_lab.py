@@ -48,7 +48,10 @@ async def test_stopped_node_shows_its_error_while_the_other_keeps_updating(healt
                 assert n2.has_class("-down") and n2.down_box.display
                 assert "2003" in str(n2.down_box.render()) or "2013" in str(n2.down_box.render())
                 # node1 is still polled and shows fresh data: a write there moves its binlog position
-                healthy_lab.sql("node1", "INSERT INTO shop.orders (customer_id, amount_cents, status, created_at) VALUES (1, 100, 'new', NOW())")
+                healthy_lab.sql(
+                    "node1",
+                    "INSERT INTO shop.orders (customer_id, amount_cents, status, created_at) VALUES (1, 100, 'new', NOW())",
+                )
                 pos = healthy_lab.master_status("node1")[1]
                 await refresh(app, pilot)
                 assert app.statuses["node1"].reachable and app.statuses["node1"].binlog.position == pos

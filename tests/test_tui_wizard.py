@@ -28,7 +28,12 @@ async def test_confirm_dialog_before_the_destructive_step_needs_the_node_name(tm
         dialog = await confirm_shown(pilot, app)
         assert dialog.step.id == "stream" and dialog.needs_name
         assert fake.ran == ["inspect"]  # asked before the destructive step ran
-        assert screen.step_list.states() == {"inspect": "done", "stream": "awaiting", "change-master": "pending", "verify": "pending"}
+        assert screen.step_list.states() == {
+            "inspect": "done",
+            "stream": "awaiting",
+            "change-master": "pending",
+            "verify": "pending",
+        }
         assert dialog.confirm_button.disabled
         await pilot.press(*"node1")  # the wrong node
         await pilot.pause()
@@ -54,7 +59,9 @@ async def test_confirm_dialog_before_the_destructive_step_needs_the_node_name(tm
         text = log_text(screen)
         assert "[note] brackets stay as typed" in text and "[stream] 48.0 MiB restored" in text
         assert "verified: node2 runs both threads" in text
-        assert screen.outcome.display and "✔ DONE" in str(screen.outcome.render())  # no data was compared: not "verified"
+        assert screen.outcome.display and "✔ DONE" in str(
+            screen.outcome.render()
+        )  # no data was compared: not "verified"
         assert screen.result.transcript_path and screen.result.transcript_path.exists()
         assert str(screen.result.transcript_path) in str(screen.outcome.render())
         await pilot.press("escape")
@@ -72,8 +79,15 @@ async def test_declining_stops_the_run_and_no_later_step_runs(tmp_path):
         await pilot.pause()
         assert not screen.result.ok and screen.result.failed_step == "stream"
         assert fake.ran == ["inspect"]
-        assert screen.step_list.states() == {"inspect": "done", "stream": "declined", "change-master": "pending", "verify": "pending"}
-        assert "declined" in str(screen.outcome.render()) and "Stream node1's dump into node2" in str(screen.outcome.render())
+        assert screen.step_list.states() == {
+            "inspect": "done",
+            "stream": "declined",
+            "change-master": "pending",
+            "verify": "pending",
+        }
+        assert "declined" in str(screen.outcome.render()) and "Stream node1's dump into node2" in str(
+            screen.outcome.render()
+        )
 
 
 async def test_output_lines_reach_the_log_and_the_progress_bar_advances(tmp_path):
@@ -87,9 +101,15 @@ async def test_output_lines_reach_the_log_and_the_progress_bar_advances(tmp_path
         assert screen.progress.display and bar.total == 48 * MIB and bar.progress == 12 * MIB
         figures = str(screen.progress.figures.render())
         assert "12.0 MiB of 48.0 MiB (25%)" in figures and "4.0 MiB/s" in figures and "ETA 9s" in figures
-        assert "-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=5400;" in log_text(screen)
+        assert "-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=5400;" in log_text(
+            screen
+        )
         fake.gate.set()
-        await until(pilot, lambda: screen.progress.last is not None and screen.progress.last.bytes == 48 * MIB, "last progress")
+        await until(
+            pilot,
+            lambda: screen.progress.last is not None and screen.progress.last.bytes == 48 * MIB,
+            "last progress",
+        )
         assert bar.progress == 48 * MIB
         await confirm_shown(pilot, app)
         await pilot.press("escape")  # no: stop before change-master
@@ -118,6 +138,7 @@ async def test_cancel_stops_a_running_step_that_replaces_no_data_at_once(tmp_pat
 async def stream_running(pilot, screen: WizardScreen) -> None:
     def running() -> bool:
         return screen.step_list.state_of("stream") == "running" and screen.progress.last is not None
+
     await until(pilot, running, "stream running")
 
 
@@ -133,7 +154,8 @@ async def test_cancelling_a_step_that_replaces_data_asks_first_and_only_yes_canc
         assert dialog.step.id == "stream"
         assert str(dialog.query_one("#cancel-restore-question", Static).render()) == (
             "Cancel the restore into node2? Its data will be left half-restored and marked; "
-            "re-run the rebuild to repair it")
+            "re-run the rebuild to repair it"
+        )
         assert not screen.ctx.cancel.is_set()
         await pilot.press("n")
         await until(pilot, lambda: app.screen is screen, "back on the wizard")
@@ -153,7 +175,11 @@ async def test_cancelling_a_step_that_replaces_data_asks_first_and_only_yes_canc
         await cancel_dialog_shown(pilot, app)
         await pilot.press("y")
         await until(pilot, lambda: screen.result is not None, "run finished")
-        assert not screen.result.ok and screen.result.failed_step == "stream" and "cancelled" in screen.result.message
+        assert (
+            not screen.result.ok
+            and screen.result.failed_step == "stream"
+            and "cancelled" in screen.result.message
+        )
         assert screen.step_list.state_of("stream") == "cancelled" and fake.ran == ["inspect", "stream"]
         assert app.screen is screen  # still showing the outcome
 
@@ -174,16 +200,25 @@ async def test_the_cancel_question_goes_away_when_the_step_ends_meanwhile(tmp_pa
 
 
 def test_prefill_takes_subject_and_source_from_the_finding():
-    f = Finding(Severity.CRITICAL, "sql_error", ("node2", "node1"), "1062", wizard="rebuild-replica", errno=1062)
+    f = Finding(
+        Severity.CRITICAL, "sql_error", ("node2", "node1"), "1062", wizard="rebuild-replica", errno=1062
+    )
     assert prefill("rebuild-replica", f, None, {}) == {"source": "node1", "replica": "node2"}
     assert prefill("resync-pair", f, None, {}) == {"authoritative": "node1", "other": "node2"}
     assert prefill("restart-replication", f, None, {}) == {"node": "node2"}
     assert prefill("heartbeat", f, None, {}) == {"source": "node1"}
-    cut = Finding(Severity.CRITICAL, "io_error", ("node2", "node1"), "Last_IO_Error: " + canned.SEED002_1236, errno=1236)
-    relay = Finding(Severity.CRITICAL, "sql_error", ("node1", "node2"), "Last_Error: " + canned.SEED002_RELAY, errno=1594)
+    cut = Finding(
+        Severity.CRITICAL, "io_error", ("node2", "node1"), "Last_IO_Error: " + canned.SEED002_1236, errno=1236
+    )
+    relay = Finding(
+        Severity.CRITICAL, "sql_error", ("node1", "node2"), "Last_Error: " + canned.SEED002_RELAY, errno=1594
+    )
     assert prefill("repoint", cut, None, {}) == {"node": "node2", "next_binlog": True}
     assert prefill("repoint", relay, None, {}) == {"node": "node1", "from_exec_position": True}
-    assert parse_options("repoint", options_text({"node": "node2", "next_binlog": True})) == {"node": "node2", "next_binlog": True}
+    assert parse_options("repoint", options_text({"node": "node2", "next_binlog": True})) == {
+        "node": "node2",
+        "next_binlog": True,
+    }
     with pytest.raises(ValueError):
         parse_options("repoint", "--bogus x")
 
@@ -203,7 +238,10 @@ async def test_w_opens_the_picker_from_the_selected_finding_with_its_plan():
         assert picker.plan is not None and picker.plan.render().splitlines()[0] in shown
         await pilot.press("up")  # rebuild-replica: source=nodes[1], replica=nodes[0]
         await pilot.pause()
-        assert picker.selected == "rebuild-replica" and picker.options_input.value == "--source node1 --replica node2"
+        assert (
+            picker.selected == "rebuild-replica"
+            and picker.options_input.value == "--source node1 --replica node2"
+        )
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is app.dashboard
@@ -222,9 +260,13 @@ async def test_restart_replication_through_the_confirm_dialog_on_the_lab(healthy
     app.wizard_transcript_dir = tmp_path
     try:
         async with app.run_test(size=SIZE) as pilot:
-            finding = next(f for f in app.findings if f.wizard == "restart-replication" and f.nodes[0] == "node2")
+            finding = next(
+                f for f in app.findings if f.wizard == "restart-replication" and f.nodes[0] == "node2"
+            )
             app.action_wizard(finding)
-            await until(pilot, lambda: isinstance(app.screen, WizardPickerScreen) and app.screen.is_mounted, "picker")
+            await until(
+                pilot, lambda: isinstance(app.screen, WizardPickerScreen) and app.screen.is_mounted, "picker"
+            )
             await pilot.pause()
             assert app.screen.options_input.value == "--node node2" and app.screen.plan is not None
             await pilot.click("#picker-start")
@@ -238,7 +280,12 @@ async def test_restart_replication_through_the_confirm_dialog_on_the_lab(healthy
             assert wizard.result.ok, wizard.result.message
             row = lab.replica_status("node2")
             assert row["Slave_IO_Running"] == "Yes" and row["Slave_SQL_Running"] == "Yes"
-            await until(pilot, lambda: all(app.poll_counts[n] > polls[n] for n in polls), "dashboard refreshed", rounds=3000)
+            await until(
+                pilot,
+                lambda: all(app.poll_counts[n] > polls[n] for n in polls),
+                "dashboard refreshed",
+                rounds=3000,
+            )
             await pilot.pause()
             assert app.dashboard.pane("node2").row("ch0-io_running").row.value == "Yes"
             assert "✔ DONE" in str(wizard.outcome.render()) and "VERIFIED" not in str(wizard.outcome.render())
@@ -273,7 +320,10 @@ def test_timeout_must_be_a_finite_number_of_seconds_above_zero(bad, capsys):
 
 
 def test_a_good_timeout_is_taken():
-    assert wizard_parser().parse_args(["wizard", "heartbeat", "--source", "node1", "--timeout", "2.5"]).timeout == 2.5
+    assert (
+        wizard_parser().parse_args(["wizard", "heartbeat", "--source", "node1", "--timeout", "2.5"]).timeout
+        == 2.5
+    )
     assert parse_options("heartbeat", "--timeout 30") == {"timeout": 30.0}
 
 
@@ -283,11 +333,13 @@ def test_set_repl_password_is_offered_by_the_command_line_and_the_picker():
     from replui.wizards.cli import _options
 
     assert "set-repl-password" in CLI_NAMES and set(WIZARD_NAMES) == set(CLI_NAMES) == set(WIZARD_BLURBS)
-    args = wizard_parser().parse_args(["wizard", "set-repl-password", "--node", "node2",
-                                       "--repl-password-env", "NEW_PW"])
+    args = wizard_parser().parse_args(
+        ["wizard", "set-repl-password", "--node", "node2", "--repl-password-env", "NEW_PW"]
+    )
     assert _options(args) == {"node": "node2", "repl_password_env": "NEW_PW", "timeout": 60.0}
-    f = Finding(Severity.CRITICAL, "io_error", ("node2", "node1"), "1045", wizard="set-repl-password",
-                errno=1045)
+    f = Finding(
+        Severity.CRITICAL, "io_error", ("node2", "node1"), "1045", wizard="set-repl-password", errno=1045
+    )
     opts = prefill("set-repl-password", f, None, {})
     assert opts == {"node": "node2", "repl_password_env": REPL_PASSWORD_ENV}
     assert options_text(opts) == f"--node node2 --repl-password-env {REPL_PASSWORD_ENV}"
@@ -304,20 +356,23 @@ async def test_the_picker_builds_set_repl_password_from_the_node_and_the_variabl
         app.push_screen(picker)
         await until(pilot, lambda: app.screen is picker and picker.is_mounted, "picker")
         picker.wizard_list.highlighted = WIZARD_NAMES.index("set-repl-password")
-        await until(pilot, lambda: picker.selected == "set-repl-password" and picker.plan is not None,
-                    "plan built")
+        await until(
+            pilot, lambda: picker.selected == "set-repl-password" and picker.plan is not None, "plan built"
+        )
         assert picker.options_input.value == f"--node node2 --repl-password-env {REPL_PASSWORD_ENV}"
         shown = str(picker.plan_view.render())
         assert picker.plan.wizard == "set-repl-password" and "node2" in shown and "n3w'pw" not in shown
 
 
 def test_the_outcome_says_verified_only_when_the_data_was_compared():
+    from replui.ui.screens.wizard import outcome_text
     from replui.wizards.plan import Plan
     from replui.wizards.runner import RunResult
-    from replui.ui.screens.wizard import outcome_text
 
     plan = Plan("reset-replica", "Reset replica node2", "s", ())
-    lost = RunResult(True, None, "all 7 steps done, but NOT verified: events lost", None, False, "events lost")
+    lost = RunResult(
+        True, None, "all 7 steps done, but NOT verified: events lost", None, False, "events lost"
+    )
     assert outcome_text(plan, lost).startswith("▲ DONE, NOT VERIFIED") and "✔" not in outcome_text(plan, lost)
     assert outcome_text(plan, RunResult(True, None, "done", None, True)).startswith("✔ VERIFIED")
     assert outcome_text(plan, RunResult(True, None, "done", None)).startswith("✔ DONE")
@@ -355,4 +410,6 @@ async def test_a_signal_at_a_prompt_answers_no_and_exits(tmp_path):
         app.stop_for_signal(signal.SIGTERM)
         await until(pilot, lambda: screen.result is not None, "run finished")
         await pilot.pause()
-    assert app.return_code == 143 and fake.ran == ["inspect"] and "cancelled by SIGTERM" in screen.result.message
+    assert (
+        app.return_code == 143 and fake.ran == ["inspect"] and "cancelled by SIGTERM" in screen.result.message
+    )

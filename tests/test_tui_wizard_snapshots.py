@@ -20,8 +20,13 @@ def fixed_step_clock(monkeypatch):
     """The runner's step timings ("done in 0.00 s") read a clock that stands
     still, so the log on screen is the same on every run (only the runner's
     own module reference is replaced; Textual and asyncio keep the real clock)."""
-    monkeypatch.setattr(runner, "time", SimpleNamespace(monotonic=lambda: 1000.0, time=time.time,
-                                                        strftime=time.strftime, localtime=time.localtime))
+    monkeypatch.setattr(
+        runner,
+        "time",
+        SimpleNamespace(
+            monotonic=lambda: 1000.0, time=time.time, strftime=time.strftime, localtime=time.localtime
+        ),
+    )
 
 
 def started(tmp_path, fake: FakeRun):

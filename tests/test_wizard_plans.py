@@ -10,17 +10,26 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+import canned
 import pytest
 
-import canned
 from replui.model import BinlogCoordinates, Flavor
 from replui.mysql.dialect import dialect_for
 from replui.wizards import checks
+from replui.wizards.catalogue import NAMES as WIZARDS
+from replui.wizards.catalogue import build_plan
 from replui.wizards.common import WizardError
 from replui.wizards.plan import StepContext
-from replui.wizards.catalogue import NAMES as WIZARDS, build_plan
 from replui.wizards.repoint import next_binlog_name, parse_coordinates
-from replui.wizards.sql import change_source, create_replication_user, mask, offline_literal, reset_replica, start_replica, stop_replica
+from replui.wizards.sql import (
+    change_source,
+    create_replication_user,
+    mask,
+    offline_literal,
+    reset_replica,
+    start_replica,
+    stop_replica,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 MARIADB = dialect_for("mariadb", "10.11.6-MariaDB")
@@ -30,8 +39,17 @@ MYSQL57 = dialect_for("mysql", "5.7.44")
 
 def as_mysql80(scenario):
     cfg, sts = scenario
-    return cfg, [replace(s, flavor=Flavor.MYSQL, version="8.0.36", server_uuid=f"00000000-0000-0000-0000-{s.server_id or 0:012d}")
-                 if s.reachable else s for s in sts]
+    return cfg, [
+        replace(
+            s,
+            flavor=Flavor.MYSQL,
+            version="8.0.36",
+            server_uuid=f"00000000-0000-0000-0000-{s.server_id or 0:012d}",
+        )
+        if s.reachable
+        else s
+        for s in sts
+    ]
 
 
 CASES = {
@@ -42,7 +60,10 @@ CASES = {
     "reset-replica": (canned.seed004_purged, {"node": "replica"}),
     "heartbeat": (canned.four_nodes, {"source": "src"}),
     "rebuild-replica": (canned.replica_1062, {"source": "source", "replica": "replica"}),
-    "rebuild-replica-via-file": (canned.replica_1062, {"source": "source", "replica": "replica", "databases": "shop,crm", "via_file": True}),
+    "rebuild-replica-via-file": (
+        canned.replica_1062,
+        {"source": "source", "replica": "replica", "databases": "shop,crm", "via_file": True},
+    ),
     "resync-pair": (canned.broken_pair_1062, {"authoritative": "node1", "other": "node2"}),
     "add-replica": (canned.chain_three, {"source": "a", "replica": "c"}),
 }
@@ -69,13 +90,23 @@ def test_plan_preview_matches_golden_text(case, dialect):
 def test_mysql80_plans_use_replica_and_source_words():
     cfg, sts = as_mysql80(canned.seed002_crashed_pair())
     text = build_plan("repoint", cfg, sts, node="node2", next_binlog=True).render()
-    assert "STOP REPLICA;" in text and "CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='mysql-bin.000235', SOURCE_LOG_POS=4;" in text
+    assert (
+        "STOP REPLICA;" in text
+        and "CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='mysql-bin.000235', SOURCE_LOG_POS=4;" in text
+    )
     assert "SLAVE" not in text.replace("SHOW SLAVE", "")
 
 
 def test_statement_spellings_per_dialect():
-    assert (stop_replica(MARIADB).sql, start_replica(MYSQL80).sql, reset_replica(MYSQL57, all=True).sql) == ("STOP SLAVE", "START REPLICA", "RESET SLAVE ALL")
-    assert change_source(MYSQL57, log_file="f.1", log_pos=4).sql == "CHANGE MASTER TO MASTER_LOG_FILE='f.1', MASTER_LOG_POS=4"
+    assert (stop_replica(MARIADB).sql, start_replica(MYSQL80).sql, reset_replica(MYSQL57, all=True).sql) == (
+        "STOP SLAVE",
+        "START REPLICA",
+        "RESET SLAVE ALL",
+    )
+    assert (
+        change_source(MYSQL57, log_file="f.1", log_pos=4).sql
+        == "CHANGE MASTER TO MASTER_LOG_FILE='f.1', MASTER_LOG_POS=4"
+    )
     assert change_source(dialect_for("mysql", "8.0.22"), log_pos=4).sql.startswith("CHANGE MASTER TO")
     assert change_source(MARIADB, use_gtid="slave_pos").sql == "CHANGE MASTER TO MASTER_USE_GTID=slave_pos"
     with pytest.raises(ValueError):
@@ -87,10 +118,14 @@ def test_statement_spellings_per_dialect():
 @pytest.mark.parametrize("dl", [MARIADB, MYSQL80])
 def test_hostile_host_user_password_give_one_escaped_statement(dl):
     host, user, pw = "db'1\\x\n;DROP", "re'pl\\\n", "p'w\"\\;\nSTART SLAVE"
-    st = change_source(dl, host=host, port=3306, user=user, password=pw, log_file="mysql-bin.000001", log_pos=4)
+    st = change_source(
+        dl, host=host, port=3306, user=user, password=pw, log_file="mysql-bin.000001", log_pos=4
+    )
     # every literal is escaped: no raw quote, backslash or newline survives inside a literal
     assert "\n" not in st.sql
-    assert offline_literal(host) in st.sql and offline_literal(user) in st.sql and offline_literal(pw) in st.sql
+    assert (
+        offline_literal(host) in st.sql and offline_literal(user) in st.sql and offline_literal(pw) in st.sql
+    )
     assert "'db\\'1\\\\x\\n;DROP'" in st.sql
     # the shown text never holds the password
     assert pw not in st.shown and offline_literal(pw) not in st.shown and "PASSWORD='***'" in st.shown
@@ -134,7 +169,9 @@ def test_bad_options_raise_wizard_error():
         build_plan("rebuild-replica", cfg, sts, source="node1", replica="node1")
     with pytest.raises(WizardError, match="FILE:POS"):
         parse_coordinates("mysql-bin.000001")
-    assert next_binlog_name("mysql-bin.000234") == "mysql-bin.000235" and next_binlog_name("b.999") == "b.1000"
+    assert (
+        next_binlog_name("mysql-bin.000234") == "mysql-bin.000235" and next_binlog_name("b.999") == "b.1000"
+    )
 
 
 def test_next_binlog_prefers_the_file_the_source_lists():
@@ -154,7 +191,9 @@ def ctx_for(scenario, **values) -> StepContext:
 
 
 async def test_refuses_when_the_target_is_the_source():
-    res = await checks.target_is_not("node1", "node1", "authoritative node").evaluate(ctx_for(canned.healthy_pair()))
+    res = await checks.target_is_not("node1", "node1", "authoritative node").evaluate(
+        ctx_for(canned.healthy_pair())
+    )
     assert not res.ok and "authoritative node" in res.reason
 
 
@@ -232,7 +271,9 @@ def test_cli_parses_wizard_options():
 def test_rebuild_replica_says_when_it_re_points_a_replica_of_a_third_node(monkeypatch):
     cfg, sts = canned.chain_three()  # c replicates from b
     monkeypatch.setenv("RPW", "pw")
-    plan = build_plan("rebuild-replica", cfg, sts, source="a", replica="c", repl_user="repl", repl_password_env="RPW")
+    plan = build_plan(
+        "rebuild-replica", cfg, sts, source="a", replica="c", repl_user="repl", repl_password_env="RPW"
+    )
     assert "c replicates from b today; after this, from a." in plan.summary
     step = next(s for s in plan.steps if s.id == "change-master")
     assert step.destructive and "from b to a" in step.title and "c replicates from b today" in step.why

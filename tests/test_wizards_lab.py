@@ -57,12 +57,19 @@ def assert_healthy_and_identical(lab) -> None:
 
 
 def wait_error(lab, name: str, key: str, timeout: float = 30.0) -> dict:
-    return rep.wait_for(lambda: (lambda r: r if r and int(r.get(key) or 0) else None)(lab.replica_status(name)), timeout, f"{key} on {name}")
+    return rep.wait_for(
+        lambda: (lambda r: r if r and int(r.get(key) or 0) else None)(lab.replica_status(name)),
+        timeout,
+        f"{key} on {name}",
+    )
 
 
 def insert_customers(lab, node: str, ids, extra: list[str] | None = None) -> None:
-    stmts = list(extra or []) + [f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES "
-                                 f"({i}, 'n{i}', 'c{i}@{node}.example', 'Lisbon', '2024-03-01 10:00:00')" for i in ids]
+    stmts = list(extra or []) + [
+        f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES "
+        f"({i}, 'n{i}', 'c{i}@{node}.example', 'Lisbon', '2024-03-01 10:00:00')"
+        for i in ids
+    ]
     lab.sql(node, stmts)
 
 
@@ -85,7 +92,18 @@ def test_seed000_duplicate_key_rebuild_replica_repairs(healthy_lab, via_file):
     insert_customers(lab, "node1", [key])
     row = wait_error(lab, "node2", "Last_SQL_Errno")
     assert int(row["Last_SQL_Errno"]) == 1062
-    assert wizard(lab, "rebuild-replica", "--source", "node1", "--replica", "node2", *(["--via-file"] if via_file else [])) == 0
+    assert (
+        wizard(
+            lab,
+            "rebuild-replica",
+            "--source",
+            "node1",
+            "--replica",
+            "node2",
+            *(["--via-file"] if via_file else []),
+        )
+        == 0
+    )
     assert_healthy_and_identical(lab)
 
 
@@ -111,7 +129,9 @@ def test_seed001_master_master_drift_resync_pair_repairs(healthy_lab):
 def test_seed002_impossible_position_repoint_next_binlog_repairs(healthy_lab):
     lab = healthy_lab
     file, pos = lab.master_status("node1")
-    with lab.connect("node2") as conn:  # node1's binlog was cut short by the crash: node2 wants a position past its end
+    with lab.connect(
+        "node2"
+    ) as conn:  # node1's binlog was cut short by the crash: node2 wants a position past its end
         rep.stop_replica(conn)
         with conn.cursor() as cur:
             cur.execute("CHANGE MASTER TO MASTER_LOG_FILE=%s, MASTER_LOG_POS=%s", (file, pos + 100000))
@@ -129,7 +149,13 @@ def test_seed002_corrupt_relay_log_repoint_from_exec_position_repairs(healthy_la
     lab.sql("node2", "STOP SLAVE SQL_THREAD")
     insert_customers(lab, "node1", range(318101, 318111))
     target = lab.master_status("node1")
-    rep.wait_for(lambda: (lambda r: (r["Master_Log_File"], int(r["Read_Master_Log_Pos"])) >= target)(lab.replica_status("node2")), 30, "IO thread")
+    rep.wait_for(
+        lambda: (lambda r: (r["Master_Log_File"], int(r["Read_Master_Log_Pos"])) >= target)(
+            lab.replica_status("node2")
+        ),
+        30,
+        "IO thread",
+    )
     row = lab.replica_status("node2")
     relay = lab.node("node2").datadir / row["Relay_Log_File"]
     with open(relay, "r+b") as fh:  # the crash garbled the relay log where the SQL thread resumes
@@ -154,12 +180,16 @@ def test_seed003_heartbeat_measures_lag_on_the_replica(healthy_lab, capsys):
 
 def test_seed003_004_add_replica_sets_up_a_new_replica(healthy_lab):
     lab = healthy_lab
-    lab.sql("node2", ["STOP SLAVE", "RESET SLAVE ALL"])  # node2 starts as a stand-alone server with stale data
+    lab.sql(
+        "node2", ["STOP SLAVE", "RESET SLAVE ALL"]
+    )  # node2 starts as a stand-alone server with stale data
     insert_customers(lab, "node2", [319001], extra=["SET sql_log_bin=0"])
     insert_customers(lab, "node1", range(319101, 319104))
     assert wizard(lab, "add-replica", "--source", "node1", "--replica", "node2") == 0
     row = lab.replica_status("node2")
-    assert row["Master_User"] == "replui_node2" and rep.threads_running(row)  # an account for this replica alone
+    assert row["Master_User"] == "replui_node2" and rep.threads_running(
+        row
+    )  # an account for this replica alone
     grants = lab.sql("node1", "SHOW GRANTS FOR 'replui_node2'@'%'")
     assert "REPLICATION SLAVE" in grants[0][0] and "ALL" not in grants[0][0]
     lab.wait_caught_up(60)
@@ -177,7 +207,9 @@ def test_seed004_purged_binlog_reset_replica_repairs(healthy_lab):
     lab.sql("node1", "FLUSH BINARY LOGS")
     file, _ = lab.master_status("node1")
 
-    def purged() -> bool:  # the replica was off too long: its binlog is gone (retry while a dump thread still holds it)
+    def purged() -> (
+        bool
+    ):  # the replica was off too long: its binlog is gone (retry while a dump thread still holds it)
         lab.sql("node1", f"PURGE BINARY LOGS TO '{file}'")
         return needed not in [r[0] for r in lab.sql("node1", "SHOW BINARY LOGS")]
 
@@ -185,7 +217,9 @@ def test_seed004_purged_binlog_reset_replica_repairs(healthy_lab):
     lab.sql("node2", "START SLAVE")
     row = wait_error(lab, "node2", "Last_IO_Errno")
     assert int(row["Last_IO_Errno"]) == 1236
-    assert wizard(lab, "reset-replica", "--node", "node2") == 3  # replication repaired; purged events may be lost: not verified
+    assert (
+        wizard(lab, "reset-replica", "--node", "node2") == 3
+    )  # replication repaired; purged events may be lost: not verified
     insert_customers(lab, "node1", range(319501, 319504))
     assert_healthy_and_identical(lab)
 
@@ -199,10 +233,27 @@ def test_dry_run_prints_the_exact_plan_and_changes_nothing(healthy_lab, capsys):
     before = lab.replica_status("node2")
     parser = argparse.ArgumentParser()
     add_wizard_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["wizard", "rebuild-replica", "--source", "node1", "--replica", "node2", "--config", str(lab.config_path), "--dry-run"])
+    args = parser.parse_args(
+        [
+            "wizard",
+            "rebuild-replica",
+            "--source",
+            "node1",
+            "--replica",
+            "node2",
+            "--config",
+            str(lab.config_path),
+            "--dry-run",
+        ]
+    )
     assert run_wizard(args) == 0
     out = capsys.readouterr().out
-    assert "mariadb-dump" in out and "--master-data=2" in out and "STOP SLAVE;" in out and "dry run: nothing was changed" in out
+    assert (
+        "mariadb-dump" in out
+        and "--master-data=2" in out
+        and "STOP SLAVE;" in out
+        and "dry run: nothing was changed" in out
+    )
     assert lab.admin_password not in out
     after = lab.replica_status("node2")
     assert (after["Slave_IO_Running"], after["Exec_Master_Log_Pos"]) == ("No", before["Exec_Master_Log_Pos"])
@@ -214,7 +265,18 @@ def test_without_yes_a_wrong_node_name_stops_before_data_is_replaced(healthy_lab
     lab = healthy_lab
     parser = argparse.ArgumentParser()
     add_wizard_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["wizard", "rebuild-replica", "--source", "node1", "--replica", "node2", "--config", str(lab.config_path)])
+    args = parser.parse_args(
+        [
+            "wizard",
+            "rebuild-replica",
+            "--source",
+            "node1",
+            "--replica",
+            "node2",
+            "--config",
+            str(lab.config_path),
+        ]
+    )
     insert_customers(lab, "node2", [319901], extra=["SET sql_log_bin=0"])
     assert run_wizard(args, stdin=io.StringIO("y\nnode1\n")) == 1
     out = capsys.readouterr().out
@@ -226,10 +288,10 @@ def test_without_yes_a_wrong_node_name_stops_before_data_is_replaced(healthy_lab
 
 
 async def test_dump_killed_mid_stream_fails_the_step_and_leaves_the_source_untouched(healthy_lab):
-    from replui.wizards.plan import StepContext, StepState
-    from replui.wizards.catalogue import build_plan
-    from replui.wizards.runner import run_plan
     from replui.monitor import Monitor
+    from replui.wizards.catalogue import build_plan
+    from replui.wizards.plan import StepContext, StepState
+    from replui.wizards.runner import run_plan
 
     lab = healthy_lab
     config = load_config(lab.config_path)
@@ -291,11 +353,19 @@ async def test_dump_killed_mid_stream_fails_the_step_and_leaves_the_source_untou
     assert not res.ok and res.failed_step == "stream" and "stream" in res.message
     assert not any(s in ("change-master", "start") for s, _ in seen)
     after = lab.replica_status("node2")
-    assert (after["Master_Log_File"], after["Read_Master_Log_Pos"], after["Slave_SQL_Running"]) == \
-           (before_replica["Master_Log_File"], before_replica["Read_Master_Log_Pos"], "No")
+    assert (after["Master_Log_File"], after["Read_Master_Log_Pos"], after["Slave_SQL_Running"]) == (
+        before_replica["Master_Log_File"],
+        before_replica["Read_Master_Log_Pos"],
+        "No",
+    )
     assert (lab.master_status("node1"), checksums(lab, "node1")) == before_source
     text = res.transcript_path.read_text()
-    assert "**FAILED**" in text and "step stream" in text and "node2> CHANGE MASTER" not in text and "node2> START" not in text
+    assert (
+        "**FAILED**" in text
+        and "step stream" in text
+        and "node2> CHANGE MASTER" not in text
+        and "node2> START" not in text
+    )
 
 
 def test_no_password_on_any_command_line_during_a_wizard(healthy_lab):
@@ -337,7 +407,13 @@ def test_hostile_host_and_user_reach_show_slave_status_exactly(healthy_lab):
     client = NodeClient(load_config(lab.config_path).node("node2"))
     try:
         client.execute("STOP SLAVE")
-        st = change_source(dialect_for("mariadb", "10.11.0-MariaDB"), host=host, user=user, password=pw, literal=client.literal)
+        st = change_source(
+            dialect_for("mariadb", "10.11.0-MariaDB"),
+            host=host,
+            user=user,
+            password=pw,
+            literal=client.literal,
+        )
         client.execute(st.sql)
         row = client.query("SHOW SLAVE STATUS")[0]
         assert (row["Master_Host"], row["Master_User"]) == (host, user)

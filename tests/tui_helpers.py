@@ -36,6 +36,7 @@ Scenario = Callable[[], "tuple[Config, list[NodeStatus]]"]
 
 # -- the app over a canned scenario ---------------------------------------------------------------
 
+
 def static_monitor(builder: Scenario = canned.healthy_pair, **config_changes) -> StaticMonitor:
     """``StaticMonitor`` over scenario ``builder`` (a function of ``canned``);
     ``config_changes`` replace fields of its config (e.g. ``poll_interval=0.05``)."""
@@ -43,8 +44,13 @@ def static_monitor(builder: Scenario = canned.healthy_pair, **config_changes) ->
     return StaticMonitor(replace(cfg, **config_changes) if config_changes else cfg, statuses)
 
 
-def make_app(source: Scenario | StatusSource = canned.healthy_pair, *, theme: str = "replui-dark", poll: bool = False,
-             theme_dirs: Iterable[Path] | None = None) -> ReplUIApp:
+def make_app(
+    source: Scenario | StatusSource = canned.healthy_pair,
+    *,
+    theme: str = "replui-dark",
+    poll: bool = False,
+    theme_dirs: Iterable[Path] | None = None,
+) -> ReplUIApp:
     """The app over ``source``: a scenario of ``canned`` (served by :func:`static_monitor`)
     or a monitor; themes from ``theme_dirs`` (default: the bundled ones only)."""
     monitor = static_monitor(source) if callable(source) else source
@@ -60,6 +66,7 @@ def with_status(monitor: StaticMonitor, name: str, **changes) -> NodeStatus:
 
 
 # -- waiting on the app ---------------------------------------------------------------------------
+
 
 async def until(pilot, cond, what: str, rounds: int = 2000) -> None:
     """Let the app run until ``cond()`` holds (bounded, not a timing assertion)."""
@@ -84,7 +91,11 @@ async def refresh(app, pilot, timeout=20.0):
 
 async def confirm_shown(pilot, app, other_than=None) -> ConfirmScreen:
     """Wait for a confirm dialog (not ``other_than``) and for it to take focus."""
-    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen is not other_than, "confirm dialog")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, ConfirmScreen) and app.screen is not other_than,
+        "confirm dialog",
+    )
     await until(pilot, lambda: app.focused is not None and app.focused.screen is app.screen, "dialog focused")
     return app.screen
 
@@ -92,12 +103,14 @@ async def confirm_shown(pilot, app, other_than=None) -> ConfirmScreen:
 async def cancel_dialog_shown(pilot, app) -> CancelRestoreScreen:
     """Wait for the "cancel the restore?" question and for it to take focus."""
     await until(pilot, lambda: isinstance(app.screen, CancelRestoreScreen), "the cancel question")
-    await until(pilot, lambda: app.focused is not None and app.focused.screen is app.screen,
-                "question focused")
+    await until(
+        pilot, lambda: app.focused is not None and app.focused.screen is app.screen, "question focused"
+    )
     return app.screen
 
 
 # -- a fake wizard plan ---------------------------------------------------------------------------
+
 
 class FakeRun:
     """A four-step plan whose steps record that they ran; ``gate`` holds the
@@ -111,7 +124,9 @@ class FakeRun:
         self.block = block
         self.hold = hold  # the id of a step that waits forever after its output
 
-    def step(self, id, title, lines, *, destructive=False, replaces_data=False, target="node2", progress=False) -> Step:
+    def step(
+        self, id, title, lines, *, destructive=False, replaces_data=False, target="node2", progress=False
+    ) -> Step:
         async def run(ctx):
             self.ran.append(id)
             for ln in lines:
@@ -124,22 +139,57 @@ class FakeRun:
                 if self.block:
                     await asyncio.Event().wait()
                 yield Progress(bytes=48 * MIB, seconds=12.0, total=48 * MIB, rate=4 * MIB, eta=0.0)
-        preview = {"inspect": "SHOW SLAVE STATUS", "stream": "mariadb-dump --defaults-extra-file=*** --single-transaction "
-                   "--master-data=2 shop | mariadb --defaults-extra-file=*** shop",
-                   "change-master": "STOP SLAVE;\nCHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PASSWORD='***', "
-                   "MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=5400;\nSTART SLAVE;",
-                   "verify": "SHOW SLAVE STATUS"}[id]
-        return Step(id, title, f"Why {title.lower()}: the fake plan's teaching text (seed 000).", preview, run, target,
-                    destructive, replaces_data)
+
+        preview = {
+            "inspect": "SHOW SLAVE STATUS",
+            "stream": "mariadb-dump --defaults-extra-file=*** --single-transaction "
+            "--master-data=2 shop | mariadb --defaults-extra-file=*** shop",
+            "change-master": "STOP SLAVE;\nCHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PASSWORD='***', "
+            "MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=5400;\nSTART SLAVE;",
+            "verify": "SHOW SLAVE STATUS",
+        }[id]
+        return Step(
+            id,
+            title,
+            f"Why {title.lower()}: the fake plan's teaching text (seed 000).",
+            preview,
+            run,
+            target,
+            destructive,
+            replaces_data,
+        )
 
     def plan(self) -> Plan:
-        return Plan("fake-rebuild", "Rebuild node2 from node1 (fake)", "A fake plan for the TUI tests.", (
-            self.step("inspect", "Show node2's replica status", ["Slave_IO_Running: Yes", "[note] brackets stay as typed"]),
-            self.step("stream", "Stream node1's dump into node2", ["-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', "
-                      "MASTER_LOG_POS=5400;", "[stream] 48.0 MiB restored"], destructive=True, replaces_data=True, progress=True),
-            self.step("change-master", "Point node2 at node1's coordinates", ["CHANGE MASTER done"], destructive=True),
-            self.step("verify", "Verify node2 replicates", ["verified: node2 runs both threads"]),
-        ))
+        return Plan(
+            "fake-rebuild",
+            "Rebuild node2 from node1 (fake)",
+            "A fake plan for the TUI tests.",
+            (
+                self.step(
+                    "inspect",
+                    "Show node2's replica status",
+                    ["Slave_IO_Running: Yes", "[note] brackets stay as typed"],
+                ),
+                self.step(
+                    "stream",
+                    "Stream node1's dump into node2",
+                    [
+                        "-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=5400;",
+                        "[stream] 48.0 MiB restored",
+                    ],
+                    destructive=True,
+                    replaces_data=True,
+                    progress=True,
+                ),
+                self.step(
+                    "change-master",
+                    "Point node2 at node1's coordinates",
+                    ["CHANGE MASTER done"],
+                    destructive=True,
+                ),
+                self.step("verify", "Verify node2 replicates", ["verified: node2 runs both threads"]),
+            ),
+        )
 
     def context(self, app: ReplUIApp) -> StepContext:
         ctx = StepContext(config=app.config, statuses=dict(app.statuses))
@@ -147,6 +197,7 @@ class FakeRun:
         async def identity(node):  # the canned node as the runner would read it
             st = app.statuses[node]
             return Identity(st.server_id, st.server_uuid, st.hostname, st.port)
+
         ctx.identity_reader = identity  # type: ignore[attr-defined]
         return ctx
 
@@ -155,6 +206,10 @@ async def start_wizard(app, pilot, fake: FakeRun, transcript_dir) -> WizardScree
     """Start ``fake``'s plan on the wizard screen (statuses as the dashboard has
     them, transcript in ``transcript_dir``); returns once the screen or its
     first confirm dialog is shown."""
-    screen = app.start_wizard(fake.plan(), context=fake.context(app), refresh_statuses=False, transcript_dir=transcript_dir)
-    await until(pilot, lambda: app.screen is screen or isinstance(app.screen, ConfirmScreen), "wizard screen shown")
+    screen = app.start_wizard(
+        fake.plan(), context=fake.context(app), refresh_statuses=False, transcript_dir=transcript_dir
+    )
+    await until(
+        pilot, lambda: app.screen is screen or isinstance(app.screen, ConfirmScreen), "wizard screen shown"
+    )
     return screen

@@ -8,7 +8,13 @@ from replui.analysis.findings import analyse, field_marks, summary
 from replui.analysis.topology import Edge, Topology, build_topology
 
 __all__ = [
-    "KNOWN_ERRORS", "KnownError", "classify",
-    "analyse", "field_marks", "summary",
-    "Edge", "Topology", "build_topology",
+    "KNOWN_ERRORS",
+    "KnownError",
+    "classify",
+    "analyse",
+    "field_marks",
+    "summary",
+    "Edge",
+    "Topology",
+    "build_topology",
 ]

@@ -50,14 +50,40 @@ from replui.sources import (
 OK, WARN, CRIT = Severity.OK, Severity.WARNING, Severity.CRITICAL
 
 CODES = (
-    "node_unreachable", "rebuild_incomplete", "server_id_duplicate", "server_id_zero", "log_bin_off",
-    "io_error", "sql_error", "coordinates_impossible", "io_thread_stopped", "sql_thread_stopped",
-    "io_thread_connecting", "lag_high", "lag_unknown", "coordinates_behind", "writable_replica",
-    "log_replica_updates_off", "external_source", "replica_delayed", "coordinates_caught_up",
-    "replication_ok", "status_incomplete",
+    "node_unreachable",
+    "rebuild_incomplete",
+    "server_id_duplicate",
+    "server_id_zero",
+    "log_bin_off",
+    "io_error",
+    "sql_error",
+    "coordinates_impossible",
+    "io_thread_stopped",
+    "sql_thread_stopped",
+    "io_thread_connecting",
+    "lag_high",
+    "lag_unknown",
+    "coordinates_behind",
+    "writable_replica",
+    "log_replica_updates_off",
+    "external_source",
+    "replica_delayed",
+    "coordinates_caught_up",
+    "replication_ok",
+    "status_incomplete",
 )
 #: Node-level field names (NodeStatus attributes, and the source's SHOW MASTER STATUS File/Position).
-NODE_FIELDS = frozenset({"read_only", "super_read_only", "server_id", "binlog_file", "binlog_position", "log_bin", "log_replica_updates"})
+NODE_FIELDS = frozenset(
+    {
+        "read_only",
+        "super_read_only",
+        "server_id",
+        "binlog_file",
+        "binlog_position",
+        "log_bin",
+        "log_replica_updates",
+    }
+)
 _READ = ("source_log_file", "read_source_log_pos")
 _EXEC = ("relay_source_log_file", "exec_source_log_pos")
 
@@ -65,8 +91,18 @@ _EXEC = ("relay_source_log_file", "exec_source_log_pos")
 class _AddFinding(Protocol):
     """The ``add`` closure of :func:`_channel_findings`: appends one Finding for the channel."""
 
-    def __call__(self, sev: Severity, code: str, msg: str, advice: str = "", fields: tuple[str, ...] = (),
-                 wizard: str | None = None, errno: int | None = None) -> None: ...
+    def __call__(
+        self,
+        sev: Severity,
+        code: str,
+        msg: str,
+        advice: str = "",
+        fields: tuple[str, ...] = (),
+        wizard: str | None = None,
+        errno: int | None = None,
+    ) -> None: ...
+
+
 _SUFFIX = re.compile(r"^(.*)\.(\d+)$")
 
 
@@ -103,7 +139,9 @@ def _end_of(src: NodeStatus, file: str) -> int | None:
     return listed.size if listed else None
 
 
-def impossible_reason(src: NodeStatus, file: str, pos: int, *, purged_counts: bool = True) -> tuple[str, str] | None:
+def impossible_reason(
+    src: NodeStatus, file: str, pos: int, *, purged_counts: bool = True
+) -> tuple[str, str] | None:
     """Why ``(file, pos)`` cannot be served by ``src``: ``("newer"|"purged"|"past_end", text)`` or None."""
     cur = src.binlog.file if src.binlog else None
     names = [f.name for f in src.binlog_files]
@@ -177,13 +215,18 @@ def bytes_behind(src: NodeStatus, file: str, pos: int) -> tuple[int, int] | None
     a, c = names.index(file), names.index(cur)
     if a > c:
         return None
-    total = (src.binlog_files[a].size - pos) + sum(f.size for f in src.binlog_files[a + 1:c]) + cur_pos
+    total = (src.binlog_files[a].size - pos) + sum(f.size for f in src.binlog_files[a + 1 : c]) + cur_pos
     return max(total, 0), c - a
 
 
 # -- the analysis ---------------------------------------------------------------
-def analyse(statuses: list[NodeStatus], *, lag_warning: float = 30, lag_critical: float = 300,
-            topology: Topology | None = None) -> list[Finding]:
+def analyse(
+    statuses: list[NodeStatus],
+    *,
+    lag_warning: float = 30,
+    lag_critical: float = 300,
+    topology: Topology | None = None,
+) -> list[Finding]:
     """All findings for ``statuses`` (one per configured node, config order).
 
     Lags are seconds. Returns critical first, then warning, then ok; within a
@@ -201,14 +244,28 @@ def analyse(statuses: list[NodeStatus], *, lag_warning: float = 30, lag_critical
             out += _channel_findings(s, ch, topo, by_name, lag_warning, lag_critical)
     out += _duplicate_ids(statuses)
     order = {n: i for i, n in enumerate(topo.nodes)}
-    return sorted(out, key=lambda f: (-f.severity.rank, order.get(f.nodes[0], len(order)), f.channel or "",
-                                      CODES.index(f.code) if f.code in CODES else len(CODES), f.message))
+    return sorted(
+        out,
+        key=lambda f: (
+            -f.severity.rank,
+            order.get(f.nodes[0], len(order)),
+            f.channel or "",
+            CODES.index(f.code) if f.code in CODES else len(CODES),
+            f.message,
+        ),
+    )
 
 
 def _unreachable(s: NodeStatus) -> Finding:
     err = s.error or "no answer"
-    return Finding(CRIT, "node_unreachable", (s.name,), f"{s.name} ({s.host}:{s.port}) is unreachable: {err}",
-                   E.client_advice(s.errno), errno=s.errno)
+    return Finding(
+        CRIT,
+        "node_unreachable",
+        (s.name,),
+        f"{s.name} ({s.host}:{s.port}) is unreachable: {err}",
+        E.client_advice(s.errno),
+        errno=s.errno,
+    )
 
 
 def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
@@ -218,73 +275,139 @@ def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
         scope = ", ".join(mark.scope) or "all its databases"
         started = f", started {mark.started_at}" if mark.started_at else ""
         involved = (s.name, mark.source) if mark.source != s.name else (s.name,)
-        out.append(Finding(CRIT, "rebuild_incomplete", involved,
-                           f"{s.name}: a rebuild from {mark.source} ({mark.wizard}{started}) did not finish: "
-                           f"its data ({scope}) may be half-restored",
-                           f"Run it again: {mark.rerun_command(s.name)} — it replaces {scope} on {s.name} "
-                           f"with a fresh copy from {mark.source} and removes the mark once the copy is "
-                           f"verified. Until then do not trust {s.name}'s data, whatever its replication "
-                           "threads say.",
-                           wizard=mark.wizard))
+        out.append(
+            Finding(
+                CRIT,
+                "rebuild_incomplete",
+                involved,
+                f"{s.name}: a rebuild from {mark.source} ({mark.wizard}{started}) did not finish: "
+                f"its data ({scope}) may be half-restored",
+                f"Run it again: {mark.rerun_command(s.name)} — it replaces {scope} on {s.name} "
+                f"with a fresh copy from {mark.source} and removes the mark once the copy is "
+                f"verified. Until then do not trust {s.name}'s data, whatever its replication "
+                "threads say.",
+                wizard=mark.wizard,
+            )
+        )
     if s.warnings:  # a statement the account may not run: that part of the pane is empty, not "fine"
-        out.append(Finding(WARN, "status_incomplete", (s.name,),
-                           f"{s.name}: part of the status could not be read — " + "; ".join(s.warnings),
-                           "Grant the monitoring account what it needs to read replication status: on MariaDB 10.5+ "
-                           "BINLOG MONITOR and REPLICA MONITOR, on MySQL REPLICATION CLIENT (e.g. GRANT REPLICATION "
-                           "CLIENT ON *.* TO 'replui'@'%'), and SELECT ON replui_state.* to see a rebuild "
-                           "left unfinished. Until then an empty section means 'unknown', "
-                           "not 'not a replica'."))
+        out.append(
+            Finding(
+                WARN,
+                "status_incomplete",
+                (s.name,),
+                f"{s.name}: part of the status could not be read — " + "; ".join(s.warnings),
+                "Grant the monitoring account what it needs to read replication status: on MariaDB 10.5+ "
+                "BINLOG MONITOR and REPLICA MONITOR, on MySQL REPLICATION CLIENT (e.g. GRANT REPLICATION "
+                "CLIENT ON *.* TO 'replui'@'%'), and SELECT ON replui_state.* to see a rebuild "
+                "left unfinished. Until then an empty section means 'unknown', "
+                "not 'not a replica'.",
+            )
+        )
     replicas = topo.replicas_of(s.name)
     in_replication = bool(replicas or s.channels)
     if s.server_id == 0:
-        out.append(Finding(CRIT if in_replication else WARN, "server_id_zero", (s.name,),
-                           f"{s.name} has server_id 0: a server with id 0 can be neither a source nor a replica",
-                           "Set a unique server_id (e.g. server_id=2) under [mysqld] in my.cnf and restart, as the setup in "
-                           + RAILS_FAILOVER + " does.",
-                           fields=("server_id",)))
+        out.append(
+            Finding(
+                CRIT if in_replication else WARN,
+                "server_id_zero",
+                (s.name,),
+                f"{s.name} has server_id 0: a server with id 0 can be neither a source nor a replica",
+                "Set a unique server_id (e.g. server_id=2) under [mysqld] in my.cnf and restart, as the setup in "
+                + RAILS_FAILOVER
+                + " does.",
+                fields=("server_id",),
+            )
+        )
     if s.log_bin is False and replicas:
-        out.append(Finding(CRIT, "log_bin_off", (s.name, *replicas),
-                           f"{s.name} has log_bin OFF but {', '.join(replicas)} replicate(s) from it: it writes no binlog to send",
-                           "Add log_bin=mysql-bin and a unique server_id under [mysqld] in my.cnf on "
-                           f"{s.name} and restart it, then re-point its replicas, as the setup in {RAILS_FAILOVER} does.",
-                           fields=("log_bin", "binlog_file", "binlog_position")))
+        out.append(
+            Finding(
+                CRIT,
+                "log_bin_off",
+                (s.name, *replicas),
+                f"{s.name} has log_bin OFF but {', '.join(replicas)} replicate(s) from it: it writes no binlog to send",
+                "Add log_bin=mysql-bin and a unique server_id under [mysqld] in my.cnf on "
+                f"{s.name} and restart it, then re-point its replicas, as the setup in {RAILS_FAILOVER} does.",
+                fields=("log_bin", "binlog_file", "binlog_position"),
+            )
+        )
     configured_sources = [n for n in topo.sources_of(s.name) if n in topo.nodes]
     if s.log_replica_updates is False:
         onward = [r for r in replicas if r not in configured_sources]
         if configured_sources and onward:
-            out.append(Finding(WARN, "log_replica_updates_off", (s.name, *onward),
-                               f"{s.name} relays from {', '.join(configured_sources)} to {', '.join(onward)} "
-                               "but log_slave_updates is OFF: replicated changes are not passed on",
-                               f"Set log_slave_updates=ON (MySQL 8.0.26+: log_replica_updates) in my.cnf on {s.name} and restart.",
-                               fields=("log_replica_updates",)))
+            out.append(
+                Finding(
+                    WARN,
+                    "log_replica_updates_off",
+                    (s.name, *onward),
+                    f"{s.name} relays from {', '.join(configured_sources)} to {', '.join(onward)} "
+                    "but log_slave_updates is OFF: replicated changes are not passed on",
+                    f"Set log_slave_updates=ON (MySQL 8.0.26+: log_replica_updates) in my.cnf on {s.name} and restart.",
+                    fields=("log_replica_updates",),
+                )
+            )
     # an unreachable source may be a master⇄master partner we cannot see: do not guess
-    if s.read_only is False and s.channels and not replicas and not any(n in topo.unreachable for n in topo.sources_of(s.name)):
+    if (
+        s.read_only is False
+        and s.channels
+        and not replicas
+        and not any(n in topo.unreachable for n in topo.sources_of(s.name))
+    ):
         srcs = ", ".join(topo.sources_of(s.name))
-        out.append(Finding(WARN, "writable_replica", (s.name,),
-                           f"{s.name} replicates from {srcs} but read_only is OFF: anything written there directly "
-                           f"makes it drift: in {REPLICATION_ERROR}, such a row stopped replication with a duplicate key, error 1062",
-                           f"On {s.name}: SET GLOBAL read_only=ON (MySQL: also super_read_only=ON) and add read_only=1 "
-                           "under [mysqld] in my.cnf so it survives a restart.",
-                           fields=("read_only",)))
+        out.append(
+            Finding(
+                WARN,
+                "writable_replica",
+                (s.name,),
+                f"{s.name} replicates from {srcs} but read_only is OFF: anything written there directly "
+                f"makes it drift: in {REPLICATION_ERROR}, such a row stopped replication with a duplicate key, error 1062",
+                f"On {s.name}: SET GLOBAL read_only=ON (MySQL: also super_read_only=ON) and add read_only=1 "
+                "under [mysqld] in my.cnf so it survives a restart.",
+                fields=("read_only",),
+            )
+        )
     return out
 
 
-def _channel_findings(s: NodeStatus, ch: Channel, topo: Topology, by_name: dict[str, NodeStatus],
-                      lag_warning: float, lag_critical: float) -> list[Finding]:
+def _channel_findings(
+    s: NodeStatus,
+    ch: Channel,
+    topo: Topology,
+    by_name: dict[str, NodeStatus],
+    lag_warning: float,
+    lag_critical: float,
+) -> list[Finding]:
     out: list[Finding] = []
     edge = topo.edge_for(s.name, ch.name)
     source = edge.source if edge else f"{ch.source_host}:{ch.source_port}"
     src = by_name.get(source) if edge and not edge.external else None
-    pair = bool(edge and not edge.external and (edge.source, s.name) in {p for pr in topo.pairs for p in (pr, pr[::-1])})
+    pair = bool(
+        edge
+        and not edge.external
+        and (edge.source, s.name) in {p for pr in topo.pairs for p in (pr, pr[::-1])}
+    )
     nodes = (s.name, source)
     cname = f" channel '{ch.name}'" if ch.name else ""
     lbl = ch.label
-    values: dict[str, object] = dict(replica=s.name, source=source, file=ch.source_log_file, pos=ch.read_source_log_pos,
-                  exec_file=ch.relay_source_log_file, exec_pos=ch.exec_source_log_pos, user=ch.source_user,
-                  next_file=next_binlog(src, ch.source_log_file) if ch.source_log_file else None)
+    values: dict[str, object] = dict(
+        replica=s.name,
+        source=source,
+        file=ch.source_log_file,
+        pos=ch.read_source_log_pos,
+        exec_file=ch.relay_source_log_file,
+        exec_pos=ch.exec_source_log_pos,
+        user=ch.source_user,
+        next_file=next_binlog(src, ch.source_log_file) if ch.source_log_file else None,
+    )
 
-    def add(sev: Severity, code: str, msg: str, advice: str = "", fields: tuple[str, ...] = (),
-            wizard: str | None = None, errno: int | None = None) -> None:
+    def add(
+        sev: Severity,
+        code: str,
+        msg: str,
+        advice: str = "",
+        fields: tuple[str, ...] = (),
+        wizard: str | None = None,
+        errno: int | None = None,
+    ) -> None:
         out.append(Finding(sev, code, nodes, msg, advice, ch.name, fields, wizard, errno))
 
     # errors: Last_IO_Error, Last_SQL_Error, and the bare Last_Error of Jo Vandeginste's crashed node
@@ -293,76 +416,156 @@ def _channel_findings(s: NodeStatus, ch: Channel, topo: Topology, by_name: dict[
     sql_label, sql_nlabel = lbl("last_sql_error"), lbl("last_sql_errno")
     if not sql_err and not io_err and ch.raw.get("Last_Error"):
         sql_text, sql_label, sql_nlabel, sql_err = ch.raw["Last_Error"], "Last_Error", "Last_Errno", True
-        sql_errno = int(ch.raw.get("Last_Errno") or 0) if str(ch.raw.get("Last_Errno") or "0").isdigit() else 0
+        sql_errno = (
+            int(ch.raw.get("Last_Errno") or 0) if str(ch.raw.get("Last_Errno") or "0").isdigit() else 0
+        )
     for kind, has, errno, text, label, nlabel, running in (
-            ("io", io_err, ch.last_io_errno, ch.last_io_error, lbl("last_io_error"), lbl("last_io_errno"), "io_running"),
-            ("sql", sql_err, sql_errno, sql_text, sql_label, sql_nlabel, "sql_running")):
+        (
+            "io",
+            io_err,
+            ch.last_io_errno,
+            ch.last_io_error,
+            lbl("last_io_error"),
+            lbl("last_io_errno"),
+            "io_running",
+        ),
+        ("sql", sql_err, sql_errno, sql_text, sql_label, sql_nlabel, "sql_running"),
+    ):
         if not has:
             continue
         known = E.classify(errno, text)
         errno = errno or E.errno_in_text(text) or (known.errnos[0] if known else 0)
         cause = f" — {known.cause}" if known else ""
-        add(CRIT, f"{kind}_error",
+        add(
+            CRIT,
+            f"{kind}_error",
             f"{s.name}{cname} {nlabel} {errno or '?'} from {source}, {label}: {_oneline(text)}{cause}",
-            E.advice_for(known, **values) if known else "Read the error text and the server's error log; "
+            E.advice_for(known, **values)
+            if known
+            else "Read the error text and the server's error log; "
             "START SLAVE again only once the cause is fixed.",
             (running, f"last_{kind}_errno", f"last_{kind}_error"),
-            E.wizard_for(known, pair=pair) if known else None, errno or None)
+            E.wizard_for(known, pair=pair) if known else None,
+            errno or None,
+        )
     # threads
     if not io_err:
         if ch.io_running == "No":
-            add(CRIT, "io_thread_stopped", f"{s.name}{cname} {lbl('io_running')} No (no error): it is not fetching {source}'s binlog"
+            add(
+                CRIT,
+                "io_thread_stopped",
+                f"{s.name}{cname} {lbl('io_running')} No (no error): it is not fetching {source}'s binlog"
                 f"; {lbl('seconds_behind_source')} is NULL (unknown)",
                 f"Someone ran STOP SLAVE on {s.name}? START SLAVE and check {lbl('io_running')} turns Yes, as in {REPLICATION_ERROR}.",
-                ("io_running",), "restart-replication")
+                ("io_running",),
+                "restart-replication",
+            )
         elif not ch.io_ok:
-            add(WARN, "io_thread_connecting", f"{s.name}{cname} {lbl('io_running')} {ch.io_running}: still connecting to {source}",
+            add(
+                WARN,
+                "io_thread_connecting",
+                f"{s.name}{cname} {lbl('io_running')} {ch.io_running}: still connecting to {source}",
                 f"If it stays {ch.io_running}, check {source} is reachable from {s.name} and the replication user, "
                 f"as in {REPLICATION_ERROR}.",
-                ("io_running",), "restart-replication")
+                ("io_running",),
+                "restart-replication",
+            )
     if not sql_err and ch.sql_running != "Yes":
-        add(CRIT, "sql_thread_stopped", f"{s.name}{cname} {lbl('sql_running')} {ch.sql_running} (no error): relay log events are not applied",
+        add(
+            CRIT,
+            "sql_thread_stopped",
+            f"{s.name}{cname} {lbl('sql_running')} {ch.sql_running} (no error): relay log events are not applied",
             f"START SLAVE on {s.name}; if it stops again, read {lbl('last_sql_error')}.",
-            ("sql_running",), "restart-replication")
+            ("sql_running",),
+            "restart-replication",
+        )
     # lag (a delayed replica is behind by design: only what exceeds SQL_Delay counts)
     lag, lag_label = ch.seconds_behind_source, lbl("seconds_behind_source")
     delay = ch.sql_delay if ch.sql_delay and ch.sql_delay > 0 else 0
     if delay:
-        remaining = ("NULL (no event waiting)" if ch.sql_remaining_delay is None
-                     else f"{ch.sql_remaining_delay} s")
-        add(OK, "replica_delayed", f"{s.name}{cname} is delayed by design: {lbl('sql_delay')} {delay} s, "
-            f"{lbl('sql_remaining_delay')} {remaining}", fields=("sql_delay", "sql_remaining_delay"))
+        remaining = (
+            "NULL (no event waiting)" if ch.sql_remaining_delay is None else f"{ch.sql_remaining_delay} s"
+        )
+        add(
+            OK,
+            "replica_delayed",
+            f"{s.name}{cname} is delayed by design: {lbl('sql_delay')} {delay} s, "
+            f"{lbl('sql_remaining_delay')} {remaining}",
+            fields=("sql_delay", "sql_remaining_delay"),
+        )
     lag_limit = delay + lag_warning
     if lag is None and ch.io_ok and ch.sql_ok:
-        add(WARN, "lag_unknown", f"{s.name}{cname} {lag_label} is NULL although both threads run: lag unknown (not 0)",
+        add(
+            WARN,
+            "lag_unknown",
+            f"{s.name}{cname} {lag_label} is NULL although both threads run: lag unknown (not 0)",
             f"Measure true lag with a heartbeat table written on the source, as in {CAUCUS} — wizard heartbeat.",
-            ("seconds_behind_source",), "heartbeat")
+            ("seconds_behind_source",),
+            "heartbeat",
+        )
     elif lag is not None and lag > lag_limit:
         sev = CRIT if lag > delay + lag_critical else WARN
         limit = lag_critical if sev is CRIT else lag_warning
         limit_text = f"{lbl('sql_delay')} {delay} s + {limit:g} s" if delay else f"{limit:g} s"
-        add(sev, "lag_high", f"{s.name}{cname} {lag_label} {lag} s behind {source} (limit {limit_text})",
+        add(
+            sev,
+            "lag_high",
+            f"{s.name}{cname} {lag_label} {lag} s behind {source} (limit {limit_text})",
             f"Watch {lag_label} fall to 0, as in {CRASH_RESYNC}; it only measures SQL-vs-IO distance, so confirm with a "
             "heartbeat (wizard heartbeat).",
-            ("seconds_behind_source",), "heartbeat")
+            ("seconds_behind_source",),
+            "heartbeat",
+        )
     # coordinates against the source's binlog (the crosswise check of 'Fixing MySQL Multi-Master Replication')
     impossible = False
-    if src is not None and src.reachable and src.binlog and src.binlog.file and src.binlog.position is not None:
+    if (
+        src is not None
+        and src.reachable
+        and src.binlog
+        and src.binlog.file
+        and src.binlog.position is not None
+    ):
         impossible = _coordinates(s, ch, src, pair, values, add, lag_limit, bool(io_err or sql_err))
     # external source / all well
     if edge and edge.external:
-        add(OK if ch.io_ok else WARN, "external_source",
+        add(
+            OK if ch.io_ok else WARN,
+            "external_source",
             f"{s.name}{cname} replicates from {ch.source_host}:{ch.source_port}, which is not in the config",
-            "Add it as a [[nodes]] entry to check its binlog coordinates against this replica." if not ch.io_ok else "")
-    if (ch.io_ok and ch.sql_ok and not ch.last_io_errno and not ch.last_sql_errno and not impossible
-            and lag is not None and lag <= lag_limit and s.rebuild_mark is None):
-        add(OK, "replication_ok", f"{s.name}{cname} replicates from {source}: {lbl('io_running')} Yes, "
-            f"{lbl('sql_running')} Yes, {lag_label} {lag}", fields=("io_running", "sql_running", "seconds_behind_source"))
+            "Add it as a [[nodes]] entry to check its binlog coordinates against this replica."
+            if not ch.io_ok
+            else "",
+        )
+    if (
+        ch.io_ok
+        and ch.sql_ok
+        and not ch.last_io_errno
+        and not ch.last_sql_errno
+        and not impossible
+        and lag is not None
+        and lag <= lag_limit
+        and s.rebuild_mark is None
+    ):
+        add(
+            OK,
+            "replication_ok",
+            f"{s.name}{cname} replicates from {source}: {lbl('io_running')} Yes, "
+            f"{lbl('sql_running')} Yes, {lag_label} {lag}",
+            fields=("io_running", "sql_running", "seconds_behind_source"),
+        )
     return out
 
 
-def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values: dict[str, object], add: _AddFinding,
-                 lag_limit: float, has_error: bool) -> bool:
+def _coordinates(
+    s: NodeStatus,
+    ch: Channel,
+    src: NodeStatus,
+    pair: bool,
+    values: dict[str, object],
+    add: _AddFinding,
+    lag_limit: float,
+    has_error: bool,
+) -> bool:
     """Add one coordinates_* finding for channel ``ch``; True when impossible.
     ``lag_limit`` is the lag (seconds) up to which a running replica counts as catching up.
     The caller has checked that ``src.binlog`` is known."""
@@ -380,39 +583,67 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
                 ahead.add((fk, pk))
             elif r:
                 text = r[1] if r[0] != "past_end" else f"{lbl(pk)} {r[1]}"
-                problems.append((r[0], f"{s.name} {lbl(fk)} {text}" if r[0] != "past_end" else f"{s.name} {text}", (fk, pk)))
+                problems.append(
+                    (
+                        r[0],
+                        f"{s.name} {lbl(fk)} {text}" if r[0] != "past_end" else f"{s.name} {text}",
+                        (fk, pk),
+                    )
+                )
     if problems:
         kind = problems[0][0]
         known = {"purged": E.BINLOG_PURGED, "past_end": E.IMPOSSIBLE_POSITION}.get(kind)
         if known:
             advice, wizard = E.advice_for(known, **values), E.wizard_for(known, pair=pair)
         else:
-            advice, wizard = (f"{src.name} was reset or replaced (RESET MASTER, restore): {s.name}'s coordinates point at "
-                              f"binlogs it never wrote. Rebuild {s.name} from {src.name} with wizard "
-                              f"{'resync-pair, as in ' + MULTI_MASTER if pair else 'rebuild-replica, as in ' + REPLICATION_ERROR}."), \
-                             ("resync-pair" if pair else "rebuild-replica")
+            advice, wizard = (
+                (
+                    f"{src.name} was reset or replaced (RESET MASTER, restore): {s.name}'s coordinates point at "
+                    f"binlogs it never wrote. Rebuild {s.name} from {src.name} with wizard "
+                    f"{'resync-pair, as in ' + MULTI_MASTER if pair else 'rebuild-replica, as in ' + REPLICATION_ERROR}."
+                ),
+                ("resync-pair" if pair else "rebuild-replica"),
+            )
         fields = tuple(x for p in problems for x in p[2]) + ("binlog_file", "binlog_position")
-        add(CRIT, "coordinates_impossible", "; ".join(p[1] for p in problems) + f"; {at}", advice,
-            tuple(dict.fromkeys(fields)), wizard, 1236 if known else None)
+        add(
+            CRIT,
+            "coordinates_impossible",
+            "; ".join(p[1] for p in problems) + f"; {at}",
+            advice,
+            tuple(dict.fromkeys(fields)),
+            wizard,
+            1236 if known else None,
+        )
         return True
     read = ch.source_log_file, ch.read_source_log_pos
     exe = ch.relay_source_log_file, ch.exec_source_log_pos
-    order = (f"read before {s.name}'s status" if src.read_before(s)
-             else f"not read after {s.name}'s status")
-    ahead_text = (f"is ahead of {src.name}'s SHOW MASTER STATUS, which was {order}: {src.name} wrote more "
-                  "between the two reads")
+    order = f"read before {s.name}'s status" if src.read_before(s) else f"not read after {s.name}'s status"
+    ahead_text = (
+        f"is ahead of {src.name}'s SHOW MASTER STATUS, which was {order}: {src.name} wrote more "
+        "between the two reads"
+    )
     if all(keys in ahead or coord == (cur, cur_pos) for keys, coord in ((_READ, read), (_EXEC, exe))):
         fields = _READ + _EXEC + ("binlog_file", "binlog_position")
         if not ahead:
-            add(OK, "coordinates_caught_up",
+            add(
+                OK,
+                "coordinates_caught_up",
                 f"{s.name} {lbl('source_log_file')}/{lbl('read_source_log_pos')} and "
                 f"{lbl('relay_source_log_file')}/{lbl('exec_source_log_pos')} equal {src.name}'s "
-                f"{cur}:{cur_pos}", fields=fields)
+                f"{cur}:{cur_pos}",
+                fields=fields,
+            )
             return False
-        parts = [f"{lbl(fk)}/{lbl(pk)} {f}:{p} " + (ahead_text if (fk, pk) in ahead else "is caught up")
-                 for (fk, pk), (f, p) in ((_READ, read), (_EXEC, exe))]
-        add(OK, "coordinates_caught_up", f"{s.name} vs {src.name}: " + "; ".join(parts) + f"; {at}",
-            fields=fields)
+        parts = [
+            f"{lbl(fk)}/{lbl(pk)} {f}:{p} " + (ahead_text if (fk, pk) in ahead else "is caught up")
+            for (fk, pk), (f, p) in ((_READ, read), (_EXEC, exe))
+        ]
+        add(
+            OK,
+            "coordinates_caught_up",
+            f"{s.name} vs {src.name}: " + "; ".join(parts) + f"; {at}",
+            fields=fields,
+        )
         return False
     parts = []
     marked: tuple[str, ...] = ()  # only the coordinates that are not caught up get highlighted
@@ -427,7 +658,11 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
             continue
         d = bytes_behind(src, f, p)
         if d is None:
-            gone = "" if src.binlog_file(f) or f == cur else f" ({f} is no longer on {src.name}: a re-point from here would fail)"
+            gone = (
+                ""
+                if src.binlog_file(f) or f == cur
+                else f" ({f} is no longer on {src.name}: a re-point from here would fail)"
+            )
             parts.append(f"{lbl(fk)}/{lbl(pk)} {f}:{p} behind by an unknown amount{gone}")
         else:
             files = f", {d[1]} file{'s' if d[1] != 1 else ''}" if d[1] else ""
@@ -437,14 +672,24 @@ def _coordinates(s: NodeStatus, ch: Channel, src: NodeStatus, pair: bool, values
                 parts.append(f"{lbl(fk)}/{lbl(pk)} {f}:{p} is {d[0]} bytes{files} behind")
     lag = ch.seconds_behind_source
     running = ch.io_ok and ch.sql_ok and lag is not None and lag <= lag_limit
-    advice = ("Both threads run: it is catching up; watch the positions converge." if running else
-              "Repair the replication error first (see its finding); this is the distance left to catch up after." if has_error else
-              f"With writes stopped these should match {src.name}'s SHOW MASTER STATUS: the crosswise check of {MULTI_MASTER}. "
-              f"START SLAVE on {s.name} "
-              f"to let it catch up; if it cannot, CHANGE MASTER TO the right file/position (wizard repoint) "
-              f"or resync ({'resync-pair' if pair else 'rebuild-replica'}).")
-    add(OK if running else WARN, "coordinates_behind", f"{s.name} vs {src.name}: " + "; ".join(parts) + f"; {at}",
-        advice, marked + ("binlog_file", "binlog_position"), None if running or has_error else "restart-replication")
+    advice = (
+        "Both threads run: it is catching up; watch the positions converge."
+        if running
+        else "Repair the replication error first (see its finding); this is the distance left to catch up after."
+        if has_error
+        else f"With writes stopped these should match {src.name}'s SHOW MASTER STATUS: the crosswise check of {MULTI_MASTER}. "
+        f"START SLAVE on {s.name} "
+        f"to let it catch up; if it cannot, CHANGE MASTER TO the right file/position (wizard repoint) "
+        f"or resync ({'resync-pair' if pair else 'rebuild-replica'})."
+    )
+    add(
+        OK if running else WARN,
+        "coordinates_behind",
+        f"{s.name} vs {src.name}: " + "; ".join(parts) + f"; {at}",
+        advice,
+        marked + ("binlog_file", "binlog_position"),
+        None if running or has_error else "restart-replication",
+    )
     return False
 
 
@@ -459,12 +704,19 @@ def _duplicate_ids(statuses: Sequence[NodeStatus]) -> list[Finding]:
             continue
         for n in names:
             others = [m for m in names if m != n]
-            out.append(Finding(CRIT, "server_id_duplicate", (n, *others),
-                               f"{n} has server_id {sid}, like {', '.join(others)}: a replica skips events carrying its "
-                               "own server_id, and a source drops one of two replicas with the same id",
-                               "Give each node a unique server_id under [mysqld] in my.cnf and restart, as the setup in "
-                               + RAILS_FAILOVER + " does.",
-                               fields=("server_id",)))
+            out.append(
+                Finding(
+                    CRIT,
+                    "server_id_duplicate",
+                    (n, *others),
+                    f"{n} has server_id {sid}, like {', '.join(others)}: a replica skips events carrying its "
+                    "own server_id, and a source drops one of two replicas with the same id",
+                    "Give each node a unique server_id under [mysqld] in my.cnf and restart, as the setup in "
+                    + RAILS_FAILOVER
+                    + " does.",
+                    fields=("server_id",),
+                )
+            )
     return out
 
 
@@ -511,7 +763,12 @@ def field_marks(findings: Iterable[Finding], node: str, channel: str | None = No
                     continue
                 if f.channel is None and subject:
                     mark(fld, f.severity)
-                elif f.channel is not None and len(f.nodes) > 1 and f.nodes[1] == node and fld.startswith("binlog_"):
+                elif (
+                    f.channel is not None
+                    and len(f.nodes) > 1
+                    and f.nodes[1] == node
+                    and fld.startswith("binlog_")
+                ):
                     mark(fld, f.severity)
             elif subject and channel is not None and f.channel == channel:
                 mark(fld, f.severity)

@@ -16,7 +16,9 @@ from typing import Sequence
 from replui.model import Channel, NodeStatus
 
 #: Host names that all mean "this machine" (normalised to ``"localhost"``).
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::", "localhost.localdomain", "ip6-localhost"})
+LOOPBACK = frozenset(
+    {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::", "localhost.localdomain", "ip6-localhost"}
+)
 DEFAULT_PORT = 3306
 
 
@@ -238,7 +240,11 @@ class Topology:
                 continue
             for first in succ[start]:
                 path = [start, first]
-                while len(succ.get(path[-1], [])) == 1 and indeg.get(succ[path[-1]][0], 0) == 1 and succ[path[-1]][0] not in path:
+                while (
+                    len(succ.get(path[-1], [])) == 1
+                    and indeg.get(succ[path[-1]][0], 0) == 1
+                    and succ[path[-1]][0] not in path
+                ):
                     path.append(succ[path[-1]][0])
                 out.append(tuple(path))
         return out

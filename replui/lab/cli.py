@@ -27,8 +27,12 @@ def add_lab_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
         return p
 
     up = with_dir(sub.add_parser("up", help="start the lab (create it on first use)"))
-    up.add_argument("--topology", choices=("master-master", "source-replica"), default="master-master",
-                    help="master-master: node1 <-> node2 (+ replicas of node1); source-replica: node1 -> the others")
+    up.add_argument(
+        "--topology",
+        choices=("master-master", "source-replica"),
+        default="master-master",
+        help="master-master: node1 <-> node2 (+ replicas of node1); source-replica: node1 -> the others",
+    )
     up.add_argument("--nodes", type=int, default=2, metavar="N", help="number of servers, 1-9 (default 2)")
     with_dir(sub.add_parser("status", help="each node: port, pid, alive or not"))
     down = with_dir(sub.add_parser("down", help="stop every server of the lab"))
@@ -91,13 +95,17 @@ def _up(args: argparse.Namespace, lab_class: type[Lab]) -> int:
     elif not lab.created:
         print(f"restarted {', '.join(lab.restarted)}")
     if not lab.created and (args.topology != lab.topology or args.nodes != len(lab.nodes)):
-        print(f"note: the existing lab is {lab.topology} with {len(lab.nodes)} nodes; "
-              f"to change it: replui lab down --purge --dir {args.dir}, then lab up again")
+        print(
+            f"note: the existing lab is {lab.topology} with {len(lab.nodes)} nodes; "
+            f"to change it: replui lab down --purge --dir {args.dir}, then lab up again"
+        )
     _status(lab)
-    print(f"\nOpen it with:   replui --config {lab.config_path}\n"
-          f"Status:         replui status --config {lab.config_path}\n"
-          f"SQL shell:      mariadb --defaults-file={lab.node('node1').option_file}\n"
-          f"Stop it with:   replui lab down --dir {args.dir}")
+    print(
+        f"\nOpen it with:   replui --config {lab.config_path}\n"
+        f"Status:         replui status --config {lab.config_path}\n"
+        f"SQL shell:      mariadb --defaults-file={lab.node('node1').option_file}\n"
+        f"Stop it with:   replui lab down --dir {args.dir}"
+    )
     return 0
 
 
@@ -105,5 +113,7 @@ def _status(lab: Lab) -> int:
     print(f"lab {lab.dir} ({lab.topology})")
     print(f"{'node':<8} {'port':>6} {'pid':>8}  state")
     for row in lab.status():
-        print(f"{row['name']:<8} {row['port']:>6} {row['pid'] or '-':>8}  {'running' if row['alive'] else 'stopped'}")
+        print(
+            f"{row['name']:<8} {row['port']:>6} {row['pid'] or '-':>8}  {'running' if row['alive'] else 'stopped'}"
+        )
     return 0

@@ -25,7 +25,18 @@ import pymysql
 from replui.lab import replication as rep
 from replui.lab import sample, server
 from replui.lab.server import LabError, ServerBinary
-from replui.lab.state import ADMIN_USER, REPL_USER, TOPOLOGIES, LabNode, LabState, edges, load_state, save_state, write_replui_toml, writers
+from replui.lab.state import (
+    ADMIN_USER,
+    REPL_USER,
+    TOPOLOGIES,
+    LabNode,
+    LabState,
+    edges,
+    load_state,
+    save_state,
+    write_replui_toml,
+    writers,
+)
 
 SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys")
 
@@ -46,18 +57,28 @@ def _init_sql(admin_password: str, repl_password: str) -> str:
 
     lines = ["FLUSH PRIVILEGES;", "SET sql_log_bin=0;"]
     for host in ("127.0.0.1", "localhost"):
-        lines += [f"CREATE USER IF NOT EXISTS '{ADMIN_USER}'@'{host}' IDENTIFIED BY {lit(admin_password)};",
-                  f"GRANT ALL PRIVILEGES ON *.* TO '{ADMIN_USER}'@'{host}' WITH GRANT OPTION;"]
-    lines += [f"CREATE USER IF NOT EXISTS '{REPL_USER}'@'%' IDENTIFIED BY {lit(repl_password)};",
-              f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'%';", "FLUSH PRIVILEGES;"]
+        lines += [
+            f"CREATE USER IF NOT EXISTS '{ADMIN_USER}'@'{host}' IDENTIFIED BY {lit(admin_password)};",
+            f"GRANT ALL PRIVILEGES ON *.* TO '{ADMIN_USER}'@'{host}' WITH GRANT OPTION;",
+        ]
+    lines += [
+        f"CREATE USER IF NOT EXISTS '{REPL_USER}'@'%' IDENTIFIED BY {lit(repl_password)};",
+        f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'%';",
+        "FLUSH PRIVILEGES;",
+    ]
     return "\n".join(lines) + "\n"
 
 
 class Lab:
     """A lab directory with its state. Build with :meth:`up` or :meth:`load`."""
 
-    def __init__(self, directory: str | Path, state: LabState, binary: ServerBinary | None = None,
-                 echo: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        directory: str | Path,
+        state: LabState,
+        binary: ServerBinary | None = None,
+        echo: Callable[[str], None] | None = None,
+    ):
         self.dir = Path(directory).resolve()
         self.state = state
         self._binary = binary
@@ -128,8 +149,16 @@ class Lab:
     def status(self) -> list[NodeRunState]:
         """``[{"name", "port", "pid", "alive", "server_id"}]`` per node."""
         self.reload()
-        return [{"name": n.name, "port": n.port, "pid": n.pid, "alive": self.is_alive(n.name), "server_id": n.server_id}
-                for n in self.state.nodes]
+        return [
+            {
+                "name": n.name,
+                "port": n.port,
+                "pid": n.pid,
+                "alive": self.is_alive(n.name),
+                "server_id": n.server_id,
+            }
+            for n in self.state.nodes
+        ]
 
     def reload(self) -> None:
         """Re-read ``lab.json`` (another process, e.g. the CLI, may have
@@ -145,10 +174,20 @@ class Lab:
     def connect(self, name: str, database: str | None = None, **kw: Any) -> pymysql.connections.Connection:
         """A new autocommit PyMySQL connection to ``name`` over its socket as the admin user."""
         n = self.node(name)
-        return pymysql.connect(unix_socket=str(n.socket), user=self.admin_user, password=self.admin_password,
-                               database=database, autocommit=True, connect_timeout=5, read_timeout=60, **kw)
+        return pymysql.connect(
+            unix_socket=str(n.socket),
+            user=self.admin_user,
+            password=self.admin_password,
+            database=database,
+            autocommit=True,
+            connect_timeout=5,
+            read_timeout=60,
+            **kw,
+        )
 
-    def sql(self, name: str, sql: str | Sequence[str], args: Any = None, database: str | None = None) -> list[tuple[Any, ...]]:
+    def sql(
+        self, name: str, sql: str | Sequence[str], args: Any = None, database: str | None = None
+    ) -> list[tuple[Any, ...]]:
         """Run one statement (or a list, in one session, ``args`` for the
         last) on ``name``; returns the last statement's rows as tuples."""
         stmts = [sql] if isinstance(sql, str) else list(sql)
@@ -157,7 +196,9 @@ class Lab:
                 cur.execute(stmt, args if i == len(stmts) - 1 else None)
             return list(cur.fetchall())
 
-    def query(self, name: str, sql: str, args: Any = None, database: str | None = None) -> list[dict[str, Any]]:
+    def query(
+        self, name: str, sql: str, args: Any = None, database: str | None = None
+    ) -> list[dict[str, Any]]:
         """Like :meth:`sql` for one statement, rows as dicts (column name → value)."""
         with self.connect(name, database) as conn, conn.cursor(pymysql.cursors.DictCursor) as cur:
             cur.execute(sql, args)
@@ -181,8 +222,15 @@ class Lab:
         return cls(d, load_state(d / "lab.json"), echo=echo)
 
     @classmethod
-    def up(cls, directory: str | Path = ".lab", topology: str = "master-master", nodes: int = 2,
-           echo: Callable[[str], None] | None = None, timeout: float = 90.0, buffer_pool: str = "32M") -> "Lab":
+    def up(
+        cls,
+        directory: str | Path = ".lab",
+        topology: str = "master-master",
+        nodes: int = 2,
+        echo: Callable[[str], None] | None = None,
+        timeout: float = 90.0,
+        buffer_pool: str = "32M",
+    ) -> "Lab":
         """Start the lab in ``directory``: create it when there is none,
         else restart whichever of its servers are not running (same datadirs;
         a port taken meanwhile is replaced and replicas re-pointed). Returns
@@ -200,15 +248,23 @@ class Lab:
             raise LabError(f"--nodes must be between 1 and 9, got {nodes}")
         binary = server.find_server()
         if len(str(d / "node9" / "mysqld.sock")) > 100:
-            raise LabError(f"{d} is too deep for a Unix socket path (at most ~100 characters); choose a shorter --dir")
+            raise LabError(
+                f"{d} is too deep for a Unix socket path (at most ~100 characters); choose a shorter --dir"
+            )
         d.mkdir(parents=True, exist_ok=True)
         ports: set[int] = set()
         node_list = []
         for i in range(1, nodes + 1):
             ports.add(port := server.free_port(ports))
             node_list.append(LabNode(f"node{i}", i, port, d / f"node{i}"))
-        state = LabState(topology=topology, flavor=binary.flavor, server=binary.server, admin_password=secrets.token_urlsafe(18),
-                         repl_password=secrets.token_urlsafe(18), nodes=node_list)
+        state = LabState(
+            topology=topology,
+            flavor=binary.flavor,
+            server=binary.server,
+            admin_password=secrets.token_urlsafe(18),
+            repl_password=secrets.token_urlsafe(18),
+            nodes=node_list,
+        )
         lab = cls(d, state, binary, echo)
         lab.created = True
         try:
@@ -223,9 +279,15 @@ class Lab:
         wr = writers(self.topology, names)
         for n in self.state.nodes:
             inc = len(names) if self.topology == "master-master" else 1
-            server.write_my_cnf(n.paths, flavor=self.binary.flavor, server_id=n.server_id, port=n.port,
-                                auto_inc=(inc, n.server_id if inc > 1 else 1), read_only=n.name not in wr,
-                                buffer_pool=buffer_pool)
+            server.write_my_cnf(
+                n.paths,
+                flavor=self.binary.flavor,
+                server_id=n.server_id,
+                port=n.port,
+                auto_inc=(inc, n.server_id if inc > 1 else 1),
+                read_only=n.name not in wr,
+                buffer_pool=buffer_pool,
+            )
             server.write_client_cnf(n.paths, self.admin_user, self.admin_password)
         self.echo(f"initialising {len(names)} datadirs under {self.dir} ({self.binary.version})")
         init = _init_sql(self.admin_password, self.repl_password)
@@ -272,8 +334,15 @@ class Lab:
         for replica, source in self.edges:
             file, pos = self.master_status(source)
             with self.connect(replica) as conn:
-                rep.point(conn, host="127.0.0.1", port=self.node(source).port, user=self.state.repl_user,
-                          password=self.repl_password, log_file=file, log_pos=pos)
+                rep.point(
+                    conn,
+                    host="127.0.0.1",
+                    port=self.node(source).port,
+                    user=self.state.repl_user,
+                    password=self.repl_password,
+                    log_file=file,
+                    log_pos=pos,
+                )
                 rep.start_replica(conn)
         self.wait_replication_running(timeout)
 
@@ -298,9 +367,20 @@ class Lab:
         with self.connect(replica) as conn:
             row = rep.replica_status(conn)
             rep.stop_replica(conn)
-            file, pos = (row["Relay_Master_Log_File"], int(row["Exec_Master_Log_Pos"])) if row else self.master_status(source)
-            rep.point(conn, host="127.0.0.1", port=self.node(source).port, user=self.state.repl_user,
-                      password=self.repl_password, log_file=file, log_pos=pos)
+            file, pos = (
+                (row["Relay_Master_Log_File"], int(row["Exec_Master_Log_Pos"]))
+                if row
+                else self.master_status(source)
+            )
+            rep.point(
+                conn,
+                host="127.0.0.1",
+                port=self.node(source).port,
+                user=self.state.repl_user,
+                password=self.repl_password,
+                log_file=file,
+                log_pos=pos,
+            )
             rep.start_replica(conn)
 
     def stop_node(self, name: str, timeout: float = 30.0) -> None:
@@ -345,7 +425,9 @@ class Lab:
                     if not row:
                         return False
                     if row.get("Last_SQL_Errno"):
-                        raise LabError(f"{r}: replication stopped with error {row['Last_SQL_Errno']}: {row.get('Last_SQL_Error')}")
+                        raise LabError(
+                            f"{r}: replication stopped with error {row['Last_SQL_Errno']}: {row.get('Last_SQL_Error')}"
+                        )
                     return (row["Relay_Master_Log_File"], int(row["Exec_Master_Log_Pos"])) >= t
 
                 rep.wait_for(reached, timeout, f"{replica} catching up with {source} at {target}")
@@ -364,11 +446,15 @@ class Lab:
                 rep.stop_replica(conn)
                 rep.reset_replica_all(conn)
                 cur.execute("SET sql_log_bin=0")
-                cur.execute(f"CREATE USER IF NOT EXISTS '{REPL_USER}'@'%%' IDENTIFIED BY %s", (self.repl_password,))
+                cur.execute(
+                    f"CREATE USER IF NOT EXISTS '{REPL_USER}'@'%%' IDENTIFIED BY %s", (self.repl_password,)
+                )
                 cur.execute(f"ALTER USER '{REPL_USER}'@'%%' IDENTIFIED BY %s", (self.repl_password,))
                 cur.execute(f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'%'")
                 cur.execute("SET GLOBAL read_only=" + ("OFF" if name in wr else "ON"))
-                cur.execute("FLUSH BINARY LOGS")  # a fresh binlog file: a damaged current one no longer matters
+                cur.execute(
+                    "FLUSH BINARY LOGS"
+                )  # a fresh binlog file: a damaged current one no longer matters
         if resync_data:
             self._resync_from(self.names[0])
         self._point_all(timeout)
@@ -385,9 +471,23 @@ class Lab:
             if not self.binary.dump or not self.binary.client:
                 raise LabError(f"mariadb-dump/mariadb client missing; install with: {server.INSTALL_HINT}")
             client = self.binary.client
-            out = subprocess.run([self.binary.dump, f"--defaults-file={self.node(origin).option_file}", "--single-transaction",
-                                  "--routines", "--events", "--triggers", "--add-drop-database", "--databases", *dbs],
-                                 stdin=subprocess.DEVNULL, capture_output=True, timeout=300, check=False)
+            out = subprocess.run(
+                [
+                    self.binary.dump,
+                    f"--defaults-file={self.node(origin).option_file}",
+                    "--single-transaction",
+                    "--routines",
+                    "--events",
+                    "--triggers",
+                    "--add-drop-database",
+                    "--databases",
+                    *dbs,
+                ],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=300,
+                check=False,
+            )
             if out.returncode != 0:
                 raise LabError(f"dumping {origin} failed: {out.stderr.decode(errors='replace')[-500:]}")
             dump = out.stdout
@@ -397,10 +497,21 @@ class Lab:
             for db in set(self.user_databases(name)) - set(dbs):
                 self.sql(name, ["SET sql_log_bin=0", f"DROP DATABASE `{db.replace('`', '``')}`"])
             if dump:
-                out = subprocess.run([client, f"--defaults-file={self.node(name).option_file}", "--init-command=SET sql_log_bin=0"],
-                                     input=dump, capture_output=True, timeout=300, check=False)
+                out = subprocess.run(
+                    [
+                        client,
+                        f"--defaults-file={self.node(name).option_file}",
+                        "--init-command=SET sql_log_bin=0",
+                    ],
+                    input=dump,
+                    capture_output=True,
+                    timeout=300,
+                    check=False,
+                )
                 if out.returncode != 0:
-                    raise LabError(f"loading {origin}'s data into {name} failed: {out.stderr.decode(errors='replace')[-500:]}")
+                    raise LabError(
+                        f"loading {origin}'s data into {name} failed: {out.stderr.decode(errors='replace')[-500:]}"
+                    )
 
     def down(self, purge: bool = False, timeout: float = 30.0) -> None:
         """Stop every server (none is left running); ``purge`` removes the directory."""

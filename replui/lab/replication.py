@@ -67,9 +67,15 @@ def replica_status(conn: Connection) -> dict[str, Any] | None:
     if not rows:
         return None
     row = dict(rows[0])
-    for new, old in (("Replica_IO_Running", "Slave_IO_Running"), ("Replica_SQL_Running", "Slave_SQL_Running"),
-                     ("Relay_Source_Log_File", "Relay_Master_Log_File"), ("Exec_Source_Log_Pos", "Exec_Master_Log_Pos"),
-                     ("Source_Port", "Master_Port"), ("Source_Host", "Master_Host"), ("Seconds_Behind_Source", "Seconds_Behind_Master")):
+    for new, old in (
+        ("Replica_IO_Running", "Slave_IO_Running"),
+        ("Replica_SQL_Running", "Slave_SQL_Running"),
+        ("Relay_Source_Log_File", "Relay_Master_Log_File"),
+        ("Exec_Source_Log_Pos", "Exec_Master_Log_Pos"),
+        ("Source_Port", "Master_Port"),
+        ("Source_Host", "Master_Host"),
+        ("Seconds_Behind_Source", "Seconds_Behind_Master"),
+    ):
         if new in row and old not in row:
             row[old] = row[new]
     return row
@@ -108,7 +114,9 @@ def reset_replica_all(conn: Connection) -> None:
         cur.execute(f"RESET {_dialect(conn).replica_word} ALL")
 
 
-def point(conn: Connection, *, host: str, port: int, user: str, password: str, log_file: str, log_pos: int) -> None:
+def point(
+    conn: Connection, *, host: str, port: int, user: str, password: str, log_file: str, log_pos: int
+) -> None:
     """``CHANGE MASTER TO`` the source at ``host:port`` from ``log_file``/``log_pos``,
     retrying a lost connection every second (``MASTER_CONNECT_RETRY=1``); file
     and position, not GTIDs (MariaDB: ``MASTER_USE_GTID=no``); MySQL 8 asks
@@ -122,8 +130,10 @@ def point(conn: Connection, *, host: str, port: int, user: str, password: str, l
     if dl.public_key_option is not None:
         options.append(f"{dl.public_key_option}=1")
     with conn.cursor() as cur:
-        cur.execute(f"{dl.change_source_head} " + ", ".join(options),
-                    (host, int(port), user, password, log_file, int(log_pos)))
+        cur.execute(
+            f"{dl.change_source_head} " + ", ".join(options),
+            (host, int(port), user, password, log_file, int(log_pos)),
+        )
 
 
 def wait_for(predicate: Callable[[], _T], timeout: float, what: str, interval: float = 0.2) -> _T:

@@ -45,14 +45,28 @@ def customer_rows() -> list[tuple[int, str, str, str, str]]:
     rows = []
     for i in range(1, CUSTOMERS + 1):
         name = f"{_FIRST[i % 10]} {_LAST[(i // 10) % 10]}"
-        rows.append((i, name, f"customer{i}@example.com", _CITIES[i % len(_CITIES)], f"2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00"))
+        rows.append(
+            (
+                i,
+                name,
+                f"customer{i}@example.com",
+                _CITIES[i % len(_CITIES)],
+                f"2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00",
+            )
+        )
     return rows
 
 
 def order_rows() -> list[tuple[int, int, int, str, str]]:
     """``(id, customer_id, amount_cents, status, created_at)`` for every order."""
     return [
-        (i, 1 + (i * 7) % CUSTOMERS, 500 + (i * 1237) % 20000, _STATUSES[i % 4], f"2024-02-{1 + i % 28:02d} {i % 24:02d}:{(i * 3) % 60:02d}:00")
+        (
+            i,
+            1 + (i * 7) % CUSTOMERS,
+            500 + (i * 1237) % 20000,
+            _STATUSES[i % 4],
+            f"2024-02-{1 + i % 28:02d} {i % 24:02d}:{(i * 3) % 60:02d}:00",
+        )
         for i in range(1, ORDERS + 1)
     ]
 
@@ -62,5 +76,11 @@ def load(cursor: Cursor) -> None:
     (values are escaped by PyMySQL). Explicit ids: identical on every node."""
     for stmt in SCHEMA:
         cursor.execute(stmt)
-    cursor.executemany("INSERT INTO shop.customers (id, name, email, city, created_at) VALUES (%s, %s, %s, %s, %s)", customer_rows())
-    cursor.executemany("INSERT INTO shop.orders (id, customer_id, amount_cents, status, created_at) VALUES (%s, %s, %s, %s, %s)", order_rows())
+    cursor.executemany(
+        "INSERT INTO shop.customers (id, name, email, city, created_at) VALUES (%s, %s, %s, %s, %s)",
+        customer_rows(),
+    )
+    cursor.executemany(
+        "INSERT INTO shop.orders (id, customer_id, amount_cents, status, created_at) VALUES (%s, %s, %s, %s, %s)",
+        order_rows(),
+    )

@@ -78,16 +78,29 @@ def find_server() -> ServerBinary:
     """
     server = _which("mariadbd", "mysqld")
     if not server:
-        raise ServerMissing(f"no MariaDB or MySQL server found (looked for mariadbd and mysqld in {search_path()}). Install one with: {INSTALL_HINT}")
+        raise ServerMissing(
+            f"no MariaDB or MySQL server found (looked for mariadbd and mysqld in {search_path()}). Install one with: {INSTALL_HINT}"
+        )
     try:
-        version = subprocess.run([server, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout.strip()
+        version = subprocess.run(
+            [server, "--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ServerMissing(f"{server} cannot run ({exc}). Reinstall it with: {INSTALL_HINT}") from None
     flavor = "mariadb" if "mariadb" in version.lower() else "mysql"
     if flavor == "mariadb":
-        return ServerBinary(flavor, server, _which("mariadb-install-db", "mysql_install_db"), _which("mariadb", "mysql"),
-                            _which("mariadb-admin", "mysqladmin"), _which("mariadb-dump", "mysqldump"), version)
-    return ServerBinary(flavor, server, None, _which("mysql"), _which("mysqladmin"), _which("mysqldump"), version)
+        return ServerBinary(
+            flavor,
+            server,
+            _which("mariadb-install-db", "mysql_install_db"),
+            _which("mariadb", "mysql"),
+            _which("mariadb-admin", "mysqladmin"),
+            _which("mariadb-dump", "mysqldump"),
+            version,
+        )
+    return ServerBinary(
+        flavor, server, None, _which("mysql"), _which("mysqladmin"), _which("mysqldump"), version
+    )
 
 
 @dataclass
@@ -140,8 +153,16 @@ def _opt(value: str | os.PathLike[str]) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_my_cnf(paths: NodePaths, *, flavor: str, server_id: int, port: int, auto_inc: tuple[int, int], read_only: bool,
-                 buffer_pool: str = "32M") -> None:
+def write_my_cnf(
+    paths: NodePaths,
+    *,
+    flavor: str,
+    server_id: int,
+    port: int,
+    auto_inc: tuple[int, int],
+    read_only: bool,
+    buffer_pool: str = "32M",
+) -> None:
     """The server's only option file (passed as ``--defaults-file``, so
     ``/etc/mysql`` is never read). Small buffers by default: CI machines have
     2 cores; ``buffer_pool`` (``innodb_buffer_pool_size``, e.g. ``"512M"``) is
@@ -171,7 +192,12 @@ def write_my_cnf(paths: NodePaths, *, flavor: str, server_id: int, port: int, au
     ]
     if flavor == "mariadb":
         # log_slave_updates: node1 passes node2's writes on to node3.. (MySQL 8 has it ON by default)
-        lines += ["log_slave_updates=ON", "innodb_log_file_size=16M", "innodb_use_native_aio=OFF", "aria_log_file_size=8M"]
+        lines += [
+            "log_slave_updates=ON",
+            "innodb_log_file_size=16M",
+            "innodb_use_native_aio=OFF",
+            "aria_log_file_size=8M",
+        ]
     else:
         lines += ["mysqlx=OFF"]
     paths.base.mkdir(parents=True, exist_ok=True)
@@ -182,7 +208,10 @@ def write_my_cnf(paths: NodePaths, *, flavor: str, server_id: int, port: int, au
 def write_client_cnf(paths: NodePaths, user: str, password: str) -> None:
     """``[client]`` option file (mode 0600) for ``mariadb``/``mariadb-admin``/``mariadb-dump``:
     admin user, password and the node's socket. Pass it as ``--defaults-file=``."""
-    write_private(paths.option_file, f"[client]\nuser={_opt(user)}\npassword={_opt(password)}\nsocket={_opt(paths.socket)}\n")
+    write_private(
+        paths.option_file,
+        f"[client]\nuser={_opt(user)}\npassword={_opt(password)}\nsocket={_opt(paths.socket)}\n",
+    )
 
 
 def free_port(avoid: Collection[int] = frozenset()) -> int:
@@ -232,15 +261,30 @@ def initialise(binary: ServerBinary, paths: NodePaths, init_sql: str) -> subproc
         if not binary.install_db:
             raise ServerMissing(f"mariadb-install-db is missing. Install it with: {INSTALL_HINT}")
         me = "root" if os.geteuid() == 0 else _current_user()
-        cmd = [binary.install_db, f"--defaults-file={paths.my_cnf}", f"--datadir={paths.datadir}", "--skip-test-db",
-               "--auth-root-authentication-method=socket", f"--auth-root-socket-user={me}", f"--extra-file={paths.init_sql}",
-               *_user_args(binary)]
+        cmd = [
+            binary.install_db,
+            f"--defaults-file={paths.my_cnf}",
+            f"--datadir={paths.datadir}",
+            "--skip-test-db",
+            "--auth-root-authentication-method=socket",
+            f"--auth-root-socket-user={me}",
+            f"--extra-file={paths.init_sql}",
+            *_user_args(binary),
+        ]
         if os.geteuid() != 0:
             cmd.append(f"--user={me}")
     else:  # MySQL 5.7+/8.x: best effort
-        cmd = [binary.server, f"--defaults-file={paths.my_cnf}", "--initialize-insecure", f"--init-file={paths.init_sql}", *_user_args(binary)]
+        cmd = [
+            binary.server,
+            f"--defaults-file={paths.my_cnf}",
+            "--initialize-insecure",
+            f"--init-file={paths.init_sql}",
+            *_user_args(binary),
+        ]
     try:
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=paths.base)
+        return subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=paths.base
+        )
     finally:
         log.close()
 
@@ -257,7 +301,12 @@ def finish_initialise(proc: subprocess.Popen[bytes], paths: NodePaths, timeout: 
     finally:
         paths.init_sql.unlink(missing_ok=True)
     if rc != 0:
-        raise LabError(f"{paths.name}: initialising {paths.datadir} failed (exit {rc}):\n" + tail(paths.base / "install.log") + "\n" + tail(paths.error_log))
+        raise LabError(
+            f"{paths.name}: initialising {paths.datadir} failed (exit {rc}):\n"
+            + tail(paths.base / "install.log")
+            + "\n"
+            + tail(paths.error_log)
+        )
 
 
 def _current_user() -> str:
@@ -271,8 +320,15 @@ def start(binary: ServerBinary, paths: NodePaths) -> subprocess.Popen[bytes]:
     The process handle lets an in-process caller reap it; its pid is the server's."""
     paths.socket.unlink(missing_ok=True)
     cmd = [binary.server, f"--defaults-file={paths.my_cnf}", *_user_args(binary)]
-    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=paths.base, start_new_session=True, close_fds=True)
+    return subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=paths.base,
+        start_new_session=True,
+        close_fds=True,
+    )
 
 
 def pid_alive(pid: int | None, marker: str | os.PathLike[str] | None = None) -> bool:
@@ -301,12 +357,20 @@ def wait_ready(paths: NodePaths, proc_or_pid: subprocess.Popen[bytes] | int, tim
 
     deadline = time.monotonic() + timeout
     while True:
-        exited = proc_or_pid.poll() is not None if isinstance(proc_or_pid, subprocess.Popen) else not pid_alive(proc_or_pid)
+        exited = (
+            proc_or_pid.poll() is not None
+            if isinstance(proc_or_pid, subprocess.Popen)
+            else not pid_alive(proc_or_pid)
+        )
         if exited:
-            raise LabError(f"{paths.name}: the server exited while starting. Last lines of {paths.error_log}:\n{tail(paths.error_log)}")
+            raise LabError(
+                f"{paths.name}: the server exited while starting. Last lines of {paths.error_log}:\n{tail(paths.error_log)}"
+            )
         if paths.socket.exists():
             try:
-                pymysql.connect(unix_socket=str(paths.socket), user="replui_probe", password="", connect_timeout=2).close()
+                pymysql.connect(
+                    unix_socket=str(paths.socket), user="replui_probe", password="", connect_timeout=2
+                ).close()
                 return
             except pymysql.err.OperationalError as exc:
                 if exc.args and exc.args[0] in (1045, 1698, 1130):
@@ -314,11 +378,19 @@ def wait_ready(paths: NodePaths, proc_or_pid: subprocess.Popen[bytes] | int, tim
             except Exception:  # noqa: BLE001 - keep polling until the deadline
                 pass
         if time.monotonic() > deadline:
-            raise LabError(f"{paths.name}: not ready after {timeout:.0f} s. Last lines of {paths.error_log}:\n{tail(paths.error_log)}")
+            raise LabError(
+                f"{paths.name}: not ready after {timeout:.0f} s. Last lines of {paths.error_log}:\n{tail(paths.error_log)}"
+            )
         time.sleep(0.2)
 
 
-def stop(binary: ServerBinary, paths: NodePaths, pid: int | None, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:
+def stop(
+    binary: ServerBinary,
+    paths: NodePaths,
+    pid: int | None,
+    proc: subprocess.Popen[bytes] | None = None,
+    timeout: float = 30.0,
+) -> None:
     """Stop one server: ``mariadb-admin shutdown`` through the 0600 option
     file, then SIGTERM, then SIGKILL, each after ``timeout`` seconds.
     Returns when no process with ``pid`` is left (reaping it when ``proc`` is ours)."""
@@ -340,8 +412,13 @@ def stop(binary: ServerBinary, paths: NodePaths, pid: int | None, proc: subproce
         return
     if binary.admin and paths.option_file.exists():
         try:
-            subprocess.run([binary.admin, f"--defaults-file={paths.option_file}", "--connect-timeout=5", "shutdown"],
-                           stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False)
+            subprocess.run(
+                [binary.admin, f"--defaults-file={paths.option_file}", "--connect-timeout=5", "shutdown"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired):
             pass
     if gone(timeout):

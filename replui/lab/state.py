@@ -97,9 +97,19 @@ class LabNode:
 
     def to_json(self) -> LabNodeJSON:
         p = self.paths
-        return {"name": self.name, "server_id": self.server_id, "port": self.port, "pid": self.pid, "base": str(self.base),
-                "datadir": str(p.datadir), "socket": str(p.socket), "pid_file": str(p.pid_file),
-                "error_log": str(p.error_log), "my_cnf": str(p.my_cnf), "option_file": str(p.option_file)}
+        return {
+            "name": self.name,
+            "server_id": self.server_id,
+            "port": self.port,
+            "pid": self.pid,
+            "base": str(self.base),
+            "datadir": str(p.datadir),
+            "socket": str(p.socket),
+            "pid_file": str(p.pid_file),
+            "error_log": str(p.error_log),
+            "my_cnf": str(p.my_cnf),
+            "option_file": str(p.option_file),
+        }
 
 
 @dataclass
@@ -116,10 +126,17 @@ class LabState:
     repl_user: str = REPL_USER
 
     def to_json(self) -> LabStateJSON:
-        return {"version": 1, "flavor": self.flavor, "server": self.server, "topology": self.topology,
-                "admin_user": self.admin_user, "admin_password": self.admin_password,
-                "repl_user": self.repl_user, "repl_password": self.repl_password,
-                "nodes": [n.to_json() for n in self.nodes]}
+        return {
+            "version": 1,
+            "flavor": self.flavor,
+            "server": self.server,
+            "topology": self.topology,
+            "admin_user": self.admin_user,
+            "admin_password": self.admin_password,
+            "repl_user": self.repl_user,
+            "repl_password": self.repl_password,
+            "nodes": [n.to_json() for n in self.nodes],
+        }
 
 
 def edges(topology: str, names: list[str]) -> list[tuple[str, str]]:
@@ -148,14 +165,28 @@ def load_state(path: Path) -> LabState:
     """Read ``lab.json``; LabError when it is missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        nodes = [LabNode(n["name"], int(n["server_id"]), int(n["port"]), Path(n["base"]), n.get("pid")) for n in data["nodes"]]
-        return LabState(topology=data["topology"], flavor=data["flavor"], server=data["server"],
-                        admin_password=data["admin_password"], repl_password=data["repl_password"], nodes=nodes,
-                        admin_user=data.get("admin_user", ADMIN_USER), repl_user=data.get("repl_user", REPL_USER))
+        nodes = [
+            LabNode(n["name"], int(n["server_id"]), int(n["port"]), Path(n["base"]), n.get("pid"))
+            for n in data["nodes"]
+        ]
+        return LabState(
+            topology=data["topology"],
+            flavor=data["flavor"],
+            server=data["server"],
+            admin_password=data["admin_password"],
+            repl_password=data["repl_password"],
+            nodes=nodes,
+            admin_user=data.get("admin_user", ADMIN_USER),
+            repl_user=data.get("repl_user", REPL_USER),
+        )
     except FileNotFoundError:
-        raise LabError(f"no lab in {path.parent} (no {path.name}); start one with: replui lab up --dir {path.parent}") from None
+        raise LabError(
+            f"no lab in {path.parent} (no {path.name}); start one with: replui lab up --dir {path.parent}"
+        ) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise LabError(f"{path} is unreadable ({exc}); remove the directory or run: replui lab down --purge --dir {path.parent}") from None
+        raise LabError(
+            f"{path} is unreadable ({exc}); remove the directory or run: replui lab down --purge --dir {path.parent}"
+        ) from None
 
 
 def _toml_str(value: str) -> str:
@@ -164,9 +195,22 @@ def _toml_str(value: str) -> str:
 
 def write_replui_toml(path: Path, state: LabState) -> None:
     """``replui.toml`` for :mod:`replui.config` (mode 0600: it holds the admin password)."""
-    lines = ["# Written by 'replui lab up'. Open with: replui --config " + str(path), "",
-             "[defaults]", f"user = {_toml_str(state.admin_user)}", f"password = {_toml_str(state.admin_password)}",
-             "poll_interval = 2", 'theme = "dark"', ""]
+    lines = [
+        "# Written by 'replui lab up'. Open with: replui --config " + str(path),
+        "",
+        "[defaults]",
+        f"user = {_toml_str(state.admin_user)}",
+        f"password = {_toml_str(state.admin_password)}",
+        "poll_interval = 2",
+        'theme = "dark"',
+        "",
+    ]
     for n in state.nodes:
-        lines += ["[[nodes]]", f"name = {_toml_str(n.name)}", f"host = {_toml_str(n.host)}", f"port = {n.port}", ""]
+        lines += [
+            "[[nodes]]",
+            f"name = {_toml_str(n.name)}",
+            f"host = {_toml_str(n.host)}",
+            f"port = {n.port}",
+            "",
+        ]
     write_private(path, "\n".join(lines))

@@ -257,8 +257,11 @@ class NodeClient:
                 self._forget_password()  # a rotated password is fetched again next time
             if self.node.socket and err.errno in (2002, 2003) and self.node.socket not in err.message:
                 detail = err.message.split(": ", 1)[-1]
-                err = NodeError(2002, f"Can't connect to the server through socket '{self.node.socket}': "
-                                      f"{detail}", connection_lost=True)
+                err = NodeError(
+                    2002,
+                    f"Can't connect to the server through socket '{self.node.socket}': {detail}",
+                    connection_lost=True,
+                )
             raise err from None
         if self._expected:
             self._check_identity(conn)
@@ -284,8 +287,9 @@ class NodeClient:
             return
         unknown = set(expected) - set(IDENTITY_KEYS)
         if unknown:
-            raise ValueError(f"unknown identity keys {sorted(unknown)} "
-                             f"(expected some of {', '.join(IDENTITY_KEYS)})")
+            raise ValueError(
+                f"unknown identity keys {sorted(unknown)} (expected some of {', '.join(IDENTITY_KEYS)})"
+            )
         self._expected = {k: _norm_identity(k, v) for k, v in expected.items() if v is not None} or None
 
     def identity(self) -> dict[str, object]:
@@ -309,16 +313,25 @@ class NodeClient:
         except Exception as exc:  # noqa: BLE001 - the connection is not used either way
             _close_quietly(conn)
             err = _wrap(exc)
-            raise NodeError(err.errno, f"{self.node.name}: could not confirm which server this connection "
-                                       f"reached ({err.message}); nothing was run on it",
-                            connection_lost=True) from None
-        diffs = [f"{k} {expected[k]} -> {actual.get(k)}" for k in IDENTITY_KEYS
-                 if k in expected and _norm_identity(k, actual.get(k)) != expected[k]]
+            raise NodeError(
+                err.errno,
+                f"{self.node.name}: could not confirm which server this connection "
+                f"reached ({err.message}); nothing was run on it",
+                connection_lost=True,
+            ) from None
+        diffs = [
+            f"{k} {expected[k]} -> {actual.get(k)}"
+            for k in IDENTITY_KEYS
+            if k in expected and _norm_identity(k, actual.get(k)) != expected[k]
+        ]
         if diffs:
             _close_quietly(conn)
-            raise NodeError(None, f"{self.node.name}: this connection reached a different server than the "
-                                  f"one confirmed ({', '.join(diffs)}); nothing was run on it",
-                            connection_lost=True)
+            raise NodeError(
+                None,
+                f"{self.node.name}: this connection reached a different server than the "
+                f"one confirmed ({', '.join(diffs)}); nothing was run on it",
+                connection_lost=True,
+            )
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None

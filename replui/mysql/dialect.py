@@ -57,26 +57,34 @@ SHOW_MASTER_STATUS = "SHOW MASTER STATUS"
 SHOW_BINARY_LOGS = "SHOW BINARY LOGS"
 
 #: Canonical channel field -> column of ``SHOW REPLICA STATUS`` on MySQL 8.0.22+.
-REPLICA_LABELS: Mapping[str, str] = MappingProxyType({
-    **LEGACY_LABELS,
-    "io_running": "Replica_IO_Running",
-    "sql_running": "Replica_SQL_Running",
-    "io_state": "Replica_IO_State",
-    "sql_state": "Replica_SQL_Running_State",
-    "source_host": "Source_Host",
-    "source_port": "Source_Port",
-    "source_user": "Source_User",
-    "source_log_file": "Source_Log_File",
-    "read_source_log_pos": "Read_Source_Log_Pos",
-    "relay_source_log_file": "Relay_Source_Log_File",
-    "exec_source_log_pos": "Exec_Source_Log_Pos",
-    "seconds_behind_source": "Seconds_Behind_Source",
-    "source_server_id": "Source_Server_Id",
-    "source_uuid": "Source_UUID",
-})
+REPLICA_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        **LEGACY_LABELS,
+        "io_running": "Replica_IO_Running",
+        "sql_running": "Replica_SQL_Running",
+        "io_state": "Replica_IO_State",
+        "sql_state": "Replica_SQL_Running_State",
+        "source_host": "Source_Host",
+        "source_port": "Source_Port",
+        "source_user": "Source_User",
+        "source_log_file": "Source_Log_File",
+        "read_source_log_pos": "Read_Source_Log_Pos",
+        "relay_source_log_file": "Relay_Source_Log_File",
+        "exec_source_log_pos": "Exec_Source_Log_Pos",
+        "seconds_behind_source": "Seconds_Behind_Source",
+        "source_server_id": "Source_Server_Id",
+        "source_uuid": "Source_UUID",
+    }
+)
 
-_MYSQL_ONLY = ("source_uuid", "retrieved_gtid_set", "executed_gtid_set", "auto_position",
-               "last_io_error_timestamp", "last_sql_error_timestamp")
+_MYSQL_ONLY = (
+    "source_uuid",
+    "retrieved_gtid_set",
+    "executed_gtid_set",
+    "auto_position",
+    "last_io_error_timestamp",
+    "last_sql_error_timestamp",
+)
 _MARIADB_ONLY = ("using_gtid", "gtid_io_pos")
 
 #: MySQL labels before 8.0.22 / with SHOW SLAVE STATUS.
@@ -108,39 +116,82 @@ class Threshold:
 #: comparisons in replui are :func:`since` reading this table). A feature
 #: without a row for a flavour never applies to it.
 THRESHOLDS: tuple[Threshold, ...] = (
-    Threshold("server_uuid", Flavor.MYSQL, (5, 6, 0), "the server_uuid variable exists",
-              'MySQL 5.6 manual, "Replication and Binary Logging Options and Variables" (server_uuid)'),
-    Threshold("gtid_mode", Flavor.MYSQL, (5, 6, 5), "GTIDs: the gtid_mode variable exists",
-              'MySQL 5.6 manual, "Global Transaction ID Options and Variables" (gtid_mode, 5.6.5)'),
-    Threshold("super_read_only", Flavor.MYSQL, (5, 7, 8), "the super_read_only variable exists",
-              'MySQL 5.7 manual, "Server System Variables" (super_read_only, 5.7.8)'),
-    Threshold("get_public_key", Flavor.MYSQL, (8, 0, 0),
-              "CHANGE MASTER TO takes GET_MASTER_PUBLIC_KEY=1 (caching_sha2_password, the 8.0 default, "
-              "needs the source's public key without TLS); every 8.0 GA has it",
-              'MySQL 8.0 manual, "CHANGE MASTER TO Statement" (GET_MASTER_PUBLIC_KEY) and '
-              '"Caching SHA-2 Pluggable Authentication"'),
-    Threshold("replica_statements", Flavor.MYSQL, (8, 0, 22),
-              "START/STOP/RESET REPLICA and SHOW REPLICA STATUS, whose columns say Source_*/Replica_*",
-              'MySQL 8.0 manual, "START REPLICA Statement", "STOP REPLICA Statement", '
-              '"RESET REPLICA Statement", "SHOW REPLICA STATUS Statement" (each: "From MySQL 8.0.22")'),
-    Threshold("replica_statements", Flavor.MARIADB, (10, 5, 1),
-              "START/STOP/RESET REPLICA and SHOW REPLICA STATUS parse (aliases: the columns keep "
-              "Master_*/Slave_*; replui still writes the classic words on MariaDB)",
-              'MariaDB KB "SHOW REPLICA STATUS", "START REPLICA", "STOP REPLICA" (MariaDB 10.5.1)'),
-    Threshold("source_statements", Flavor.MYSQL, (8, 0, 23),
-              "CHANGE REPLICATION SOURCE TO SOURCE_… (SOURCE_AUTO_POSITION, GET_SOURCE_PUBLIC_KEY) and "
-              "START REPLICA … UNTIL SOURCE_LOG_FILE/SOURCE_LOG_POS",
-              'MySQL 8.0 manual, "CHANGE REPLICATION SOURCE TO Statement" ("From MySQL 8.0.23") and '
-              '"START REPLICA Statement" (until_option)'),
-    Threshold("source_data", Flavor.MYSQL, (8, 0, 26),
-              "mysqldump --source-data (--master-data is deprecated, and gone in 8.4)",
-              'MySQL 8.0 manual, "mysqldump — A Database Backup Program" (--source-data, 8.0.26)'),
-    Threshold("log_replica_updates", Flavor.MYSQL, (8, 0, 26),
-              "the variable is log_replica_updates (log_slave_updates before)",
-              'MySQL 8.0 manual, "Binary Logging Options and Variables" (log_replica_updates, 8.0.26)'),
-    Threshold("binary_log_status", Flavor.MYSQL, (8, 2, 0),
-              "SHOW BINARY LOG STATUS (SHOW MASTER STATUS is deprecated, and gone in 8.4)",
-              'MySQL 8.4 manual, "SHOW BINARY LOG STATUS Statement" (added in 8.2.0)'),
+    Threshold(
+        "server_uuid",
+        Flavor.MYSQL,
+        (5, 6, 0),
+        "the server_uuid variable exists",
+        'MySQL 5.6 manual, "Replication and Binary Logging Options and Variables" (server_uuid)',
+    ),
+    Threshold(
+        "gtid_mode",
+        Flavor.MYSQL,
+        (5, 6, 5),
+        "GTIDs: the gtid_mode variable exists",
+        'MySQL 5.6 manual, "Global Transaction ID Options and Variables" (gtid_mode, 5.6.5)',
+    ),
+    Threshold(
+        "super_read_only",
+        Flavor.MYSQL,
+        (5, 7, 8),
+        "the super_read_only variable exists",
+        'MySQL 5.7 manual, "Server System Variables" (super_read_only, 5.7.8)',
+    ),
+    Threshold(
+        "get_public_key",
+        Flavor.MYSQL,
+        (8, 0, 0),
+        "CHANGE MASTER TO takes GET_MASTER_PUBLIC_KEY=1 (caching_sha2_password, the 8.0 default, "
+        "needs the source's public key without TLS); every 8.0 GA has it",
+        'MySQL 8.0 manual, "CHANGE MASTER TO Statement" (GET_MASTER_PUBLIC_KEY) and '
+        '"Caching SHA-2 Pluggable Authentication"',
+    ),
+    Threshold(
+        "replica_statements",
+        Flavor.MYSQL,
+        (8, 0, 22),
+        "START/STOP/RESET REPLICA and SHOW REPLICA STATUS, whose columns say Source_*/Replica_*",
+        'MySQL 8.0 manual, "START REPLICA Statement", "STOP REPLICA Statement", '
+        '"RESET REPLICA Statement", "SHOW REPLICA STATUS Statement" (each: "From MySQL 8.0.22")',
+    ),
+    Threshold(
+        "replica_statements",
+        Flavor.MARIADB,
+        (10, 5, 1),
+        "START/STOP/RESET REPLICA and SHOW REPLICA STATUS parse (aliases: the columns keep "
+        "Master_*/Slave_*; replui still writes the classic words on MariaDB)",
+        'MariaDB KB "SHOW REPLICA STATUS", "START REPLICA", "STOP REPLICA" (MariaDB 10.5.1)',
+    ),
+    Threshold(
+        "source_statements",
+        Flavor.MYSQL,
+        (8, 0, 23),
+        "CHANGE REPLICATION SOURCE TO SOURCE_… (SOURCE_AUTO_POSITION, GET_SOURCE_PUBLIC_KEY) and "
+        "START REPLICA … UNTIL SOURCE_LOG_FILE/SOURCE_LOG_POS",
+        'MySQL 8.0 manual, "CHANGE REPLICATION SOURCE TO Statement" ("From MySQL 8.0.23") and '
+        '"START REPLICA Statement" (until_option)',
+    ),
+    Threshold(
+        "source_data",
+        Flavor.MYSQL,
+        (8, 0, 26),
+        "mysqldump --source-data (--master-data is deprecated, and gone in 8.4)",
+        'MySQL 8.0 manual, "mysqldump — A Database Backup Program" (--source-data, 8.0.26)',
+    ),
+    Threshold(
+        "log_replica_updates",
+        Flavor.MYSQL,
+        (8, 0, 26),
+        "the variable is log_replica_updates (log_slave_updates before)",
+        'MySQL 8.0 manual, "Binary Logging Options and Variables" (log_replica_updates, 8.0.26)',
+    ),
+    Threshold(
+        "binary_log_status",
+        Flavor.MYSQL,
+        (8, 2, 0),
+        "SHOW BINARY LOG STATUS (SHOW MASTER STATUS is deprecated, and gone in 8.4)",
+        'MySQL 8.4 manual, "SHOW BINARY LOG STATUS Statement" (added in 8.2.0)',
+    ),
 )
 
 _THRESHOLD: dict[tuple[str, Flavor], Threshold] = {(t.feature, t.flavor): t for t in THRESHOLDS}
@@ -172,7 +223,7 @@ def parse_version(version: str) -> tuple[int, int, int]:
     handshake prefix is dropped). Raises ValueError when no ``x.y`` is found."""
     text = (version or "").strip()
     if text.startswith("5.5.5-") and "mariadb" in text.lower():
-        text = text[len("5.5.5-"):]
+        text = text[len("5.5.5-") :]
     m = re.match(r"^(\d+)\.(\d+)(?:\.(\d+))?", text)
     if m is None:
         raise ValueError(f"cannot read a server version from {version!r}")
@@ -309,7 +360,9 @@ class Dialect:
         if kind == "replica_status":
             replica_terms = self.flavor is Flavor.MYSQL and sql == SHOW_REPLICA_STATUS
             labels = _labels(self.flavor, replica_terms)
-            return dataclasses.replace(self, replica_status_sql=sql, uses_replica_terms=replica_terms, labels=labels)
+            return dataclasses.replace(
+                self, replica_status_sql=sql, uses_replica_terms=replica_terms, labels=labels
+            )
         if kind == "binlog_status":
             return dataclasses.replace(self, binlog_status_sql=sql)
         raise ValueError(f"unknown statement kind {kind!r} (expected replica_status or binlog_status)")
@@ -325,7 +378,9 @@ def _labels(flavor: Flavor, replica_terms: bool) -> Mapping[str, str]:
 DEFAULT_MARIADB_VERSION: tuple[int, int, int] = (10, 11, 0)
 
 
-def dialect_for(flavor: Flavor | str, version_str: str, variable_names: Iterable[str] | None = None) -> Dialect:
+def dialect_for(
+    flavor: Flavor | str, version_str: str, variable_names: Iterable[str] | None = None
+) -> Dialect:
     """The dialect a server of ``flavor`` and ``version_str`` should speak.
 
     Pure. ``variable_names`` (the variables the server has, lower-case) refine
@@ -336,8 +391,9 @@ def dialect_for(flavor: Flavor | str, version_str: str, variable_names: Iterable
     return dialect_at(flavor, parse_version(version_str), version_str, variable_names)
 
 
-def server_dialect(version_str: str, version_comment: str | None = None, *,
-                   flavor: Flavor | None = None) -> Dialect:
+def server_dialect(
+    version_str: str, version_comment: str | None = None, *, flavor: Flavor | None = None
+) -> Dialect:
     """Like :func:`dialect_for`, but the flavour comes from the version text
     (:func:`flavor_of`) unless given, and an unreadable version is
     ``(0, 0, 0)`` — the classic words — instead of an error. For a PyMySQL
@@ -350,8 +406,12 @@ def server_dialect(version_str: str, version_comment: str | None = None, *,
     return dialect_at(fl, v, version_str)
 
 
-def dialect_at(flavor: Flavor | str, version: Sequence[int], version_str: str = "",
-               variable_names: Iterable[str] | None = None) -> Dialect:
+def dialect_at(
+    flavor: Flavor | str,
+    version: Sequence[int],
+    version_str: str = "",
+    variable_names: Iterable[str] | None = None,
+) -> Dialect:
     """The dialect of a ``flavor`` server — or dump tool — at ``version``
     (``(major, minor, patch)``; missing parts are 0, ``()`` is ``(0, 0, 0)``).
     ``variable_names`` as in :func:`dialect_for`. Raises ValueError for an
@@ -376,7 +436,9 @@ def dialect_at(flavor: Flavor | str, version: Sequence[int], version_str: str = 
             has_server_uuid=has("server_uuid", False),
             has_super_read_only=has("super_read_only", False),
             has_gtid_mode=has("gtid_mode", False),
-            log_replica_updates_var="log_replica_updates" if has("log_replica_updates", False) else "log_slave_updates",
+            log_replica_updates_var="log_replica_updates"
+            if has("log_replica_updates", False)
+            else "log_slave_updates",
             labels=MARIADB_LABELS,
         )
     replica = since("replica_statements", fl, v)
@@ -391,9 +453,11 @@ def dialect_at(flavor: Flavor | str, version: Sequence[int], version_str: str = 
         has_server_uuid=has("server_uuid", since("server_uuid", fl, v)),
         has_super_read_only=has("super_read_only", since("super_read_only", fl, v)),
         has_gtid_mode=has("gtid_mode", since("gtid_mode", fl, v)),
-        log_replica_updates_var=("log_replica_updates"
-                                 if has("log_replica_updates", since("log_replica_updates", fl, v))
-                                 else "log_slave_updates"),
+        log_replica_updates_var=(
+            "log_replica_updates"
+            if has("log_replica_updates", since("log_replica_updates", fl, v))
+            else "log_slave_updates"
+        ),
         labels=_labels(fl, replica),
     )
 
@@ -401,11 +465,26 @@ def dialect_at(flavor: Flavor | str, version: Sequence[int], version_str: str = 
 #: Variables read in one ``SHOW GLOBAL VARIABLES`` round trip by :func:`probe`
 #: and by the status collector.
 STATUS_VARIABLES: tuple[str, ...] = (
-    "version", "version_comment", "hostname", "server_id", "server_uuid",
-    "read_only", "super_read_only", "log_bin", "binlog_format",
-    "log_slave_updates", "log_replica_updates", "gtid_mode", "gtid_executed",
-    "gtid_purged", "gtid_binlog_pos", "gtid_current_pos", "gtid_slave_pos",
-    "gtid_domain_id", "gtid_strict_mode", "enforce_gtid_consistency",
+    "version",
+    "version_comment",
+    "hostname",
+    "server_id",
+    "server_uuid",
+    "read_only",
+    "super_read_only",
+    "log_bin",
+    "binlog_format",
+    "log_slave_updates",
+    "log_replica_updates",
+    "gtid_mode",
+    "gtid_executed",
+    "gtid_purged",
+    "gtid_binlog_pos",
+    "gtid_current_pos",
+    "gtid_slave_pos",
+    "gtid_domain_id",
+    "gtid_strict_mode",
+    "enforce_gtid_consistency",
 )
 
 
@@ -468,7 +547,9 @@ _ALTERNATES = {
 }
 
 
-def query_with_fallback(client: "NodeClient", dialect: Dialect, kind: str) -> tuple[list[dict[str, Any]], Dialect]:
+def query_with_fallback(
+    client: "NodeClient", dialect: Dialect, kind: str
+) -> tuple[list[dict[str, Any]], Dialect]:
     """Run the dialect's ``kind`` statement (``"replica_status"`` or
     ``"binlog_status"``); if the server answers ER_PARSE_ERROR (1064), try the
     other spelling. Returns ``(rows, dialect)`` where ``dialect`` names the

@@ -78,7 +78,9 @@ def parse_mysql_gtid_set(text: str | None) -> GtidSet:
             if m is None:
                 t = f.lower()
                 if not _TAG_RE.match(t):
-                    raise ValueError(f"malformed GTID set {whole!r}: {f!r} is neither an interval (n or n-m) nor a tag")
+                    raise ValueError(
+                        f"malformed GTID set {whole!r}: {f!r} is neither an interval (n or n-m) nor a tag"
+                    )
                 if tag and not seen_interval_for_tag:
                     raise ValueError(f"malformed GTID set {whole!r}: tag {tag!r} has no transaction numbers")
                 tag, seen_interval_for_tag = t, False
@@ -133,7 +135,9 @@ def _subtract_intervals(a: list[Interval], b: list[Interval]) -> list[Interval]:
     return out
 
 
-def subtract(a: str | Mapping[GtidKey, list[Interval]] | None, b: str | Mapping[GtidKey, list[Interval]] | None) -> GtidSet:
+def subtract(
+    a: str | Mapping[GtidKey, list[Interval]] | None, b: str | Mapping[GtidKey, list[Interval]] | None
+) -> GtidSet:
     """The transactions in ``a`` that are not in ``b`` (``GTID_SUBTRACT(a, b)``)."""
     sa, sb = _as_set(a), _as_set(b)
     out: GtidSet = {}
@@ -144,14 +148,18 @@ def subtract(a: str | Mapping[GtidKey, list[Interval]] | None, b: str | Mapping[
     return out
 
 
-def union(a: str | Mapping[GtidKey, list[Interval]] | None, b: str | Mapping[GtidKey, list[Interval]] | None) -> GtidSet:
+def union(
+    a: str | Mapping[GtidKey, list[Interval]] | None, b: str | Mapping[GtidKey, list[Interval]] | None
+) -> GtidSet:
     """All transactions in ``a`` or ``b``."""
     sa, sb = _as_set(a), _as_set(b)
     keys = set(sa) | set(sb)
     return {k: _merge(sa.get(k, []) + sb.get(k, [])) for k in keys}
 
 
-def is_subset(a: str | Mapping[GtidKey, list[Interval]] | None, b: str | Mapping[GtidKey, list[Interval]] | None) -> bool:
+def is_subset(
+    a: str | Mapping[GtidKey, list[Interval]] | None, b: str | Mapping[GtidKey, list[Interval]] | None
+) -> bool:
     """True when every transaction of ``a`` is in ``b`` (``GTID_SUBSET(a, b)``)."""
     return not subtract(a, b)
 
@@ -188,7 +196,9 @@ def parse_mariadb_gtid_pos(text: str | None) -> dict[int, tuple[int, int]]:
     for part in compact.split(","):
         m = _MARIADB_RE.match(part)
         if m is None:
-            raise ValueError(f"malformed MariaDB GTID position {whole!r}: {part!r} is not domain-server_id-seq_no")
+            raise ValueError(
+                f"malformed MariaDB GTID position {whole!r}: {part!r} is not domain-server_id-seq_no"
+            )
         domain, server, seq = (int(g) for g in m.groups())
         if domain > 0xFFFFFFFF or server > 0xFFFFFFFF or seq > 0xFFFFFFFFFFFFFFFF:
             raise ValueError(f"malformed MariaDB GTID position {whole!r}: {part!r} is out of range")

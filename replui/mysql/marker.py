@@ -65,4 +65,9 @@ def parse_mark(row: Mapping[str, Any] | None) -> RebuildMark | None:
     if isinstance(started, dt.datetime):
         started = started.strftime("%Y-%m-%d %H:%M:%S UTC")
     scope = tuple(d for d in str(row.get("scope") or "").split(",") if d)
-    return RebuildMark(str(row.get("wizard") or "rebuild-replica"), str(row.get("source_node") or "?"), scope, str(started or ""))
+    return RebuildMark(
+        str(row.get("wizard") or "rebuild-replica"),
+        str(row.get("source_node") or "?"),
+        scope,
+        str(started or ""),
+    )

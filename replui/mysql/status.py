@@ -69,11 +69,26 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "sql_remaining_delay": ("SQL_Remaining_Delay",),
     "channel_name": ("Channel_Name", "Channel_name", "Connection_name"),
 }
-_INT_FIELDS = {"source_port", "read_source_log_pos", "relay_log_pos", "exec_source_log_pos",
-               "seconds_behind_source", "source_server_id", "sql_delay", "sql_remaining_delay"}
+_INT_FIELDS = {
+    "source_port",
+    "read_source_log_pos",
+    "relay_log_pos",
+    "exec_source_log_pos",
+    "seconds_behind_source",
+    "source_server_id",
+    "sql_delay",
+    "sql_remaining_delay",
+}
 _ERRNO_FIELDS = {"last_io_errno", "last_sql_errno"}
 _GTID_FIELDS = {"retrieved_gtid_set", "executed_gtid_set", "gtid_io_pos"}
-_STR_OR_NONE = {"source_host", "source_user", "source_log_file", "relay_log_file", "relay_source_log_file", "source_uuid"}
+_STR_OR_NONE = {
+    "source_host",
+    "source_user",
+    "source_log_file",
+    "relay_log_file",
+    "relay_source_log_file",
+    "source_uuid",
+}
 
 
 def _text(value: Any) -> str:
@@ -201,7 +216,9 @@ def normalise_variables(variables: Mapping[str, str], dialect: Dialect) -> dict[
     )
 
 
-def normalise_binlog(rows: Iterable[Mapping[str, Any]], dialect: Dialect, variables: Mapping[str, str] | None = None) -> BinlogCoordinates | None:
+def normalise_binlog(
+    rows: Iterable[Mapping[str, Any]], dialect: Dialect, variables: Mapping[str, str] | None = None
+) -> BinlogCoordinates | None:
     """The first row of ``SHOW MASTER STATUS`` / ``SHOW BINARY LOG STATUS``
     (``File``, ``Position``, ``Binlog_Do_DB``, ``Binlog_Ignore_DB``,
     ``Executed_Gtid_Set``) -> :class:`BinlogCoordinates`; None for no rows.
@@ -214,7 +231,11 @@ def normalise_binlog(rows: Iterable[Mapping[str, Any]], dialect: Dialect, variab
         gtid = (variables or {}).get("gtid_binlog_pos")
         gtid = _gtid_text(gtid) if gtid is not None else None
     else:
-        gtid = _gtid_text(row["Executed_Gtid_Set"]) if "Executed_Gtid_Set" in row and row["Executed_Gtid_Set"] is not None else None
+        gtid = (
+            _gtid_text(row["Executed_Gtid_Set"])
+            if "Executed_Gtid_Set" in row and row["Executed_Gtid_Set"] is not None
+            else None
+        )
     return BinlogCoordinates(
         file=None if row.get("File") is None else _text(row.get("File")),
         position=_int(row.get("Position")),
@@ -256,7 +277,9 @@ def build_status(
     fields = normalise_variables(variables, dialect)
     channels = tuple(normalise_channel(r, dialect) for r in replica_rows)
     if dialect.flavor is Flavor.MARIADB:
-        fields["gtid_mode"] = "ON" if any(c.using_gtid and c.using_gtid.lower() != "no" for c in channels) else "OFF"
+        fields["gtid_mode"] = (
+            "ON" if any(c.using_gtid and c.using_gtid.lower() != "no" for c in channels) else "OFF"
+        )
     log_bin = fields.get("log_bin")
     binlog = normalise_binlog(binlog_rows, dialect, variables) if log_bin is not False else None
     files = normalise_binary_logs(binary_log_rows) if log_bin is not False else ()
@@ -279,16 +302,31 @@ def build_status(
     )
 
 
-def _unreachable(node: NodeConfig, err: NodeError | Exception, collected_at: float, query_seconds: float,
-                 poll_started: float | None = None, poll_finished: float | None = None) -> NodeStatus:
+def _unreachable(
+    node: NodeConfig,
+    err: NodeError | Exception,
+    collected_at: float,
+    query_seconds: float,
+    poll_started: float | None = None,
+    poll_finished: float | None = None,
+) -> NodeStatus:
     if isinstance(err, NodeError):
         msg, errno = err.message, err.errno
     else:
         text = str(err) if isinstance(err, ValueError) else f"{err.__class__.__name__}: {err}"
         msg, errno = " ".join(text.split()), None
-    return NodeStatus(name=node.name, host=node.host, port=node.port, reachable=False, error=msg, errno=errno,
-                      collected_at=collected_at, query_seconds=query_seconds,
-                      poll_started=poll_started, poll_finished=poll_finished)
+    return NodeStatus(
+        name=node.name,
+        host=node.host,
+        port=node.port,
+        reachable=False,
+        error=msg,
+        errno=errno,
+        collected_at=collected_at,
+        query_seconds=query_seconds,
+        poll_started=poll_started,
+        poll_finished=poll_finished,
+    )
 
 
 def read_rebuild_mark(client: NodeClient) -> marker.RebuildMark | None:
@@ -305,8 +343,12 @@ def read_rebuild_mark(client: NodeClient) -> marker.RebuildMark | None:
     return marker.parse_mark(rows[0] if rows else None)
 
 
-def collect_status(client: NodeClient, node: NodeConfig, now: Callable[[], float] = time.time,
-                   monotonic: Callable[[], float] = time.monotonic) -> NodeStatus:
+def collect_status(
+    client: NodeClient,
+    node: NodeConfig,
+    now: Callable[[], float] = time.time,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> NodeStatus:
     """Poll ``node`` through ``client`` and return its status. Never raises.
 
     Connection failures (client errnos 2xxx, timeouts, a bad password
@@ -338,12 +380,20 @@ def collect_status(client: NodeClient, node: NodeConfig, now: Callable[[], float
         if cached is None or cached.version_str != variables.get("version"):
             cached = dialect_from_variables(variables)
         dialect: Dialect = cached
-        rows_and_dialect = optional(dialect.replica_status_sql, lambda: query_with_fallback(client, dialect, "replica_status"), ([], dialect))
+        rows_and_dialect = optional(
+            dialect.replica_status_sql,
+            lambda: query_with_fallback(client, dialect, "replica_status"),
+            ([], dialect),
+        )
         replica_rows, dialect = rows_and_dialect
         binlog_rows: list[dict[str, Any]] = []
         binary_logs: list[dict[str, Any]] = []
         if _bool(variables.get("log_bin")) is not False:
-            binlog_rows, dialect = optional(dialect.binlog_status_sql, lambda: query_with_fallback(client, dialect, "binlog_status"), ([], dialect))
+            binlog_rows, dialect = optional(
+                dialect.binlog_status_sql,
+                lambda: query_with_fallback(client, dialect, "binlog_status"),
+                ([], dialect),
+            )
 
             def _logs() -> list[dict[str, Any]]:
                 try:
@@ -361,13 +411,24 @@ def collect_status(client: NodeClient, node: NodeConfig, now: Callable[[], float
             if err.connection_lost:
                 raise
             mark = None
-            warnings.append(f"{marker.TABLE}: {err.message} (whether a rebuild was left unfinished is "
-                            f"unknown: GRANT SELECT ON {marker.DATABASE}.* to the monitoring account)")
+            warnings.append(
+                f"{marker.TABLE}: {err.message} (whether a rebuild was left unfinished is "
+                f"unknown: GRANT SELECT ON {marker.DATABASE}.* to the monitoring account)"
+            )
         poll_finished = monotonic()
         return build_status(
-            node, dialect, variables, replica_rows, binlog_rows, binary_logs,
-            collected_at=collected_at, query_seconds=time.perf_counter() - started, warnings=warnings,
-            poll_started=poll_started, poll_finished=poll_finished, rebuild_mark=mark,
+            node,
+            dialect,
+            variables,
+            replica_rows,
+            binlog_rows,
+            binary_logs,
+            collected_at=collected_at,
+            query_seconds=time.perf_counter() - started,
+            warnings=warnings,
+            poll_started=poll_started,
+            poll_finished=poll_finished,
+            rebuild_mark=mark,
         )
     except Exception as exc:  # noqa: BLE001 - never raise to the poller
         return _unreachable(node, exc, collected_at, time.perf_counter() - started, poll_started, monotonic())

@@ -16,8 +16,16 @@ from replui.transport.local import LocalProcess, LocalTransport
 if TYPE_CHECKING:
     from replui.config import NodeConfig
 
-__all__ = ["ByteReader", "ByteWriter", "Process", "Transport", "TransportError", "LocalProcess", "LocalTransport",
-           "transport_for"]
+__all__ = [
+    "ByteReader",
+    "ByteWriter",
+    "Process",
+    "Transport",
+    "TransportError",
+    "LocalProcess",
+    "LocalTransport",
+    "transport_for",
+]
 
 
 def transport_for(node: "NodeConfig") -> Transport:

@@ -99,8 +99,14 @@ class Transport(Protocol):
 
     name: str
 
-    async def spawn(self, argv: list[str], *, stdin: bool = False, env: dict[str, str] | None = None,
-                    cwd: str | None = None) -> Process:
+    async def spawn(
+        self,
+        argv: list[str],
+        *,
+        stdin: bool = False,
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> Process:
         """Start ``argv`` (no shell). stdout and stderr are always pipes; stdin is
         a pipe when ``stdin`` is true, else empty. ``env`` adds to (overrides in)
         the transport's environment. Raises :class:`TransportError` when the

@@ -91,7 +91,9 @@ class LocalProcess:
         return await terminate_tree(self, timeout)
 
     def __repr__(self) -> str:
-        return f"<LocalProcess pid={self.pid} rc={self.returncode} argv0={self.argv[0] if self.argv else ''!r}>"
+        return (
+            f"<LocalProcess pid={self.pid} rc={self.returncode} argv0={self.argv[0] if self.argv else ''!r}>"
+        )
 
 
 def _group_alive(pgid: int) -> bool:
@@ -159,8 +161,14 @@ class LocalTransport:
         """The 0700 directory holding private files, once created."""
         return self._dir
 
-    async def spawn(self, argv: list[str], *, stdin: bool = False, env: dict[str, str] | None = None,
-                    cwd: str | None = None) -> LocalProcess:
+    async def spawn(
+        self,
+        argv: list[str],
+        *,
+        stdin: bool = False,
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> LocalProcess:
         """Start ``argv`` in its own session; see :meth:`Transport.spawn`.
         Raises :class:`TransportError` when it cannot start."""
         if not argv:
@@ -210,7 +218,7 @@ class LocalTransport:
                 os.fchmod(fd, 0o600)
                 view = memoryview(data)
                 while view:
-                    view = view[os.write(fd, view):]
+                    view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
         except OSError as exc:

@@ -57,7 +57,13 @@ class ReplUIApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, monitor: "StatusSource", theme: str | None = None, poll: bool = True, theme_dirs: Iterable[Path] | None = None) -> None:
+    def __init__(
+        self,
+        monitor: "StatusSource",
+        theme: str | None = None,
+        poll: bool = True,
+        theme_dirs: Iterable[Path] | None = None,
+    ) -> None:
         super().__init__()
         self.monitor = monitor
         self.config = monitor.config
@@ -70,7 +76,9 @@ class ReplUIApp(App):
         self._wake: dict[str, asyncio.Event] = {}
         # One thread per node: a hung node (up to its connect/read timeouts) never
         # waits behind others in the shared default executor (6 threads on 2 cores).
-        self._poll_pool = ThreadPoolExecutor(max_workers=max(1, len(self.names)), thread_name_prefix="replui-poll")
+        self._poll_pool = ThreadPoolExecutor(
+            max_workers=max(1, len(self.names)), thread_name_prefix="replui-poll"
+        )
         self.theme_names, theme_errors = register_themes(self, theme_dirs)
         requested = theme or self.config.theme
         name, problem = resolve_theme_name(requested, self.theme_names)
@@ -91,7 +99,9 @@ class ReplUIApp(App):
         self.dashboard = DashboardScreen(self.config, self.statuses, self.findings)
         self.push_screen(self.dashboard)
         if self._startup_problems:
-            self.notify("\n".join(self._startup_problems), title="Theme problems", severity="warning", timeout=15)
+            self.notify(
+                "\n".join(self._startup_problems), title="Theme problems", severity="warning", timeout=15
+            )
         if self.poll_enabled:
             for name in self.names:
                 self._wake[name] = asyncio.Event()
@@ -100,7 +110,11 @@ class ReplUIApp(App):
         for sig in (signal.SIGTERM, signal.SIGHUP):
             try:
                 loop.add_signal_handler(sig, self.stop_for_signal, sig)
-            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests), or no such signal
+            except (
+                NotImplementedError,
+                RuntimeError,
+                ValueError,
+            ):  # not the main thread (tests), or no such signal
                 pass
 
     def stop_for_signal(self, sig: int) -> None:
@@ -108,14 +122,23 @@ class ReplUIApp(App):
         files and dump copies go, its transcript says "cancelled by SIGTERM at
         step …" — then exit with 128 + the signal number, as a shell would.
         Nobody is asked: the signal comes from the system."""
-        self.run_worker(self._stop_for_signal(signal.Signals(sig).name, 128 + int(sig)), group="signal",
-                        exit_on_error=False)
+        self.run_worker(
+            self._stop_for_signal(signal.Signals(sig).name, 128 + int(sig)),
+            group="signal",
+            exit_on_error=False,
+        )
 
     async def _stop_for_signal(self, name: str, code: int) -> None:
         from textual.screen import ModalScreen
 
-        running = [(s.wizard_run, s.worker) for s in self.screen_stack if isinstance(s, WizardScreen)
-                   and s.wizard_run is not None and s.worker is not None and not s.worker.is_finished]
+        running = [
+            (s.wizard_run, s.worker)
+            for s in self.screen_stack
+            if isinstance(s, WizardScreen)
+            and s.wizard_run is not None
+            and s.worker is not None
+            and not s.worker.is_finished
+        ]
         for run, _ in running:
             run.ctx.cancel_reason = name
             run.ctx.cancel.set()
@@ -136,12 +159,16 @@ class ReplUIApp(App):
             return self.monitor.poll(name)
         except Exception as exc:  # poll() should never raise; never show a traceback if it does
             n = self.config.node(name)
-            return NodeStatus(name=name, host=n.host, port=n.port, reachable=False, error=f"poll failed: {exc}")
+            return NodeStatus(
+                name=name, host=n.host, port=n.port, reachable=False, error=f"poll failed: {exc}"
+            )
 
     async def _poll_once(self, name: str) -> None:
         self._inflight.add(name)
         try:
-            status = await asyncio.get_running_loop().run_in_executor(self._poll_pool, self._poll_blocking, name)
+            status = await asyncio.get_running_loop().run_in_executor(
+                self._poll_pool, self._poll_blocking, name
+            )
         finally:
             self._inflight.discard(name)
         self.post_message(NodeStatusUpdated(status))
@@ -165,7 +192,15 @@ class ReplUIApp(App):
         try:
             return list(self.monitor.analyse(latest))
         except Exception as exc:  # an analysis bug must not take the view down
-            return [Finding(Severity.WARNING, "analysis_failed", tuple(self.names[:1]), f"the analysis failed: {exc!r}", advice="Report this as a replui bug; the panes still show the raw status.")]
+            return [
+                Finding(
+                    Severity.WARNING,
+                    "analysis_failed",
+                    tuple(self.names[:1]),
+                    f"the analysis failed: {exc!r}",
+                    advice="Report this as a replui bug; the panes still show the raw status.",
+                )
+            ]
 
     async def on_node_status_updated(self, message: NodeStatusUpdated) -> None:
         self._record(message.status)
@@ -187,7 +222,9 @@ class ReplUIApp(App):
             return
         for name in self.names:
             if name not in self._inflight:
-                self.run_worker(self._poll_once(name), name=f"refresh:{name}", group="refresh", exit_on_error=False)
+                self.run_worker(
+                    self._poll_once(name), name=f"refresh:{name}", group="refresh", exit_on_error=False
+                )
 
     def action_next_theme(self) -> None:
         names = self.theme_names or list(self.available_themes)
@@ -215,13 +252,23 @@ class ReplUIApp(App):
         if picked is not None:
             self.start_wizard(picked.plan)
 
-    def start_wizard(self, plan: "Plan", *, context: "StepContext | None" = None, refresh_statuses: bool = True,
-                     transcript_dir: Path | None = None) -> WizardScreen:
+    def start_wizard(
+        self,
+        plan: "Plan",
+        *,
+        context: "StepContext | None" = None,
+        refresh_statuses: bool = True,
+        transcript_dir: Path | None = None,
+    ) -> WizardScreen:
         """Push a :class:`WizardScreen` that runs ``plan`` as an App worker
         (group ``"wizard"``); ``context`` defaults to the config and the latest
         statuses. Returns the screen (its ``result`` once finished)."""
-        screen = WizardScreen(plan, context=context, refresh_statuses=refresh_statuses,
-                              transcript_dir=transcript_dir or self.wizard_transcript_dir)
+        screen = WizardScreen(
+            plan,
+            context=context,
+            refresh_statuses=refresh_statuses,
+            transcript_dir=transcript_dir or self.wizard_transcript_dir,
+        )
         self.push_screen(screen)
         return screen
 

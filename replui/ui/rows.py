@@ -112,8 +112,18 @@ def identity_rows(s: NodeStatus) -> list[Row]:
         Row("server", "Server", server, "version"),
         Row("server_id", "server_id", _num(s.server_id) if up else "", "server_id"),
         Row("server_uuid", "server_uuid", (s.server_uuid or "—") if up else "", "server_uuid"),
-        Row("read_only", "read_only / super", f"{_onoff(s.read_only)} / {_onoff(s.super_read_only)}" if up else "", "read_only"),
-        Row("log_bin", "log_bin / format", f"{_onoff(s.log_bin)} / {s.binlog_format or '—'}" if up else "", "log_bin"),
+        Row(
+            "read_only",
+            "read_only / super",
+            f"{_onoff(s.read_only)} / {_onoff(s.super_read_only)}" if up else "",
+            "read_only",
+        ),
+        Row(
+            "log_bin",
+            "log_bin / format",
+            f"{_onoff(s.log_bin)} / {s.binlog_format or '—'}" if up else "",
+            "log_bin",
+        ),
         Row("gtid_mode", "GTID mode", (s.gtid_mode or "—") if up else "", "gtid_mode"),
     ]
 
@@ -127,12 +137,26 @@ def source_rows(s: NodeStatus) -> list[Row]:
         files = "none" if not s.log_bin else "—"
     else:
         files = ""
-    heading = "Source coordinates (SHOW MASTER STATUS)" if s.reachable and (b is None or b.file) else ("Source: binlog off" if s.reachable else "")
+    heading = (
+        "Source coordinates (SHOW MASTER STATUS)"
+        if s.reachable and (b is None or b.file)
+        else ("Source: binlog off" if s.reachable else "")
+    )
     return [
         Row("source_heading", heading, kind="heading"),
         Row("binlog_file", "File", (b.file or "—") if b else ("—" if s.reachable else ""), "binlog_file"),
-        Row("binlog_position", "Position", _num(b.position) if b else ("—" if s.reachable else ""), "binlog_position"),
-        Row("binlog_gtid", "GTID set", (b.gtid or s.gtid_executed or "—") if b else ((s.gtid_executed or "—") if s.reachable else ""), "binlog_gtid"),
+        Row(
+            "binlog_position",
+            "Position",
+            _num(b.position) if b else ("—" if s.reachable else ""),
+            "binlog_position",
+        ),
+        Row(
+            "binlog_gtid",
+            "GTID set",
+            (b.gtid or s.gtid_executed or "—") if b else ((s.gtid_executed or "—") if s.reachable else ""),
+            "binlog_gtid",
+        ),
         Row("binlog_files", "Binlogs", files, "binlog_files"),
     ]
 

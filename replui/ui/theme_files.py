@@ -45,7 +45,19 @@ THEME_ALIASES: dict[str, str] = {
 }
 DEFAULT_THEME = "replui-dark"
 
-COLOUR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost", "success", "warning", "error")
+COLOUR_KEYS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "success",
+    "warning",
+    "error",
+)
 REQUIRED_KEYS = ("name", "primary")
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
@@ -171,4 +183,7 @@ def resolve_theme_name(requested: str | None, available: Iterable[str]) -> tuple
     for candidate in (requested, THEME_ALIASES.get(requested), f"replui-{requested}"):
         if candidate and candidate in names:
             return candidate, None
-    return DEFAULT_THEME, f"unknown theme {requested!r}; using {DEFAULT_THEME} (available: {', '.join(sorted(names))})"
+    return (
+        DEFAULT_THEME,
+        f"unknown theme {requested!r}; using {DEFAULT_THEME} (available: {', '.join(sorted(names))})",
+    )

@@ -22,8 +22,8 @@ from replui.config import Config
 from replui.sources import CAUCUS, RAILS_FAILOVER
 from replui.wizards import checks
 from replui.wizards.common import WizardError, dialect_of, identities, need_node, status_map, verify_sql
-from replui.wizards.plan import Check, CheckResult, Plan, Step, StepContext
 from replui.wizards.mark import clear_mark_step
+from replui.wizards.plan import Check, CheckResult, Plan, Step, StepContext
 from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
 from replui.wizards.sql import Statement, create_replication_user, start_replica, stop_replica
 from replui.wizards.steps import sql_step, stop_step, verify_step
@@ -42,25 +42,35 @@ def binlog_filter_check(source: str) -> Check:
         ignore = {x.strip().lower() for x in b.ignore_db.split(",") if x.strip()}
         do = {x.strip().lower() for x in b.do_db.split(",") if x.strip()}
         if (ignore or do) and "mysql" not in ignore and (not do or "mysql" in do):
-            return CheckResult(False, f"{source} filters its binlog (Binlog_Do_DB={b.do_db!r}, Binlog_Ignore_DB={b.ignore_db!r}) but does not "
-                                      f"ignore 'mysql': permission changes would replicate and can stop the replica, as {CAUCUS} warns")
+            return CheckResult(
+                False,
+                f"{source} filters its binlog (Binlog_Do_DB={b.do_db!r}, Binlog_Ignore_DB={b.ignore_db!r}) but does not "
+                f"ignore 'mysql': permission changes would replicate and can stop the replica, as {CAUCUS} warns",
+            )
         return CheckResult(True)
+
     return Check(f"binlog-ignore-db covers mysql on {source} where filters are used", run)
 
 
 def reach_check(replica: str, host: str, port: int) -> Check:
     """R can open a TCP connection to S's address (tested from where R's
     transport runs commands; for the lab, this machine)."""
+
     async def run(ctx: StepContext) -> CheckResult:
         def probe() -> None:
             with socket.create_connection((host, port), timeout=3):
                 pass
+
         try:
             await asyncio.to_thread(probe)
         except OSError as exc:
-            return CheckResult(False, f"{replica} cannot reach {host}:{port}: {exc.strerror or exc} (check the firewall and the "
-                                      "source's bind-address in my.cnf)")
+            return CheckResult(
+                False,
+                f"{replica} cannot reach {host}:{port}: {exc.strerror or exc} (check the firewall and the "
+                "source's bind-address in my.cnf)",
+            )
         return CheckResult(True)
+
     return Check(f"{replica} can reach {host}:{port}", run)
 
 
@@ -68,8 +78,12 @@ def not_a_replica(node: str) -> Check:
     def run(ctx: StepContext) -> CheckResult:
         st = ctx.statuses.get(node)
         if st is not None and st.channels:
-            return CheckResult(False, f"{node} is already a replica (of {st.channels[0].source_host}:{st.channels[0].source_port}): use rebuild-replica")
+            return CheckResult(
+                False,
+                f"{node} is already a replica (of {st.channels[0].source_host}:{st.channels[0].source_port}): use rebuild-replica",
+            )
         return CheckResult(True)
+
     return Check(f"{node} is not a replica yet", run)
 
 
@@ -84,22 +98,34 @@ def password_works(source: str, user: str, host: str, password: str) -> Check:
     in with it: changing it would lock out every replica using it (1045 at
     their next reconnect). When ``'user'@'host'`` exists on ``source``
     (``mysql.user``), a login as ``user`` from replui must succeed."""
+
     async def run(ctx: StepContext) -> CheckResult:
         from replui.mysql.client import NodeClient, NodeError
 
-        n = await ctx.scalar(source, "SELECT COUNT(*) FROM mysql.user WHERE User = %s AND Host = %s", (user, host))
+        n = await ctx.scalar(
+            source, "SELECT COUNT(*) FROM mysql.user WHERE User = %s AND Host = %s", (user, host)
+        )
         if not n:
             return CheckResult(True)
 
-        node = dataclasses.replace(ctx.config.node(source), user=user, password=password, password_env=None,
-                                   password_command=None, defaults_file=None)
+        node = dataclasses.replace(
+            ctx.config.node(source),
+            user=user,
+            password=password,
+            password_env=None,
+            password_command=None,
+            defaults_file=None,
+        )
         client = NodeClient(node)
         try:
             await asyncio.to_thread(client.query, "SELECT 1")
         except NodeError as exc:
             if exc.errno == 1045:
-                return CheckResult(False, f"the password given does not log in as {user!r} on {source} ({exc}): if that account "
-                                          "exists, other replicas use its current password — give that one; replui never changes it")
+                return CheckResult(
+                    False,
+                    f"the password given does not log in as {user!r} on {source} ({exc}): if that account "
+                    "exists, other replicas use its current password — give that one; replui never changes it",
+                )
             return CheckResult(False, f"cannot log in as {user!r} on {source}: {exc}")
         finally:
             client.close()
@@ -108,9 +134,20 @@ def password_works(source: str, user: str, host: str, password: str) -> Check:
     return Check(f"{user!r} logs in to {source} with the password given (or will be created with it)", run)
 
 
-def build_add_replica_plan(config: Config, statuses, *, source: str | None = None, replica: str | None = None, databases=None,
-                           via_file: bool = False, repl_user: str | None = None, repl_host: str = "%",
-                           repl_password_env: str | None = None, timeout: float = 120.0, **_: object) -> Plan:
+def build_add_replica_plan(
+    config: Config,
+    statuses,
+    *,
+    source: str | None = None,
+    replica: str | None = None,
+    databases=None,
+    via_file: bool = False,
+    repl_user: str | None = None,
+    repl_host: str = "%",
+    repl_password_env: str | None = None,
+    timeout: float = 120.0,
+    **_: object,
+) -> Plan:
     """Plan: the replication account on S and on R (without binlogging it),
     the scope (read-only), stop R, copy the data (with the rebuild mark),
     ``CHANGE MASTER TO`` S's address with the account and the dump's
@@ -137,9 +174,11 @@ def build_add_replica_plan(config: Config, statuses, *, source: str | None = Non
         user = repl_user or "replui_repl"
     else:
         if repl_user:
-            raise WizardError(f"--repl-user {repl_user} needs --repl-password-env VAR: an existing account is reused only with its "
-                              "password (replui never changes it: other replicas log in with it); without --repl-user, an "
-                              f"account for {replica} alone ({per_replica_user(replica)}) is created")
+            raise WizardError(
+                f"--repl-user {repl_user} needs --repl-password-env VAR: an existing account is reused only with its "
+                "password (replui never changes it: other replicas log in with it); without --repl-user, an "
+                f"account for {replica} alone ({per_replica_user(replica)}) is created"
+            )
         pw = pysecrets.token_urlsafe(18)
         user = per_replica_user(replica)
     ss, sr = dialect_of(sts, source), dialect_of(sts, replica)
@@ -148,42 +187,88 @@ def build_add_replica_plan(config: Config, statuses, *, source: str | None = Non
 
     def user_sql(dl):
         def make(ctx, lit) -> list[Statement]:
-            return [Statement.plain("SET SESSION sql_log_bin=0"),
-                    *create_replication_user(dl, user, repl_host, pw, literal=lit, set_password=not shared),
-                    Statement.plain("SET SESSION sql_log_bin=1")]
+            return [
+                Statement.plain("SET SESSION sql_log_bin=0"),
+                *create_replication_user(dl, user, repl_host, pw, literal=lit, set_password=not shared),
+                Statement.plain("SET SESSION sql_log_bin=1"),
+            ]
+
         return make
 
-    account = (f"account '{user}'@'{repl_host}' with the password from ${repl_password_env}: reused as it is if it exists "
-               "(its password is never changed), created otherwise" if shared else
-               f"account '{user}'@'{repl_host}' for {replica} alone, with a generated password (***)")
+    account = (
+        f"account '{user}'@'{repl_host}' with the password from ${repl_password_env}: reused as it is if it exists "
+        "(its password is never changed), created otherwise"
+        if shared
+        else f"account '{user}'@'{repl_host}' for {replica} alone, with a generated password (***)"
+    )
     steps: list[Step] = [
         scope_step(source, dbs),
-        sql_step("create-user-source", f"Create the replication user on {source}",
-                 f"The {account}; REPLICATION SLAVE only (least privilege) for {replica}'s IO thread; not written to the binlog. Created as in {SEEDS}.",
-                 source, user_sql(ss)),
-        sql_step("create-user-replica", f"Create the same user on {replica}",
-                 f"Error 1133 in {RAILS_FAILOVER}: 'The repl user needs to be set on each of the machines that are part of the replication' "
-                 f"(a later master⇄master pair, or a failover, needs it on {replica} too).", replica, user_sql(sr)),
-        stop_step("stop", f"Make sure replication is stopped on {replica}", f"'slave stop;', as in {CAUCUS}, section V.", replica,
-                  stop_replica(sr), start_replica(sr)),
+        sql_step(
+            "create-user-source",
+            f"Create the replication user on {source}",
+            f"The {account}; REPLICATION SLAVE only (least privilege) for {replica}'s IO thread; not written to the binlog. Created as in {SEEDS}.",
+            source,
+            user_sql(ss),
+        ),
+        sql_step(
+            "create-user-replica",
+            f"Create the same user on {replica}",
+            f"Error 1133 in {RAILS_FAILOVER}: 'The repl user needs to be set on each of the machines that are part of the replication' "
+            f"(a later master⇄master pair, or a failover, needs it on {replica} too).",
+            replica,
+            user_sql(sr),
+        ),
+        stop_step(
+            "stop",
+            f"Make sure replication is stopped on {replica}",
+            f"'slave stop;', as in {CAUCUS}, section V.",
+            replica,
+            stop_replica(sr),
+            start_replica(sr),
+        ),
         *transfer_plan_steps(config, sts, source, replica, dbs, via_file, False, wizard="add-replica"),
         point_step(replica, source, sr, host=scfg.host, port=scfg.port, user=user, password=pw),
-        sql_step("start", f"Start replication on {replica}", f"'start slave; show slave status\\G', as in {CAUCUS}, section V.", replica, lambda ctx, lit: [start_replica(sr)]),
+        sql_step(
+            "start",
+            f"Start replication on {replica}",
+            f"'start slave; show slave status\\G', as in {CAUCUS}, section V.",
+            replica,
+            lambda ctx, lit: [start_replica(sr)],
+        ),
         verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
         verify_data_step(replica, source, sr, ss, timeout=timeout),
         clear_mark_step(replica),
     ]
     coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
     data_step = data_step_id(via_file)
-    pre = [checks.reachable(source, replica), checks.target_is_not(replica, source, "source"), not_a_replica(replica),
-           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), *checks.dump_source_checks(source, sts.get(source)),
-           binlog_filter_check(source), reach_check(replica, scfg.host, scfg.port)]
+    pre = [
+        checks.reachable(source, replica),
+        checks.target_is_not(replica, source, "source"),
+        not_a_replica(replica),
+        checks.server_ids_unique([source, replica]),
+        checks.log_bin_on(source),
+        *checks.dump_source_checks(source, sts.get(source)),
+        binlog_filter_check(source),
+        reach_check(replica, scfg.host, scfg.port),
+    ]
     if shared:
         pre.append(password_works(source, user, repl_host, pw))
-    pre += [checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
-            checks.source_has_binlog(source, coords, before="change-master", needs=(data_step,))]
-    summary = (f"Make {replica} a new replica of {source}: replication {account}; "
-               f"copy of {', '.join(dbs) if dbs else 'every user database'}, then CHANGE MASTER to {scfg.host}:{scfg.port} at the dump's "
-               "coordinates; the copy is verified table by table.")
-    return Plan("add-replica", f"Add {replica} as a replica of {source}", summary, tuple(steps), tuple(pre), identities(sts, [source, replica]),
-                (pw,), {"source": source, "replica": replica, "databases": dbs, "via_file": via_file, "repl_user": user})
+    pre += [
+        checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
+        checks.source_has_binlog(source, coords, before="change-master", needs=(data_step,)),
+    ]
+    summary = (
+        f"Make {replica} a new replica of {source}: replication {account}; "
+        f"copy of {', '.join(dbs) if dbs else 'every user database'}, then CHANGE MASTER to {scfg.host}:{scfg.port} at the dump's "
+        "coordinates; the copy is verified table by table."
+    )
+    return Plan(
+        "add-replica",
+        f"Add {replica} as a replica of {source}",
+        summary,
+        tuple(steps),
+        tuple(pre),
+        identities(sts, [source, replica]),
+        (pw,),
+        {"source": source, "replica": replica, "databases": dbs, "via_file": via_file, "repl_user": user},
+    )

@@ -90,7 +90,9 @@ class Wizard:
         for o in self.options:
             if o.name == key:
                 return o
-        raise KeyError(f"{self.name} has no option {name!r} (it has: {', '.join(o.cli for o in self.options)})")
+        raise KeyError(
+            f"{self.name} has no option {name!r} (it has: {', '.join(o.cli for o in self.options)})"
+        )
 
     def build(self, config: Any, statuses: Any, **options: Any) -> "Plan":
         """The plan, from the builder imported now. Raises WizardError for bad options."""
@@ -101,17 +103,29 @@ class Wizard:
 
 
 def _timeout(default: float) -> Option:
-    return Option("timeout", f"seconds to wait for verification, a number > 0 (default {default:g})",
-                  metavar="SECONDS", parse=positive_seconds, default=default)
+    return Option(
+        "timeout",
+        f"seconds to wait for verification, a number > 0 (default {default:g})",
+        metavar="SECONDS",
+        parse=positive_seconds,
+        default=default,
+    )
 
 
 _NODE = Option("node", "the replica to act on", required=True, metavar="NODE")
 _SOURCE = Option("source", "the source node (only read)", required=True, metavar="NODE")
 _REPLICA = Option("replica", "the replica whose data is replaced", required=True, metavar="NODE")
-_DATABASES = Option("databases", "comma-separated databases to copy (default: every user database)", metavar="LIST")
-_VIA_FILE = Option("via_file", "dump to a compressed file, check it, copy it, restore it (the runbooks' way)", flag=True)
-_PASSWORD_ENV = Option("repl_password_env", "environment variable holding the replication password "
-                       "(never given on the command line)", metavar="VAR")
+_DATABASES = Option(
+    "databases", "comma-separated databases to copy (default: every user database)", metavar="LIST"
+)
+_VIA_FILE = Option(
+    "via_file", "dump to a compressed file, check it, copy it, restore it (the runbooks' way)", flag=True
+)
+_PASSWORD_ENV = Option(
+    "repl_password_env",
+    "environment variable holding the replication password (never given on the command line)",
+    metavar="VAR",
+)
 
 
 def _node(p: Prefill) -> dict[str, Any]:
@@ -132,44 +146,130 @@ def _repoint(p: Prefill) -> dict[str, Any]:
 
 
 WIZARDS: tuple[Wizard, ...] = (
-    Wizard("restart-replication", "stop and start the replication threads, then verify", (_NODE, _timeout(60)),
-           "replui.wizards.restart_replication:build_restart_replication_plan", _node),
-    Wizard("rebuild-replica", "dump the source, stream it into the replica, re-point it, verify the data",
-           (_SOURCE, _REPLICA, _DATABASES, _VIA_FILE,
-            Option("repl_user", "replication user, when the replica does not replicate from the source yet", metavar="USER"),
-            _PASSWORD_ENV, _timeout(120)),
-           "replui.wizards.rebuild_replica:build_rebuild_replica_plan", lambda p: {"source": p.source, "replica": p.subject}),
-    Wizard("resync-pair", "master⇄master: rebuild one side from the other, re-point both crosswise",
-           (Option("authoritative", "the node whose data wins (only read)", required=True, metavar="NODE"),
+    Wizard(
+        "restart-replication",
+        "stop and start the replication threads, then verify",
+        (_NODE, _timeout(60)),
+        "replui.wizards.restart_replication:build_restart_replication_plan",
+        _node,
+    ),
+    Wizard(
+        "rebuild-replica",
+        "dump the source, stream it into the replica, re-point it, verify the data",
+        (
+            _SOURCE,
+            _REPLICA,
+            _DATABASES,
+            _VIA_FILE,
+            Option(
+                "repl_user",
+                "replication user, when the replica does not replicate from the source yet",
+                metavar="USER",
+            ),
+            _PASSWORD_ENV,
+            _timeout(120),
+        ),
+        "replui.wizards.rebuild_replica:build_rebuild_replica_plan",
+        lambda p: {"source": p.source, "replica": p.subject},
+    ),
+    Wizard(
+        "resync-pair",
+        "master⇄master: rebuild one side from the other, re-point both crosswise",
+        (
+            Option("authoritative", "the node whose data wins (only read)", required=True, metavar="NODE"),
             Option("other", "the node rebuilt from the authoritative one", required=True, metavar="NODE"),
-            _DATABASES, _VIA_FILE, _timeout(120)),
-           "replui.wizards.resync_pair:build_resync_pair_plan", lambda p: {"authoritative": p.source, "other": p.subject}),
-    Wizard("repoint", "CHANGE MASTER TO other coordinates (after a crash: the next binlog, or the executed position)",
-           (_NODE,
-            Option("to", "binlog coordinates chosen by the operator", metavar="FILE:POS", group="where", required=True),
-            Option("next_binlog", "the source's next binlog file, position 4", flag=True, group="where", required=True),
-            Option("from_exec_position", "the node's own Relay_Master_Log_File/Exec_Master_Log_Pos", flag=True, group="where",
-                   required=True),
-            _timeout(120)),
-           "replui.wizards.repoint:build_repoint_plan", _repoint),
-    Wizard("reset-replica", "stop, RESET SLAVE, resume where the source still has events, start",
-           (_NODE, Option("to", "binlog coordinates to resume from (default: chosen from the source's binlogs)",
-                          metavar="FILE:POS"), _timeout(60)),
-           "replui.wizards.reset_replica:build_reset_replica_plan", _node),
-    Wizard("add-replica", "create the replication user, copy the data, point the new replica, verify the data",
-           (_SOURCE, Option("replica", "the new replica (its in-scope data is replaced)", required=True, metavar="NODE"),
-            _DATABASES, _VIA_FILE,
-            Option("repl_user", "an existing replication account to reuse (needs --repl-password-env)", metavar="USER"),
+            _DATABASES,
+            _VIA_FILE,
+            _timeout(120),
+        ),
+        "replui.wizards.resync_pair:build_resync_pair_plan",
+        lambda p: {"authoritative": p.source, "other": p.subject},
+    ),
+    Wizard(
+        "repoint",
+        "CHANGE MASTER TO other coordinates (after a crash: the next binlog, or the executed position)",
+        (
+            _NODE,
+            Option(
+                "to",
+                "binlog coordinates chosen by the operator",
+                metavar="FILE:POS",
+                group="where",
+                required=True,
+            ),
+            Option(
+                "next_binlog",
+                "the source's next binlog file, position 4",
+                flag=True,
+                group="where",
+                required=True,
+            ),
+            Option(
+                "from_exec_position",
+                "the node's own Relay_Master_Log_File/Exec_Master_Log_Pos",
+                flag=True,
+                group="where",
+                required=True,
+            ),
+            _timeout(120),
+        ),
+        "replui.wizards.repoint:build_repoint_plan",
+        _repoint,
+    ),
+    Wizard(
+        "reset-replica",
+        "stop, RESET SLAVE, resume where the source still has events, start",
+        (
+            _NODE,
+            Option(
+                "to",
+                "binlog coordinates to resume from (default: chosen from the source's binlogs)",
+                metavar="FILE:POS",
+            ),
+            _timeout(60),
+        ),
+        "replui.wizards.reset_replica:build_reset_replica_plan",
+        _node,
+    ),
+    Wizard(
+        "add-replica",
+        "create the replication user, copy the data, point the new replica, verify the data",
+        (
+            _SOURCE,
+            Option(
+                "replica", "the new replica (its in-scope data is replaced)", required=True, metavar="NODE"
+            ),
+            _DATABASES,
+            _VIA_FILE,
+            Option(
+                "repl_user",
+                "an existing replication account to reuse (needs --repl-password-env)",
+                metavar="USER",
+            ),
             Option("repl_host", "the host part of the replication account (default '%')", metavar="HOST"),
-            _PASSWORD_ENV, _timeout(120)),
-           "replui.wizards.add_replica:build_add_replica_plan", lambda p: {"source": p.source, "replica": p.subject}),
-    Wizard("set-repl-password", "a replica's IO thread gets 1045: store the replication password again",
-           (_NODE, Option("repl_password_env", _PASSWORD_ENV.help, required=True, metavar="VAR"), _timeout(60)),
-           "replui.wizards.set_repl_password:build_set_repl_password_plan",
-           lambda p: {"node": p.subject, "repl_password_env": REPL_PASSWORD_ENV}),
-    Wizard("heartbeat", "write a timestamp on the source, read it on every replica: true lag and clock skew",
-           (Option("source", "the source to write the heartbeat on", required=True, metavar="NODE"), _timeout(30)),
-           "replui.wizards.heartbeat:build_heartbeat_plan", lambda p: {"source": p.source or p.subject}),
+            _PASSWORD_ENV,
+            _timeout(120),
+        ),
+        "replui.wizards.add_replica:build_add_replica_plan",
+        lambda p: {"source": p.source, "replica": p.subject},
+    ),
+    Wizard(
+        "set-repl-password",
+        "a replica's IO thread gets 1045: store the replication password again",
+        (_NODE, Option("repl_password_env", _PASSWORD_ENV.help, required=True, metavar="VAR"), _timeout(60)),
+        "replui.wizards.set_repl_password:build_set_repl_password_plan",
+        lambda p: {"node": p.subject, "repl_password_env": REPL_PASSWORD_ENV},
+    ),
+    Wizard(
+        "heartbeat",
+        "write a timestamp on the source, read it on every replica: true lag and clock skew",
+        (
+            Option("source", "the source to write the heartbeat on", required=True, metavar="NODE"),
+            _timeout(30),
+        ),
+        "replui.wizards.heartbeat:build_heartbeat_plan",
+        lambda p: {"source": p.source or p.subject},
+    ),
 )
 NAMES: tuple[str, ...] = tuple(w.name for w in WIZARDS)
 
@@ -188,7 +288,9 @@ def build_plan(name: str, config: Any, statuses: Any, **options: Any) -> "Plan":
     return wizard(name).build(config, statuses, **options)
 
 
-def prefill(name: str, subject: str | None, source: str | None, finding: "Finding | None" = None) -> dict[str, Any]:
+def prefill(
+    name: str, subject: str | None, source: str | None, finding: "Finding | None" = None
+) -> dict[str, Any]:
     """Builder options for wizard ``name`` from a finding or a selected node;
     options without a value are left out."""
     out = wizard(name).prefill(Prefill(subject, source, finding))
@@ -222,7 +324,9 @@ def parse_options(name: str, text: str) -> dict[str, Any]:
         except KeyError as exc:
             raise ValueError(exc.args[0]) from None
         if opt is None:
-            raise ValueError(f"{tok!r} is not an option of {name} (it has: {', '.join(o.cli for o in w.options)})")
+            raise ValueError(
+                f"{tok!r} is not an option of {name} (it has: {', '.join(o.cli for o in w.options)})"
+            )
         if opt.flag:
             out[opt.name] = True
             i += 1
@@ -281,7 +385,11 @@ def add_parsers(subparsers: Any) -> None:
                     kw["required"] = True
             target.add_argument(o.cli, **kw)
         p.add_argument("--config", "-c", metavar="FILE", help="config file")
-        p.add_argument("--dry-run", action="store_true", help="print the plan and run its read-only checks; change nothing")
+        p.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="print the plan and run its read-only checks; change nothing",
+        )
         p.add_argument("--yes", "-y", action="store_true", help="do not ask before destructive steps")
 
 

@@ -34,34 +34,46 @@ def channel_of(status: NodeStatus | None, name: str = "") -> Channel | None:
 
 def reachable(*nodes: str) -> Check:
     """Every node answers."""
+
     def run(ctx: StepContext) -> CheckResult:
         for n in nodes:
             st = ctx.statuses.get(n)
             if st is None or not st.reachable:
                 return CheckResult(False, f"{n} is not reachable: {st.error if st else 'no status'}")
         return CheckResult(True)
+
     return Check(f"{', '.join(nodes)} reachable", run)
 
 
 def target_is_not(target: str, other: str, role: str = "source") -> Check:
     """Refuse when the target is the source/authoritative node — by name, or by
     being the same server (equal ``@@server_id`` and ``@@hostname``/``server_uuid``)."""
+
     def run(ctx: StepContext) -> CheckResult:
         if target == other:
             return CheckResult(False, f"{target} is the {role}: the target must be another node")
         t, o = ctx.statuses.get(target), ctx.statuses.get(other)
         if t and o and t.reachable and o.reachable:
             same = (t.server_uuid and t.server_uuid == o.server_uuid) or (
-                t.server_id == o.server_id and t.hostname == o.hostname and t.port == o.port and t.host == o.host)
+                t.server_id == o.server_id
+                and t.hostname == o.hostname
+                and t.port == o.port
+                and t.host == o.host
+            )
             if same:
-                return CheckResult(False, f"{target} and {other} are the same server (server_id {t.server_id}): the target is the {role}")
+                return CheckResult(
+                    False,
+                    f"{target} and {other} are the same server (server_id {t.server_id}): the target is the {role}",
+                )
         return CheckResult(True)
+
     return Check(f"{target} is not the {role} {other}", run)
 
 
 def replicates_from(replica: str, source: str, channel: str = "") -> Check:
     """Refuse when ``replica`` has no channel whose source is ``source``
     (matched like the topology: ``Master_Server_Id``, else host and port)."""
+
     def run(ctx: StepContext) -> CheckResult:
         st = _status(ctx, replica)
         ch = channel_of(st, channel)
@@ -70,16 +82,22 @@ def replicates_from(replica: str, source: str, channel: str = "") -> Check:
         name, _ = match_source(ch, st, list(ctx.statuses.values()))
         if name != source:
             where = f"{ch.source_host}:{ch.source_port}"
-            return CheckResult(False, f"{replica} is not a replica of {source}: it replicates from {name or where}")
+            return CheckResult(
+                False, f"{replica} is not a replica of {source}: it replicates from {name or where}"
+            )
         return CheckResult(True)
+
     return Check(f"{replica} is a replica of {source}", run)
 
 
 def is_replica(node: str, channel: str = "") -> Check:
     def run(ctx: StepContext) -> CheckResult:
         if channel_of(_status(ctx, node), channel) is None:
-            return CheckResult(False, f"{node} is not a replica (SHOW SLAVE STATUS is empty): nothing to restart or re-point")
+            return CheckResult(
+                False, f"{node} is not a replica (SHOW SLAVE STATUS is empty): nothing to restart or re-point"
+            )
         return CheckResult(True)
+
     return Check(f"{node} is a replica", run)
 
 
@@ -87,6 +105,7 @@ def server_ids_unique(nodes: Sequence[str]) -> Check:
     """Every node has a non-zero ``@@server_id`` no other node shares (a
     replica ignores events carrying its own server_id: 'Fail over MySQL and
     Rails' gives each server its own)."""
+
     def run(ctx: StepContext) -> CheckResult:
         seen: dict[int, str] = {}
         for n in nodes:
@@ -94,22 +113,33 @@ def server_ids_unique(nodes: Sequence[str]) -> Check:
             if not st.reachable or st.server_id is None:
                 continue
             if st.server_id == 0:
-                return CheckResult(False, f"{n} has server_id 0: replication needs a unique non-zero server_id")
+                return CheckResult(
+                    False, f"{n} has server_id 0: replication needs a unique non-zero server_id"
+                )
             if st.server_id in seen:
-                return CheckResult(False, f"server_ids not unique: {seen[st.server_id]} and {n} both have server_id {st.server_id}")
+                return CheckResult(
+                    False,
+                    f"server_ids not unique: {seen[st.server_id]} and {n} both have server_id {st.server_id}",
+                )
             seen[st.server_id] = n
         return CheckResult(True)
+
     return Check(f"server_ids unique ({', '.join(nodes)})", run)
 
 
 def log_bin_on(source: str) -> Check:
     """The source writes a binary log (``log_bin`` in my.cnf, as in 'Fail over
     MySQL and Rails')."""
+
     def run(ctx: StepContext) -> CheckResult:
         st = _status(ctx, source)
         if st.log_bin is False:
-            return CheckResult(False, f"log_bin is OFF on {source}: a source must write a binary log (set log_bin and restart it)")
+            return CheckResult(
+                False,
+                f"log_bin is OFF on {source}: a source must write a binary log (set log_bin and restart it)",
+            )
         return CheckResult(True)
+
     return Check(f"log_bin on {source}", run)
 
 
@@ -123,15 +153,22 @@ def no_mysql_gtid_dump(source: str) -> Check:
     replui refuses such a source before anything is changed rather than
     failing halfway through a restore: the operator follows the MySQL
     manual's GTID provisioning steps by hand."""
+
     def run(ctx: StepContext) -> CheckResult:
         st = _status(ctx, source)
         mode = (st.gtid_mode or "").upper()
         if st.flavor is not None and st.flavor.value == "mysql" and mode.startswith("ON"):
-            return CheckResult(False, f"{source} runs MySQL with gtid_mode={st.gtid_mode}: its dump sets GTID_PURGED, which needs the "
-                                      f"replica's gtid_executed emptied (RESET MASTER) and SOURCE_AUTO_POSITION=1; replui refuses: "
-                                      f"follow the MySQL manual's GTID provisioning steps by hand")
+            return CheckResult(
+                False,
+                f"{source} runs MySQL with gtid_mode={st.gtid_mode}: its dump sets GTID_PURGED, which needs the "
+                f"replica's gtid_executed emptied (RESET MASTER) and SOURCE_AUTO_POSITION=1; replui refuses: "
+                f"follow the MySQL manual's GTID provisioning steps by hand",
+            )
         return CheckResult(True)
-    return Check(f"{source} is not a MySQL source with gtid_mode=ON (its dump needs GTID provisioning by hand)", run)
+
+    return Check(
+        f"{source} is not a MySQL source with gtid_mode=ON (its dump needs GTID provisioning by hand)", run
+    )
 
 
 def dump_source_checks(source: str, status: NodeStatus | None) -> list[Check]:
@@ -145,15 +182,21 @@ def dump_source_checks(source: str, status: NodeStatus | None) -> list[Check]:
 Coords = Callable[[StepContext], "BinlogCoordinates | None"]
 
 
-def coordinates_present(coords: Coords, what: str = "the dump", before: str | None = None,
-                        needs: tuple[str, ...] = ()) -> Check:
+def coordinates_present(
+    coords: Coords, what: str = "the dump", before: str | None = None, needs: tuple[str, ...] = ()
+) -> Check:
     """``coords(ctx)`` names a binlog file and position (``--master-data=2``
     writes them at the head of a dump)."""
+
     def run(ctx: StepContext) -> CheckResult:
         c = coords(ctx)
         if c is None or not c.file or c.position is None:
-            return CheckResult(False, f"the coordinates are missing from {what}: no binlog file and position to point the replica at")
+            return CheckResult(
+                False,
+                f"the coordinates are missing from {what}: no binlog file and position to point the replica at",
+            )
         return CheckResult(True)
+
     return Check(f"coordinates present in {what}", run, before, needs)
 
 
@@ -162,8 +205,9 @@ def _seq(name: str) -> tuple[str, int] | None:
     return (base, int(num)) if base and num.isdigit() else None
 
 
-def source_has_binlog(source: str, coords: Coords, before: str | None = None, refresh: bool = True,
-                      needs: tuple[str, ...] = ()) -> Check:
+def source_has_binlog(
+    source: str, coords: Coords, before: str | None = None, refresh: bool = True, needs: tuple[str, ...] = ()
+) -> Check:
     """The coordinates name an event boundary ``source`` still has: the file
     is in its ``SHOW BINARY LOGS`` (a file newer than its newest is "not
     there yet"; one older than its oldest is "no longer there": purged, and
@@ -172,6 +216,7 @@ def source_has_binlog(source: str, coords: Coords, before: str | None = None, re
     and ``SHOW BINLOG EVENTS IN 'file' FROM pos LIMIT 1`` accepts it (a position inside an event makes
     the server answer error 1220 "Wrong offset", and a replica pointed there
     fails with 1236). Refreshes the source's status when it runs (``refresh``)."""
+
     async def run(ctx: StepContext) -> CheckResult:
         c = coords(ctx)
         if c is None or not c.file:
@@ -181,32 +226,47 @@ def source_has_binlog(source: str, coords: Coords, before: str | None = None, re
         if not st.reachable:
             return CheckResult(False, f"{source} is not reachable: {st.error}")
         if not st.binlog_files:
-            return CheckResult(False, f"{source} lists no binary logs (SHOW BINARY LOGS is empty or not permitted)")
+            return CheckResult(
+                False, f"{source} lists no binary logs (SHOW BINARY LOGS is empty or not permitted)"
+            )
         f = st.binlog_file(c.file)
         names = [b.name for b in st.binlog_files]
         if f is None:
             want, oldest, newest = _seq(c.file), _seq(names[0]), _seq(names[-1])
             if want and newest and want[0] == newest[0] and want[1] > newest[1]:
-                return CheckResult(False, f"{c.file} is not there: {source}'s newest binlog is {names[-1]} "
-                                          "(a file that does not exist yet cannot be read)")
+                return CheckResult(
+                    False,
+                    f"{c.file} is not there: {source}'s newest binlog is {names[-1]} "
+                    "(a file that does not exist yet cannot be read)",
+                )
             if want and oldest and want[0] == oldest[0] and want[1] < oldest[1]:
-                return CheckResult(False, f"{c.file} is no longer there: {source} purged it (its oldest binlog is {names[0]})")
+                return CheckResult(
+                    False,
+                    f"{c.file} is no longer there: {source} purged it (its oldest binlog is {names[0]})",
+                )
             return CheckResult(False, f"{c.file} is not one of {source}'s binlogs ({names[0]} … {names[-1]})")
         end = f.size
         if st.binlog and st.binlog.file == c.file and st.binlog.position is not None:
             end = max(end, st.binlog.position)
         if c.position is not None and c.position > end:
-            return CheckResult(False, f"position {c.position} is past the end of {c.file} on {source} ({end} bytes): "
-                                      "impossible position")
+            return CheckResult(
+                False,
+                f"position {c.position} is past the end of {c.file} on {source} ({end} bytes): "
+                "impossible position",
+            )
         if live and c.position is not None and c.position < end:
             try:
                 await ctx.query(source, "SHOW BINLOG EVENTS IN %s FROM %s LIMIT 1", (c.file, int(c.position)))
             except Exception as exc:  # noqa: BLE001 - NodeError: 1220 for a position inside an event
                 if getattr(exc, "errno", None) == 1220:
-                    return CheckResult(False, f"position {c.position} is not the start of an event in {c.file} on {source} "
-                                              f"(SHOW BINLOG EVENTS: {exc}): a replica pointed there fails with 1236")
+                    return CheckResult(
+                        False,
+                        f"position {c.position} is not the start of an event in {c.file} on {source} "
+                        f"(SHOW BINLOG EVENTS: {exc}): a replica pointed there fails with 1236",
+                    )
                 raise
         return CheckResult(True)
+
     return Check(f"{source} has the binlog coordinates (file, event boundary)", run, before, needs)
 
 

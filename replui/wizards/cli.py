@@ -46,8 +46,11 @@ def add_wizard_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``wizard NAME …`` to ``subparsers`` (from ``add_subparsers``): one
     sub-command per wizard of the catalogue, each with its own options
     (``replui wizard NAME --help``)."""
-    p = subparsers.add_parser("wizard", help="run a guided repair (see 'replui wizard --help')",
-                              description="Run a guided repair wizard. 'replui wizard NAME --help' lists its options.")
+    p = subparsers.add_parser(
+        "wizard",
+        help="run a guided repair (see 'replui wizard --help')",
+        description="Run a guided repair wizard. 'replui wizard NAME --help' lists its options.",
+    )
     sub = p.add_subparsers(dest="name", metavar="NAME", required=True)
     catalogue.add_parsers(sub)
     return p
@@ -142,8 +145,10 @@ class _SignalStop:
         name, step = _signal_name(sig), self.step
         where = f" at step {step.id}" if step is not None else ""
         if self.ctx.cancel.is_set():
-            self.out.write(f"\n{name}: already stopping; the running tools are being stopped and temporary "
-                           "files removed\n")
+            self.out.write(
+                f"\n{name}: already stopping; the running tools are being stopped and temporary "
+                "files removed\n"
+            )
             self.out.flush()
             return
         if sig == signal.SIGINT and step is not None and step.replaces_data:
@@ -152,18 +157,22 @@ class _SignalStop:
                 self._armed_until = now + CONFIRM_CANCEL_SECONDS
                 target = step.target or "the replica"
                 secs = f"{CONFIRM_CANCEL_SECONDS:.0f}"
-                self.out.write(f"\n!! Ctrl-C during step [{step.id}], which is replacing the data on "
-                               f"{target}: cancelling now leaves {target} half-restored\n!! (marked; re-run "
-                               f"the rebuild to repair it). Press Ctrl-C again within {secs} s to cancel; "
-                               "otherwise the step goes on.\n")
+                self.out.write(
+                    f"\n!! Ctrl-C during step [{step.id}], which is replacing the data on "
+                    f"{target}: cancelling now leaves {target} half-restored\n!! (marked; re-run "
+                    f"the rebuild to repair it). Press Ctrl-C again within {secs} s to cancel; "
+                    "otherwise the step goes on.\n"
+                )
                 self.out.flush()
-                self.ctx.log(f"SIGINT{where}: the step replaces data on {target}; "
-                             "asked for a second Ctrl-C to cancel")
+                self.ctx.log(
+                    f"SIGINT{where}: the step replaces data on {target}; asked for a second Ctrl-C to cancel"
+                )
                 return
         self.stopped_by = sig
         self.ctx.log(f"{name} received{where}: cancelling the run")
-        self.out.write(f"\n{name}: cancelling{where}; stopping the running tools and removing "
-                       "temporary files\n")
+        self.out.write(
+            f"\n{name}: cancelling{where}; stopping the running tools and removing temporary files\n"
+        )
         self.out.flush()
         self.ctx.cancel_reason = name
         self.ctx.cancel.set()
@@ -246,8 +255,10 @@ def run_wizard(args: argparse.Namespace, *, stdin: TextIO | None = None, out: Te
         try:
             return _run_wizard(args, stdin or sys.stdin, out or sys.stdout)
         except _Stopped as exc:
-            print(f"replui: stopped by {_signal_name(exc.sig)} before the wizard changed anything",
-                  file=sys.stderr)
+            print(
+                f"replui: stopped by {_signal_name(exc.sig)} before the wizard changed anything",
+                file=sys.stderr,
+            )
             return 128 + exc.sig
         except KeyboardInterrupt:
             print("replui: interrupted", file=sys.stderr)
@@ -274,8 +285,19 @@ def _run_wizard(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     return asyncio.run(_run(plan, config, statuses, bool(args.yes), stdin, out, dry_run=bool(args.dry_run)))
 
 
-async def _run(plan, config, statuses, yes: bool, stdin: TextIO, out: TextIO, *, dry_run: bool = False,
-               ctx=None, refresh_statuses: bool = True, transcript_dir=None) -> int:
+async def _run(
+    plan,
+    config,
+    statuses,
+    yes: bool,
+    stdin: TextIO,
+    out: TextIO,
+    *,
+    dry_run: bool = False,
+    ctx=None,
+    refresh_statuses: bool = True,
+    transcript_dir=None,
+) -> int:
     """Run ``plan`` with the terminal's prompts and the stop signals' handlers;
     the exit status. ``dry_run``: the pre-flight checks and the read-only
     steps only (the runner stops before the first step that writes).
@@ -304,8 +326,11 @@ async def _run(plan, config, statuses, yes: bool, stdin: TextIO, out: TextIO, *,
         if yes:
             out.write(f"--yes: running destructive step [{step.id}] {step.title}\n")
             return True
-        out.write(f"\nStep [{step.id}] {step.title} is DESTRUCTIVE"
-                  + (f" and REPLACES DATA on {step.target}" if step.replaces_data else "") + ".\n")
+        out.write(
+            f"\nStep [{step.id}] {step.title} is DESTRUCTIVE"
+            + (f" and REPLACES DATA on {step.target}" if step.replaces_data else "")
+            + ".\n"
+        )
         out.write("It will run:\n" + "\n".join("  " + ln for ln in step.preview.splitlines()) + "\n")
         out.flush()
         if step.replaces_data:
@@ -320,7 +345,9 @@ async def _run(plan, config, statuses, yes: bool, stdin: TextIO, out: TextIO, *,
         elif isinstance(ev, StepState):
             if ev.state is StepStatus.RUNNING and step is not None:
                 stop.step = step
-                out.write(f"\n== [{step.id}] {step.title}" + (f" on {step.target}" if step.target else "") + "\n")
+                out.write(
+                    f"\n== [{step.id}] {step.title}" + (f" on {step.target}" if step.target else "") + "\n"
+                )
             elif stop.step is step:
                 stop.step = None
         elif isinstance(ev, Progress):
@@ -334,8 +361,15 @@ async def _run(plan, config, statuses, yes: bool, stdin: TextIO, out: TextIO, *,
     result = None
     try:
         out.write(plan.render() + "\n")
-        result = await run_plan(plan, ctx, confirm=confirm, on_event=on_event, dry_run=dry_run,
-                                refresh_statuses=refresh_statuses, transcript_dir=transcript_dir)
+        result = await run_plan(
+            plan,
+            ctx,
+            confirm=confirm,
+            on_event=on_event,
+            dry_run=dry_run,
+            refresh_statuses=refresh_statuses,
+            transcript_dir=transcript_dir,
+        )
     finally:
         stop.step = None
         await ctx.aclose()

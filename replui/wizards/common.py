@@ -40,7 +40,13 @@ def need_node(config: Config, statuses: dict[str, NodeStatus], name: str | None,
         raise WizardError(f"{option}: {exc.args[0]}") from None
     st = statuses.get(name)
     if st is None:
-        return NodeStatus(name=name, host=config.node(name).host, port=config.node(name).port, reachable=False, error="not polled")
+        return NodeStatus(
+            name=name,
+            host=config.node(name).host,
+            port=config.node(name).port,
+            reachable=False,
+            error="not polled",
+        )
     return st
 
 

@@ -31,9 +31,13 @@ class DumpCoordinates:
 
 _CHANGE_RE = re.compile(
     rb"CHANGE\s+(?:MASTER|REPLICATION\s+SOURCE)\s+TO\s+(?:[^;]*?,\s*)?(?:MASTER|SOURCE)_LOG_FILE\s*=\s*'((?:[^'\\]|\\.)*)'"
-    rb"\s*,\s*(?:MASTER|SOURCE)_LOG_POS\s*=\s*(\d+)\s*[,;]", re.I)
+    rb"\s*,\s*(?:MASTER|SOURCE)_LOG_POS\s*=\s*(\d+)\s*[,;]",
+    re.I,
+)
 _MARIADB_GTID_RE = re.compile(rb"SET\s+GLOBAL\s+gtid_slave_pos\s*=\s*'([^']*)'\s*;", re.I)
-_MYSQL_GTID_RE = re.compile(rb"SET\s+@@GLOBAL\.GTID_PURGED\s*=\s*(?:/\*!\d+\s*'\+'\s*\*/\s*)?'([^']*)'\s*;", re.I)
+_MYSQL_GTID_RE = re.compile(
+    rb"SET\s+@@GLOBAL\.GTID_PURGED\s*=\s*(?:/\*!\d+\s*'\+'\s*\*/\s*)?'([^']*)'\s*;", re.I
+)
 
 
 def parse_coordinates(text: bytes) -> DumpCoordinates:
@@ -73,12 +77,14 @@ class CoordinateScanner:
             self._head += chunk[: self.head_limit - len(self._head)]
             self.head = parse_coordinates(bytes(self._head))
         if len(chunk) >= self.tail_keep:
-            self._tail = chunk[-self.tail_keep:]
+            self._tail = chunk[-self.tail_keep :]
         else:
-            self._tail = (self._tail + chunk)[-self.tail_keep:]
+            self._tail = (self._tail + chunk)[-self.tail_keep :]
 
     def result(self) -> DumpCoordinates:
         tail = parse_coordinates(self._tail)
-        return DumpCoordinates(self.head.file or tail.file,
-                               self.head.position if self.head.position is not None else tail.position,
-                               tail.gtid or self.head.gtid)
+        return DumpCoordinates(
+            self.head.file or tail.file,
+            self.head.position if self.head.position is not None else tail.position,
+            tail.gtid or self.head.gtid,
+        )

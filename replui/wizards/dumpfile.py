@@ -17,8 +17,21 @@ from replui.wizards.coordinates import CoordinateScanner, DumpCoordinates
 from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, client_argv, dump_argv, find_tool
 from replui.wizards.optionfile import client_option_file
 from replui.wizards.relay import (
-    STDERR_TAIL, DumpResult, Meter, NoCoordinates, Progress, StreamCancelled, StreamError, describe_exit, drive, finish,
-    no_coordinates_error, pump_lines, relay_chunks, tail_text, tool_name,
+    STDERR_TAIL,
+    DumpResult,
+    Meter,
+    NoCoordinates,
+    Progress,
+    StreamCancelled,
+    StreamError,
+    describe_exit,
+    drive,
+    finish,
+    no_coordinates_error,
+    pump_lines,
+    relay_chunks,
+    tail_text,
+    tool_name,
 )
 
 
@@ -74,11 +87,22 @@ async def _race(work: asyncio.Future, cancel: asyncio.Event | None):
     return work.result()
 
 
-async def dump_to_file(source: NodeConfig, path: str, *, source_transport: Transport, databases: list[str] | None = None,
-                       gtid: bool = False, flavor: str = "mariadb", dump_tool: str | None = None,
-                       on_progress: Callable[[Progress], None] | None = None, on_line: Callable[[str], None] | None = None,
-                       cancel: asyncio.Event | None = None, chunk_size: int = 256 * 1024,
-                       estimate_bytes: int | None = None, compresslevel: int = 6) -> FileDump:
+async def dump_to_file(
+    source: NodeConfig,
+    path: str,
+    *,
+    source_transport: Transport,
+    databases: list[str] | None = None,
+    gtid: bool = False,
+    flavor: str = "mariadb",
+    dump_tool: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_line: Callable[[str], None] | None = None,
+    cancel: asyncio.Event | None = None,
+    chunk_size: int = 256 * 1024,
+    estimate_bytes: int | None = None,
+    compresslevel: int = 6,
+) -> FileDump:
     """Dump ``source`` (same command as :func:`stream_dump`) into a gzip file at
     ``path`` on this machine, compressing in Python (gzip level
     ``compresslevel``, in a worker thread) and hashing as it writes. Written to
@@ -132,8 +156,17 @@ async def dump_to_file(source: NodeConfig, path: str, *, source_transport: Trans
             sh.write(f"{digest}  {os.path.basename(path)}\n")
         meter.add(0, force=True)
         ok = True
-        return FileDump(path, digest, scanner.result(), meter.bytes, hf.count, time.monotonic() - started, rc,
-                        tail_text(tail), argv)
+        return FileDump(
+            path,
+            digest,
+            scanner.result(),
+            meter.bytes,
+            hf.count,
+            time.monotonic() - started,
+            rc,
+            tail_text(tail),
+            argv,
+        )
     finally:
         await asyncio.shield(finish([dump], tasks))
         fh.close()
@@ -145,8 +178,15 @@ async def dump_to_file(source: NodeConfig, path: str, *, source_transport: Trans
         await source_transport.remove(opt)
 
 
-async def copy_file(src: str, dst: str, *, sha256: str | None = None, on_progress: Callable[[Progress], None] | None = None,
-                    cancel: asyncio.Event | None = None, chunk_size: int = 1024 * 1024) -> str:
+async def copy_file(
+    src: str,
+    dst: str,
+    *,
+    sha256: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: asyncio.Event | None = None,
+    chunk_size: int = 1024 * 1024,
+) -> str:
     """Copy ``src`` to ``dst`` on this machine (``dst.partial``, renamed when
     complete), hashing on the way; returns the sha256 (hex). With ``sha256``
     given, a different digest raises StreamError("copy") and removes the copy."""
@@ -168,7 +208,10 @@ async def copy_file(src: str, dst: str, *, sha256: str | None = None, on_progres
                 await asyncio.to_thread(fo.write, data)
                 meter.add(len(data))
         if sha256 is not None and h.hexdigest() != sha256.lower():
-            raise StreamError("copy", f"checksum mismatch after copying {src} to {dst}: expected {sha256}, got {h.hexdigest()}")
+            raise StreamError(
+                "copy",
+                f"checksum mismatch after copying {src} to {dst}: expected {sha256}, got {h.hexdigest()}",
+            )
         os.replace(partial, dst)
         meter.add(0, force=True)
         ok = True
@@ -194,11 +237,21 @@ async def file_sha256(path: str, chunk_size: int = 1024 * 1024) -> str:
     return await asyncio.to_thread(run)
 
 
-async def restore_from_file(replica: NodeConfig, path: str, *, replica_transport: Transport, sha256: str | None = None,
-                            flavor: str = "mariadb", client_tool: str | None = None,
-                            on_progress: Callable[[Progress], None] | None = None, on_line: Callable[[str], None] | None = None,
-                            cancel: asyncio.Event | None = None, chunk_size: int = 256 * 1024,
-                            estimate_bytes: int | None = None, restore_preamble: bytes = b"") -> DumpResult:
+async def restore_from_file(
+    replica: NodeConfig,
+    path: str,
+    *,
+    replica_transport: Transport,
+    sha256: str | None = None,
+    flavor: str = "mariadb",
+    client_tool: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_line: Callable[[str], None] | None = None,
+    cancel: asyncio.Event | None = None,
+    chunk_size: int = 256 * 1024,
+    estimate_bytes: int | None = None,
+    restore_preamble: bytes = b"",
+) -> DumpResult:
     """Verify ``path`` (gzip, on this machine) against ``sha256`` when given
     (StreamError("copy") on mismatch, before the replica is touched), then
     decompress it in Python and feed the client on ``replica_transport``,
@@ -212,7 +265,10 @@ async def restore_from_file(replica: NodeConfig, path: str, *, replica_transport
     if sha256 is not None:
         got = await file_sha256(path)
         if got != sha256.lower():
-            raise StreamError("copy", f"{path}: checksum mismatch (expected {sha256}, got {got}); the file is damaged — copy it again")
+            raise StreamError(
+                "copy",
+                f"{path}: checksum mismatch (expected {sha256}, got {got}); the file is damaged — copy it again",
+            )
     tool = await find_tool(replica_transport, CLIENT_TOOLS, client_tool, flavor)
     opt = await replica_transport.write_private_file(client_option_file(replica, flavor=tool.flavor), ".cnf")
     tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
@@ -222,14 +278,25 @@ async def restore_from_file(replica: NodeConfig, path: str, *, replica_transport
     try:
         argv = client_argv(tool, opt)
         restore = await replica_transport.spawn(argv, stdin=True)
-        tasks += [asyncio.ensure_future(pump_lines(restore.stderr, tail, on_line, tool_name(argv))),
-                  asyncio.ensure_future(restore.stdout.read())]
+        tasks += [
+            asyncio.ensure_future(pump_lines(restore.stderr, tail, on_line, tool_name(argv))),
+            asyncio.ensure_future(restore.stdout.read()),
+        ]
 
         async def always() -> bool:
             return True
 
-        relay = asyncio.ensure_future(relay_chunks(lambda: asyncio.to_thread(gz.read, chunk_size), restore, scanner,
-                                                   meter, False, always, restore_preamble))
+        relay = asyncio.ensure_future(
+            relay_chunks(
+                lambda: asyncio.to_thread(gz.read, chunk_size),
+                restore,
+                scanner,
+                meter,
+                False,
+                always,
+                restore_preamble,
+            )
+        )
         tasks.append(relay)
         try:
             failure = await drive(relay, None, restore, cancel)
@@ -241,10 +308,23 @@ async def restore_from_file(replica: NodeConfig, path: str, *, replica_transport
         if failure is not None:
             if failure[0] == "cancel":
                 raise StreamCancelled("cancelled; the restore was stopped")
-            msg = describe_exit(restore.returncode, tail, name) if failure[0] != "restore-early" else f"{name} exited before the end of the file"
+            msg = (
+                describe_exit(restore.returncode, tail, name)
+                if failure[0] != "restore-early"
+                else f"{name} exited before the end of the file"
+            )
             raise StreamError("restore", msg, restore.returncode, tail_text(tail))
-        return DumpResult(scanner.result(), meter.bytes, time.monotonic() - started, None, restore.returncode,
-                          "", tail_text(tail), [], argv)
+        return DumpResult(
+            scanner.result(),
+            meter.bytes,
+            time.monotonic() - started,
+            None,
+            restore.returncode,
+            "",
+            tail_text(tail),
+            [],
+            argv,
+        )
     finally:
         await asyncio.shield(finish([restore], tasks))
         gz.close()

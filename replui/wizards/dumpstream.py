@@ -44,21 +44,58 @@ from replui.wizards.coordinates import CoordinateScanner
 from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, client_argv, dump_argv, find_tool
 from replui.wizards.optionfile import client_option_file
 from replui.wizards.relay import (  # the data types and caps: callers use them as dumpstream.*
-    LINE_CAP, OUTPUT_CAP_BYTES, OUTPUT_CAP_LINES, PROGRESS_INTERVAL, STDERR_TAIL, DumpResult, Meter, Progress,
-    StreamCancelled, StreamError, describe_exit, drive, finish, no_coordinates_error, pump_lines, relay_chunks,
-    tail_text, tool_name,
+    LINE_CAP,
+    OUTPUT_CAP_BYTES,
+    OUTPUT_CAP_LINES,
+    PROGRESS_INTERVAL,
+    STDERR_TAIL,
+    DumpResult,
+    Meter,
+    Progress,
+    StreamCancelled,
+    StreamError,
+    describe_exit,
+    drive,
+    finish,
+    no_coordinates_error,
+    pump_lines,
+    relay_chunks,
+    tail_text,
+    tool_name,
 )
 
-__all__ = ["stream_dump", "DumpResult", "Progress", "StreamCancelled", "StreamError",
-           "LINE_CAP", "OUTPUT_CAP_BYTES", "OUTPUT_CAP_LINES", "PROGRESS_INTERVAL", "STDERR_TAIL"]
+__all__ = [
+    "stream_dump",
+    "DumpResult",
+    "Progress",
+    "StreamCancelled",
+    "StreamError",
+    "LINE_CAP",
+    "OUTPUT_CAP_BYTES",
+    "OUTPUT_CAP_LINES",
+    "PROGRESS_INTERVAL",
+    "STDERR_TAIL",
+]
 
 
-async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transport: Transport, replica_transport: Transport,
-                      databases: list[str] | None = None, gtid: bool = False, flavor: str = "mariadb",
-                      dump_tool: str | None = None, client_tool: str | None = None,
-                      on_progress: Callable[[Progress], None] | None = None, on_line: Callable[[str], None] | None = None,
-                      cancel: asyncio.Event | None = None, chunk_size: int = 256 * 1024,
-                      estimate_bytes: int | None = None, restore_preamble: bytes = b"") -> DumpResult:
+async def stream_dump(
+    source: NodeConfig,
+    replica: NodeConfig,
+    *,
+    source_transport: Transport,
+    replica_transport: Transport,
+    databases: list[str] | None = None,
+    gtid: bool = False,
+    flavor: str = "mariadb",
+    dump_tool: str | None = None,
+    client_tool: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_line: Callable[[str], None] | None = None,
+    cancel: asyncio.Event | None = None,
+    chunk_size: int = 256 * 1024,
+    estimate_bytes: int | None = None,
+    restore_preamble: bytes = b"",
+) -> DumpResult:
     """Dump ``source`` and restore it into ``replica`` at the same time.
 
     ``databases`` None dumps ``--all-databases``. ``gtid`` adds MariaDB's
@@ -82,7 +119,9 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
     started = time.monotonic()
     dtool = await find_tool(source_transport, DUMP_TOOLS, dump_tool, flavor)
     ctool = await find_tool(replica_transport, CLIENT_TOOLS, client_tool, flavor)
-    src_opt = await source_transport.write_private_file(client_option_file(source, flavor=dtool.flavor), ".cnf")
+    src_opt = await source_transport.write_private_file(
+        client_option_file(source, flavor=dtool.flavor), ".cnf"
+    )
     dump = restore = None
     rep_opt = None
     dump_tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
@@ -91,7 +130,9 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
     scanner = CoordinateScanner()
     meter = Meter("stream", estimate_bytes, on_progress)
     try:
-        rep_opt = await replica_transport.write_private_file(client_option_file(replica, flavor=ctool.flavor), ".cnf")
+        rep_opt = await replica_transport.write_private_file(
+            client_option_file(replica, flavor=ctool.flavor), ".cnf"
+        )
         dargv = dump_argv(dtool, src_opt, databases=databases, gtid=gtid)
         rargv = client_argv(ctool, rep_opt)
         dname, cname = tool_name(dargv), tool_name(rargv)
@@ -99,13 +140,18 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
         tasks.append(asyncio.ensure_future(pump_lines(dump.stderr, dump_tail, on_line, dname)))
         restore = await replica_transport.spawn(rargv, stdin=True)
         tasks.append(asyncio.ensure_future(pump_lines(restore.stderr, restore_tail, on_line, cname)))
-        tasks.append(asyncio.ensure_future(restore.stdout.read()))  # the client prints nothing; keep the pipe drained
+        tasks.append(
+            asyncio.ensure_future(restore.stdout.read())
+        )  # the client prints nothing; keep the pipe drained
 
         async def dump_ok() -> bool:
             return await dump.wait() == 0
 
-        relay = asyncio.ensure_future(relay_chunks(lambda: dump.stdout.read(chunk_size), restore, scanner, meter,
-                                                   True, dump_ok, restore_preamble))
+        relay = asyncio.ensure_future(
+            relay_chunks(
+                lambda: dump.stdout.read(chunk_size), restore, scanner, meter, True, dump_ok, restore_preamble
+            )
+        )
         tasks.append(relay)
         failure = await drive(relay, dump, restore, cancel)
         if failure is not None:
@@ -122,11 +168,19 @@ async def stream_dump(source: NodeConfig, replica: NodeConfig, *, source_transpo
                 msg = f"{cname} exited before the end of the dump"
             raise StreamError("restore", msg, restore.returncode, tail_text(restore_tail))
         await finish([dump, restore], tasks)
-        return DumpResult(scanner.result(), meter.bytes, time.monotonic() - started, dump.returncode, restore.returncode,
-                          tail_text(dump_tail), tail_text(restore_tail), dargv, rargv)
+        return DumpResult(
+            scanner.result(),
+            meter.bytes,
+            time.monotonic() - started,
+            dump.returncode,
+            restore.returncode,
+            tail_text(dump_tail),
+            tail_text(restore_tail),
+            dargv,
+            rargv,
+        )
     finally:
         await asyncio.shield(finish([dump, restore], tasks))
         await source_transport.remove(src_opt)
         if rep_opt:
             await replica_transport.remove(rep_opt)
-

@@ -47,7 +47,9 @@ def parse_tool_version(path: str, line: str, default_flavor: str = "mariadb") ->
     return ToolInfo(path, flavor, version)
 
 
-def dump_argv(tool: ToolInfo, option_file: str, *, databases: list[str] | None = None, gtid: bool = False) -> list[str]:
+def dump_argv(
+    tool: ToolInfo, option_file: str, *, databases: list[str] | None = None, gtid: bool = False
+) -> list[str]:
     """The dump command (the runbooks 'MySQL Replication Error' and 'Fail over
     MySQL and Rails'; the MySQL manual's mysqldump and MariaDB's mariadb-dump
     pages): consistent
@@ -58,8 +60,12 @@ def dump_argv(tool: ToolInfo, option_file: str, *, databases: list[str] | None =
     with ``gtid`` adds ``--gtid``. ``databases`` None means ``--all-databases``;
     names follow ``--``, so any name the server accepts (``-dash``) is a name.
     Raises ValueError for an empty name or one holding NUL (argv cannot carry it)."""
-    argv = [tool.path, defaults_extra_file_arg(option_file), "--single-transaction",
-            *tool.dialect.dump_options(gtid=gtid)]
+    argv = [
+        tool.path,
+        defaults_extra_file_arg(option_file),
+        "--single-transaction",
+        *tool.dialect.dump_options(gtid=gtid),
+    ]
     argv += ["--routines", "--triggers", "--events", "--hex-blob", "--quick"]
     if databases:
         bad = [d for d in databases if not d or "\x00" in d]
@@ -88,8 +94,9 @@ async def _run_capture(transport: Transport, argv: list[str], timeout: float = 3
     return rc, out.decode("utf-8", "replace")
 
 
-async def find_tool(transport: Transport, names: tuple[str, ...], explicit: str | None = None,
-                    default_flavor: str = "mariadb") -> ToolInfo:
+async def find_tool(
+    transport: Transport, names: tuple[str, ...], explicit: str | None = None, default_flavor: str = "mariadb"
+) -> ToolInfo:
     """The first of ``names`` that exists where ``transport`` runs commands
     (``explicit`` wins), with its ``--version``. Local: ``shutil.which``;
     elsewhere ``command -v`` in ``sh``. Raises :class:`TransportError` when none exists."""
@@ -103,6 +110,8 @@ async def find_tool(transport: Transport, names: tuple[str, ...], explicit: str 
         rc, out = await _run_capture(transport, ["sh", "-c", script, "sh", *names])
         path = out.strip().splitlines()[0] if rc == 0 and out.strip() else None
     if not path:
-        raise TransportError(f"none of {', '.join(names)} is installed ({transport.name}); install the MariaDB or MySQL client")
+        raise TransportError(
+            f"none of {', '.join(names)} is installed ({transport.name}); install the MariaDB or MySQL client"
+        )
     rc, out = await _run_capture(transport, [path, "--version"])
     return parse_tool_version(path, out.splitlines()[0] if out else "", default_flavor)

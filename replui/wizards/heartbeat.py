@@ -27,8 +27,10 @@ from replui.wizards.steps import sql_step
 SEED = f"{CAUCUS}, section VII"
 CREATE = [
     Statement.plain("CREATE DATABASE IF NOT EXISTS replui"),
-    Statement.plain("CREATE TABLE IF NOT EXISTS replui.heartbeat (server_id INT UNSIGNED NOT NULL PRIMARY KEY, "
-                    "ts DATETIME(6) NOT NULL) ENGINE=InnoDB"),
+    Statement.plain(
+        "CREATE TABLE IF NOT EXISTS replui.heartbeat (server_id INT UNSIGNED NOT NULL PRIMARY KEY, "
+        "ts DATETIME(6) NOT NULL) ENGINE=InnoDB"
+    ),
 ]
 WRITE = "REPLACE INTO replui.heartbeat (server_id, ts) VALUES (@@server_id, NOW(6))"
 READ_BACK = "SELECT ts, NOW(6) AS now FROM replui.heartbeat WHERE server_id = @@server_id"
@@ -37,7 +39,9 @@ READ_REPLICA = "SELECT ts, NOW(6) AS now FROM replui.heartbeat WHERE server_id =
 
 def _epoch(value) -> float:
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=dt.timezone.utc).timestamp() if value.tzinfo is None else value.timestamp()
+        return (
+            value.replace(tzinfo=dt.timezone.utc).timestamp() if value.tzinfo is None else value.timestamp()
+        )
     return dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.timezone.utc).timestamp()
 
 
@@ -49,7 +53,9 @@ async def _skew(ctx: StepContext, node: str) -> float:
     return _epoch(server_now) - (t0 + t1) / 2
 
 
-def build_heartbeat_plan(config: Config, statuses, *, source: str | None = None, timeout: float = 30.0, **_: object) -> Plan:
+def build_heartbeat_plan(
+    config: Config, statuses, *, source: str | None = None, timeout: float = 30.0, **_: object
+) -> Plan:
     """Plan: create ``replui.heartbeat`` on S if missing, write the time,
     read it on every replica of S. ``ctx.values["heartbeat"]`` ends as
     ``{replica: {"lag": s, "skew": s}}``. WizardError when S has no configured replica."""
@@ -68,7 +74,10 @@ def build_heartbeat_plan(config: Config, statuses, *, source: str | None = None,
         ctx.values["hb"] = (int(sid), rows[0]["ts"])
         skew = await _skew(ctx, source)
         ctx.values["hb_source_skew"] = skew
-        yield OutputLine(f"{source}: wrote ts {rows[0]['ts']} (server_id {sid}); clock skew vs replui {skew:+.3f} s", "stdout")
+        yield OutputLine(
+            f"{source}: wrote ts {rows[0]['ts']} (server_id {sid}); clock skew vs replui {skew:+.3f} s",
+            "stdout",
+        )
 
     async def read(ctx: StepContext) -> AsyncIterator[Event]:
         sid, ts = ctx.values["hb"]
@@ -91,29 +100,69 @@ def build_heartbeat_plan(config: Config, statuses, *, source: str | None = None,
                     lag = seen - ctx.values["hb_written_at"]
                     results[r] = {"lag": lag, "skew": skew, "raw": raw}
                     rel = skew - ctx.values["hb_source_skew"]
-                    yield OutputLine(f"{r}: heartbeat seen after {lag:.3f} s (true lag); its clock is {rel:+.3f} s from {source}'s, "
-                                     f"{skew:+.3f} s from replui's", "stdout")
+                    yield OutputLine(
+                        f"{r}: heartbeat seen after {lag:.3f} s (true lag); its clock is {rel:+.3f} s from {source}'s, "
+                        f"{skew:+.3f} s from replui's",
+                        "stdout",
+                    )
                     break
                 if time.monotonic() > deadline:
                     failed.append(r)
-                    yield OutputLine(f"{r}: heartbeat not seen after {timeout:.0f} s" + (f" ({err})" if err else ""), "stderr")
+                    yield OutputLine(
+                        f"{r}: heartbeat not seen after {timeout:.0f} s" + (f" ({err})" if err else ""),
+                        "stderr",
+                    )
                     break
                 await ctx.sleep(0.1)
         if failed:
-            raise StepFailed(f"the heartbeat from {source} did not reach {', '.join(failed)} within {timeout:.0f} s")
+            raise StepFailed(
+                f"the heartbeat from {source} did not reach {', '.join(failed)} within {timeout:.0f} s"
+            )
 
     steps = (
-        sql_step("create-table", f"Create replui.heartbeat on {source} if missing",
-                 f"A one-row-per-source table, like the zzz_replication table of {SEED}; created on the source so it replicates.",
-                 source, lambda ctx, lit: CREATE, destructive=False, writes=True),
-        Step("write", f"Write the time on {source}", f"The source writes its clock, like the cron job in {SEED}; the row travels the replication path.",
-             WRITE + ";\n" + READ_BACK + ";", write, source, False, False, writes=True),
-        Step("read", "Read it on " + ", ".join(replicas),
-             f"Each replica shows the row once it has fetched and applied the event: the time that took is the true lag; "
-             f"comparing clocks gives the skew: 'telling you if the clocks … drift', in {SEED}. Waits at most {timeout:.0f} s per replica.",
-             READ_REPLICA.replace("%s", "<server_id of " + source + ">") + ";", read, None, False, False),
+        sql_step(
+            "create-table",
+            f"Create replui.heartbeat on {source} if missing",
+            f"A one-row-per-source table, like the zzz_replication table of {SEED}; created on the source so it replicates.",
+            source,
+            lambda ctx, lit: CREATE,
+            destructive=False,
+            writes=True,
+        ),
+        Step(
+            "write",
+            f"Write the time on {source}",
+            f"The source writes its clock, like the cron job in {SEED}; the row travels the replication path.",
+            WRITE + ";\n" + READ_BACK + ";",
+            write,
+            source,
+            False,
+            False,
+            writes=True,
+        ),
+        Step(
+            "read",
+            "Read it on " + ", ".join(replicas),
+            f"Each replica shows the row once it has fetched and applied the event: the time that took is the true lag; "
+            f"comparing clocks gives the skew: 'telling you if the clocks … drift', in {SEED}. Waits at most {timeout:.0f} s per replica.",
+            READ_REPLICA.replace("%s", "<server_id of " + source + ">") + ";",
+            read,
+            None,
+            False,
+            False,
+        ),
     )
-    summary = (f"Measure true replication lag from {source} to {', '.join(replicas)} and the clock skew between them.\n"
-               f"Writes one row in replui.heartbeat on {source}; nothing else changes.")
-    return Plan("heartbeat", f"Heartbeat from {source}", summary, steps, (checks.reachable(source, *replicas), checks.log_bin_on(source)),
-                identities(sts, [source]), (), {"source": source})
+    summary = (
+        f"Measure true replication lag from {source} to {', '.join(replicas)} and the clock skew between them.\n"
+        f"Writes one row in replui.heartbeat on {source}; nothing else changes."
+    )
+    return Plan(
+        "heartbeat",
+        f"Heartbeat from {source}",
+        summary,
+        steps,
+        (checks.reachable(source, *replicas), checks.log_bin_on(source)),
+        identities(sts, [source]),
+        (),
+        {"source": source},
+    )

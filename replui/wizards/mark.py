@@ -16,8 +16,16 @@ def set_mark_statements(wizard: str, source: str, databases: list[str], literal)
     """The statements that write the mark (shown and run alike)."""
     values = ", ".join(literal(v) for v in (wizard, source, ",".join(databases)))
     insert = marker.SET_MARK.replace("%s, %s, %s", values)
-    return [Statement.plain(s) for s in ("SET SESSION sql_log_bin=0", marker.CREATE_DATABASE, marker.CREATE_TABLE, insert,
-                                         "SET SESSION sql_log_bin=1")]
+    return [
+        Statement.plain(s)
+        for s in (
+            "SET SESSION sql_log_bin=0",
+            marker.CREATE_DATABASE,
+            marker.CREATE_TABLE,
+            insert,
+            "SET SESSION sql_log_bin=1",
+        )
+    ]
 
 
 async def set_mark(ctx: StepContext, replica: str, wizard: str, source: str, databases: list[str]) -> None:
@@ -29,18 +37,31 @@ async def set_mark(ctx: StepContext, replica: str, wizard: str, source: str, dat
         await ctx.execute(replica, "SET SESSION sql_log_bin=1")
 
 
-CLEAR = [Statement.plain("SET SESSION sql_log_bin=0"), Statement.plain(marker.CLEAR_MARK), Statement.plain("SET SESSION sql_log_bin=1")]
+CLEAR = [
+    Statement.plain("SET SESSION sql_log_bin=0"),
+    Statement.plain(marker.CLEAR_MARK),
+    Statement.plain("SET SESSION sql_log_bin=1"),
+]
 
 
 def clear_mark_step(replica: str) -> Step:
     """The last step of a data-replacing wizard: the data was verified, so the
     mark goes (its database with it)."""
+
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         for st in CLEAR:
             await ctx.execute(replica, st.sql)
         yield OutputLine(f"{replica}: the rebuild is complete and verified; the mark is removed", "stdout")
 
-    return Step("clear-mark", f"Clear the rebuild mark on {replica}",
-                f"The copied data matched, so {replica} is no longer marked as half-restored (the dashboard stops "
-                f"showing rebuild_incomplete). Not written to {replica}'s binlog.",
-                "\n".join(s.shown + ";" for s in CLEAR), run, replica, False, False, writes=True)
+    return Step(
+        "clear-mark",
+        f"Clear the rebuild mark on {replica}",
+        f"The copied data matched, so {replica} is no longer marked as half-restored (the dashboard stops "
+        f"showing rebuild_incomplete). Not written to {replica}'s binlog.",
+        "\n".join(s.shown + ";" for s in CLEAR),
+        run,
+        replica,
+        False,
+        False,
+        writes=True,
+    )

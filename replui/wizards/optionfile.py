@@ -38,8 +38,9 @@ def quote_option_value(value: object) -> str:
     return '"' + "".join(_ESCAPES.get(ch, ch) for ch in text) + '"'
 
 
-def client_option_file(node: NodeConfig, *, flavor: str = "mariadb", password: str | None = None,
-                       group: str = "client") -> bytes:
+def client_option_file(
+    node: NodeConfig, *, flavor: str = "mariadb", password: str | None = None, group: str = "client"
+) -> bytes:
     """The ``[client]`` option group (UTF-8 bytes) that connects a command-line
     tool to ``node`` the way replui's own connection does.
 

@@ -22,7 +22,6 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Mapping, Union
 from replui.config import Config
 from replui.model import NodeStatus
 
-
 # -- events a step streams -------------------------------------------------------
 
 
@@ -257,9 +256,13 @@ class Plan:
         for c in self.preflight:
             for ref in ((c.before,) if c.before else ()) + tuple(c.needs):
                 if ref not in ids:
-                    raise PlanError(f"plan {self.wizard}: check '{c.name}' names step {ref!r}, which the plan does not have")
+                    raise PlanError(
+                        f"plan {self.wizard}: check '{c.name}' names step {ref!r}, which the plan does not have"
+                    )
             if c.before and c.needs and max(ids.index(n) for n in c.needs) >= ids.index(c.before):
-                raise PlanError(f"plan {self.wizard}: check '{c.name}' guards step {c.before!r} but needs a later step")
+                raise PlanError(
+                    f"plan {self.wizard}: check '{c.name}' guards step {c.before!r} but needs a later step"
+                )
 
     def checks_after(self, step_id: str | None) -> list[Check]:
         """The checks that run once ``step_id`` is done (None: the pre-flight
@@ -368,7 +371,9 @@ class StepContext:
         password; secrets are masked again by the runner) so every statement
         a wizard runs is in its output and transcript. Returns the rows
         affected. Raises NodeError."""
-        text = shown if shown is not None else (sql if args is None else _mogrify(sql, args, self.literal(node)))
+        text = (
+            shown if shown is not None else (sql if args is None else _mogrify(sql, args, self.literal(node)))
+        )
         self.echo(f"{node}> {text};")
         return await asyncio.to_thread(self.client(node).execute, sql, args)
 

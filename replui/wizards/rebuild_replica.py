@@ -16,10 +16,18 @@ from replui.config import Config
 from replui.sources import RAILS_FAILOVER, REPLICATION_ERROR
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
-from replui.wizards.common import WizardError, dialect_of, identities, need_node, source_of, status_map, verify_sql
+from replui.wizards.common import (
+    WizardError,
+    dialect_of,
+    identities,
+    need_node,
+    source_of,
+    status_map,
+    verify_sql,
+)
+from replui.wizards.mark import clear_mark_step
 from replui.wizards.plan import Plan, Step
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
-from replui.wizards.mark import clear_mark_step
 from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 from replui.wizards.transfer import SEEDS, point_step, scope_step, stream_step, via_file_steps
 from replui.wizards.verify_data import verify_data_step
@@ -38,8 +46,16 @@ def uses_gtid(ch) -> bool:
     return bool(ch is not None and ch.using_gtid and ch.using_gtid.lower() in ("slave_pos", "current_pos"))
 
 
-def transfer_plan_steps(config: Config, sts, source: str, replica: str, databases, via_file: bool, gtid: bool,
-                        wizard: str = "rebuild-replica") -> list[Step]:
+def transfer_plan_steps(
+    config: Config,
+    sts,
+    source: str,
+    replica: str,
+    databases,
+    via_file: bool,
+    gtid: bool,
+    wizard: str = "rebuild-replica",
+) -> list[Step]:
     """The steps that replace the replica's data (stream, or the runbooks' file
     way); the ``scope`` step comes earlier, before anything is stopped."""
     dl_r = dialect_of(sts, replica)
@@ -53,9 +69,19 @@ def data_step_id(via_file: bool) -> str:
     return "dump-file" if via_file else "stream"
 
 
-def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None = None, replica: str | None = None,
-                               databases=None, via_file: bool = False, repl_user: str | None = None,
-                               repl_password_env: str | None = None, timeout: float = 120.0, **_: object) -> Plan:
+def build_rebuild_replica_plan(
+    config: Config,
+    statuses,
+    *,
+    source: str | None = None,
+    replica: str | None = None,
+    databases=None,
+    via_file: bool = False,
+    repl_user: str | None = None,
+    repl_password_env: str | None = None,
+    timeout: float = 120.0,
+    **_: object,
+) -> Plan:
     """Plan: before, scope (read-only: what is copied, checked before any
     change), stop R, replace R's data (stream or via file, with the rebuild
     mark), CHANGE MASTER with the dump's coordinates, start, verify
@@ -76,15 +102,32 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
     ch = channel_of(rst)
     gtid = dl.is_mariadb and uses_gtid(ch) and current == source
     steps: list[Step] = [
-        status_step("before", f"Show {replica}'s replica status", "Record the state and the error before changing anything: "
-                    f"a duplicate key error 1062 means data was written on the replica, as in {REPLICATION_ERROR}.", replica, show_replica_status(dl).sql),
+        status_step(
+            "before",
+            f"Show {replica}'s replica status",
+            "Record the state and the error before changing anything: "
+            f"a duplicate key error 1062 means data was written on the replica, as in {REPLICATION_ERROR}.",
+            replica,
+            show_replica_status(dl).sql,
+        ),
         scope_step(source, dbs),
-        stop_step("stop", f"Stop replication on {replica}", f"No event may be applied while the data is replaced. {SEEDS}.",
-                  replica, stop_replica(dl), start_replica(dl)),
+        stop_step(
+            "stop",
+            f"Stop replication on {replica}",
+            f"No event may be applied while the data is replaced. {SEEDS}.",
+            replica,
+            stop_replica(dl),
+            start_replica(dl),
+        ),
     ]
     steps += transfer_plan_steps(config, sts, source, replica, dbs, via_file, gtid)
-    pre = [checks.reachable(source, replica), checks.target_is_not(replica, source, "source"),
-           checks.server_ids_unique([source, replica]), checks.log_bin_on(source), *checks.dump_source_checks(source, sst)]
+    pre = [
+        checks.reachable(source, replica),
+        checks.target_is_not(replica, source, "source"),
+        checks.server_ids_unique([source, replica]),
+        checks.log_bin_on(source),
+        *checks.dump_source_checks(source, sst),
+    ]
     coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
     repoint_note = ""
     if current == source or not repl_user:
@@ -93,7 +136,9 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
         secrets: tuple[str, ...] = ()
     else:
         if not repl_password_env:
-            raise WizardError("--repl-user needs --repl-password-env VAR (the password is never taken on the command line)")
+            raise WizardError(
+                "--repl-user needs --repl-password-env VAR (the password is never taken on the command line)"
+            )
         pw = os.environ.get(repl_password_env)
         if pw is None:
             raise WizardError(f"environment variable {repl_password_env} is not set")
@@ -101,28 +146,73 @@ def build_rebuild_replica_plan(config: Config, statuses, *, source: str | None =
         if current is not None or ch is not None:
             was = current or f"{ch.source_host}:{ch.source_port}"  # type: ignore[union-attr]
             repoint_note = f"{replica} replicates from {was} today; after this, from {source}."
-        title = (f"Re-point {replica} from {current or 'its current source'} to {source} at the dump's coordinates"
-                 if repoint_note else None)
-        why = (f"{repoint_note} This changes where {replica} replicates from: its old source's events stop reaching it. "
-               f"The dump's head says where {source}'s binlog stood at the snapshot; {replica} continues from there. {SEEDS}."
-               if repoint_note else None)
-        point = point_step(replica, source, dl, host=scfg.host, port=scfg.port, user=repl_user, password=pw, title=title, why=why)
+        title = (
+            f"Re-point {replica} from {current or 'its current source'} to {source} at the dump's coordinates"
+            if repoint_note
+            else None
+        )
+        why = (
+            f"{repoint_note} This changes where {replica} replicates from: its old source's events stop reaching it. "
+            f"The dump's head says where {source}'s binlog stood at the snapshot; {replica} continues from there. {SEEDS}."
+            if repoint_note
+            else None
+        )
+        point = point_step(
+            replica,
+            source,
+            dl,
+            host=scfg.host,
+            port=scfg.port,
+            user=repl_user,
+            password=pw,
+            title=title,
+            why=why,
+        )
         secrets = (pw,)
     data_step = data_step_id(via_file)
-    pre += [checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
-            checks.source_has_binlog(source, coords, before="change-master", needs=(data_step,))]
-    steps += [point,
-              sql_step("start", f"Start replication on {replica}", f"'start slave;', as in {RAILS_FAILOVER}.", replica, lambda ctx, lit: [start_replica(dl)]),
-              verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
-              verify_data_step(replica, source, dl, dialect_of(sts, source), timeout=timeout),
-              clear_mark_step(replica)]
+    pre += [
+        checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
+        checks.source_has_binlog(source, coords, before="change-master", needs=(data_step,)),
+    ]
+    steps += [
+        point,
+        sql_step(
+            "start",
+            f"Start replication on {replica}",
+            f"'start slave;', as in {RAILS_FAILOVER}.",
+            replica,
+            lambda ctx, lit: [start_replica(dl)],
+        ),
+        verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
+        verify_data_step(replica, source, dl, dialect_of(sts, source), timeout=timeout),
+        clear_mark_step(replica),
+    ]
     scope = ", ".join(dbs) if dbs else "every user database"
-    summary = (f"Rebuild {replica} from {source} ({scope}) " + ("through a compressed file (--via-file)" if via_file else "streaming the dump straight into the restore")
-               + f".\n{source} is only read. {replica}'s in-scope databases are replaced; it then continues from the coordinates at the head of the dump,"
-               f"\nand the copy is verified table by table. Until then {replica} is marked as being rebuilt.")
+    summary = (
+        f"Rebuild {replica} from {source} ({scope}) "
+        + (
+            "through a compressed file (--via-file)"
+            if via_file
+            else "streaming the dump straight into the restore"
+        )
+        + f".\n{source} is only read. {replica}'s in-scope databases are replaced; it then continues from the coordinates at the head of the dump,"
+        f"\nand the copy is verified table by table. Until then {replica} is marked as being rebuilt."
+    )
     if repoint_note:
         summary += f"\nRE-POINT: {repoint_note}"
     if ch is not None and (ch.last_sql_errno or ch.last_io_errno):
-        summary += f"\n{replica} reports " + "; ".join(f"{e}: {t}" for e, t in ((ch.last_sql_errno, ch.last_sql_error), (ch.last_io_errno, ch.last_io_error)) if e)
-    return Plan("rebuild-replica", f"Rebuild {replica} from {source}", summary, tuple(steps), tuple(pre),
-                identities(sts, [source, replica]), secrets, {"source": source, "replica": replica, "databases": dbs, "via_file": via_file})
+        summary += f"\n{replica} reports " + "; ".join(
+            f"{e}: {t}"
+            for e, t in ((ch.last_sql_errno, ch.last_sql_error), (ch.last_io_errno, ch.last_io_error))
+            if e
+        )
+    return Plan(
+        "rebuild-replica",
+        f"Rebuild {replica} from {source}",
+        summary,
+        tuple(steps),
+        tuple(pre),
+        identities(sts, [source, replica]),
+        secrets,
+        {"source": source, "replica": replica, "databases": dbs, "via_file": via_file},
+    )

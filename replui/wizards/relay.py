@@ -30,10 +30,26 @@ from replui.transport.base import Process
 from replui.wizards.coordinates import HEAD_LIMIT, CoordinateScanner, DumpCoordinates
 
 __all__ = [
-    "PROGRESS_INTERVAL", "STDERR_TAIL", "LINE_CAP", "OUTPUT_CAP_LINES", "OUTPUT_CAP_BYTES",
-    "Progress", "DumpResult", "StreamError", "StreamCancelled", "NoCoordinates", "RestoreGone",
-    "Meter", "pump_lines", "relay_chunks", "drive", "finish",
-    "tool_name", "tail_text", "describe_exit", "no_coordinates_error",
+    "PROGRESS_INTERVAL",
+    "STDERR_TAIL",
+    "LINE_CAP",
+    "OUTPUT_CAP_LINES",
+    "OUTPUT_CAP_BYTES",
+    "Progress",
+    "DumpResult",
+    "StreamError",
+    "StreamCancelled",
+    "NoCoordinates",
+    "RestoreGone",
+    "Meter",
+    "pump_lines",
+    "relay_chunks",
+    "drive",
+    "finish",
+    "tool_name",
+    "tail_text",
+    "describe_exit",
+    "no_coordinates_error",
 ]
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 Progress events per second
@@ -111,8 +127,9 @@ class RestoreGone(Exception):
 
 
 # ----------------------------------------------------------------------------- plumbing
-async def pump_lines(reader, tail: collections.deque, on_line: Callable[[str], None] | None,
-                     name: str = "the tool") -> None:
+async def pump_lines(
+    reader, tail: collections.deque, on_line: Callable[[str], None] | None, name: str = "the tool"
+) -> None:
     """Read ``reader`` (a tool's stderr) to its end, splitting lines.
 
     A failing restore can echo a whole multi-row INSERT: no line is held or
@@ -153,7 +170,7 @@ async def pump_lines(reader, tail: collections.deque, on_line: Callable[[str], N
                 nl = data.find(b"\n", start)
                 end = len(data) if nl < 0 else nl
                 room = max(0, LINE_CAP - len(head))
-                head += view[start:min(end, start + room)]
+                head += view[start : min(end, start + room)]
                 extra += max(0, end - start - room)
                 if nl < 0:
                     break
@@ -190,9 +207,15 @@ class Meter:
             self.on_progress(Progress(self.step, self.bytes, secs, rate, self.estimate, eta))
 
 
-async def relay_chunks(read: Callable[[], Awaitable[bytes]], proc: Process, scanner: CoordinateScanner, meter: Meter,
-                       require_coordinates: bool, before_eof: Callable[[], Awaitable[bool]],
-                       preamble: bytes = b"") -> None:
+async def relay_chunks(
+    read: Callable[[], Awaitable[bytes]],
+    proc: Process,
+    scanner: CoordinateScanner,
+    meter: Meter,
+    require_coordinates: bool,
+    before_eof: Callable[[], Awaitable[bool]],
+    preamble: bytes = b"",
+) -> None:
     """Move chunks from ``read`` into ``proc.stdin`` with back-pressure. The
     head is held back until its coordinates are known (or missing: raise
     :class:`NoCoordinates`); ``preamble`` goes first, when the head is released (not
@@ -253,8 +276,9 @@ def describe_exit(rc: int | None, tail: collections.deque, tool: str) -> str:
     return f"{tool} {how}" + (f": {last.strip()}" if last else "")
 
 
-async def drive(relay: asyncio.Task, dump: Process | None, restore: Process,
-                cancel: asyncio.Event | None) -> tuple[str, int | None] | None:
+async def drive(
+    relay: asyncio.Task, dump: Process | None, restore: Process, cancel: asyncio.Event | None
+) -> tuple[str, int | None] | None:
     """Wait for the relay task and both processes (``dump`` None: no dump
     runs); return None on success or ``(step, returncode)`` for the first
     failure seen ("cancel", "dump", "nocoord", "restore", "restore-early")."""
@@ -283,7 +307,9 @@ async def drive(relay: asyncio.Task, dump: Process | None, restore: Process,
                     return ("restore-early", 0)
             if all(t.done() for t in (relay, restore_done, dump_done) if t is not None):
                 return None
-            waiting = [t for t in (relay, restore_done, dump_done, cancel_t) if t is not None and not t.done()]
+            waiting = [
+                t for t in (relay, restore_done, dump_done, cancel_t) if t is not None and not t.done()
+            ]
             await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for t in (restore_done, dump_done, cancel_t):
@@ -312,7 +338,10 @@ async def finish(procs: list[Process | None], tasks: list[asyncio.Task]) -> None
 
 def no_coordinates_error(dump_name: str) -> StreamError:
     """The error for a dump whose head holds no binlog coordinates."""
-    return StreamError("dump", f"the dump carries no binlog coordinates (no CHANGE MASTER TO/CHANGE REPLICATION SOURCE TO line in "
-                               f"its first {HEAD_LIMIT // 1024} KiB): check that log_bin is ON on the source and that the "
-                               f"dump user may read the binlog position ({dump_name} --master-data needs RELOAD and "
-                               "BINLOG MONITOR/REPLICATION CLIENT); nothing was written to the replica")
+    return StreamError(
+        "dump",
+        f"the dump carries no binlog coordinates (no CHANGE MASTER TO/CHANGE REPLICATION SOURCE TO line in "
+        f"its first {HEAD_LIMIT // 1024} KiB): check that log_bin is ON on the source and that the "
+        f"dump user may read the binlog position ({dump_name} --master-data needs RELOAD and "
+        "BINLOG MONITOR/REPLICATION CLIENT); nothing was written to the replica",
+    )

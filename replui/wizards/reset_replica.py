@@ -18,7 +18,15 @@ from replui.model import BinlogCoordinates, Channel, NodeStatus
 from replui.sources import CAUCUS, RAILS_FAILOVER
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
-from replui.wizards.common import WizardError, dialect_of, identities, need_replica, source_of, status_map, verify_sql
+from replui.wizards.common import (
+    WizardError,
+    dialect_of,
+    identities,
+    need_replica,
+    source_of,
+    status_map,
+    verify_sql,
+)
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
 from replui.wizards.repoint import parse_coordinates
 from replui.wizards.sql import change_source, reset_replica, show_replica_status, start_replica, stop_replica
@@ -27,9 +35,12 @@ from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 SEED = RAILS_FAILOVER
 
 
-def read_source_coordinates_step(source: str, sql_text: str, key: str = "coordinates", step_id: str = "read-coordinates") -> Step:
+def read_source_coordinates_step(
+    source: str, sql_text: str, key: str = "coordinates", step_id: str = "read-coordinates"
+) -> Step:
     """Read-only: ``SHOW MASTER STATUS`` on ``source``; stores
     BinlogCoordinates in ``ctx.values[key]``."""
+
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         st = await ctx.refresh(source)
         if not st.reachable:
@@ -39,9 +50,16 @@ def read_source_coordinates_step(source: str, sql_text: str, key: str = "coordin
         ctx.values[key] = st.binlog
         yield OutputLine(f"{source}: File {st.binlog.file}, Position {st.binlog.position}", "stdout")
 
-    return Step(step_id, f"Read {source}'s current binlog coordinates",
-                f"The replica will start from the source's position now, 'as shown in master status' in {CAUCUS}, section V.",
-                sql_text, run, source, False, False)
+    return Step(
+        step_id,
+        f"Read {source}'s current binlog coordinates",
+        f"The replica will start from the source's position now, 'as shown in master status' in {CAUCUS}, section V.",
+        sql_text,
+        run,
+        source,
+        False,
+        False,
+    )
 
 
 def _seq(name: str) -> tuple[str, int, int] | None:
@@ -49,7 +67,9 @@ def _seq(name: str) -> tuple[str, int, int] | None:
     return (base, int(num), len(num)) if base and num.isdigit() else None
 
 
-def choose_coordinates(ch: Channel | None, src: NodeStatus | None, source: str) -> tuple[BinlogCoordinates | None, str]:
+def choose_coordinates(
+    ch: Channel | None, src: NodeStatus | None, source: str
+) -> tuple[BinlogCoordinates | None, str]:
     """Where a reset replica resumes, and what is lost for good (``""``: nothing).
 
     - The replica's executed position (``Relay_Master_Log_File`` /
@@ -70,19 +90,32 @@ def choose_coordinates(ch: Channel | None, src: NodeStatus | None, source: str) 
         return BinlogCoordinates(f, p), ""
     want, oldest = _seq(f or ""), _seq(names[0])
     if f and p is not None and want and oldest and want[0] == oldest[0] and want[1] < oldest[1]:
-        lost = [f"{f} from position {p}"] + [f"{want[0]}.{n:0{want[2]}d}" for n in range(want[1] + 1, oldest[1])]
-        return BinlogCoordinates(names[0], 4), (f"{source} purged the binlog events {', '.join(lost)}, which the replica "
-                                                 "never applied: they are lost for good, so the data may differ")
+        lost = [f"{f} from position {p}"] + [
+            f"{want[0]}.{n:0{want[2]}d}" for n in range(want[1] + 1, oldest[1])
+        ]
+        return BinlogCoordinates(names[0], 4), (
+            f"{source} purged the binlog events {', '.join(lost)}, which the replica "
+            "never applied: they are lost for good, so the data may differ"
+        )
     cur = src.binlog
     if cur is None or not cur.file:
         return None, f"{source} shows no current binlog position"
-    return BinlogCoordinates(cur.file, cur.position), (f"the replica's executed position is unknown, so it resumes from {source}'s "
-                                                        f"current position {cur.file}:{cur.position}: events in between are skipped, "
-                                                        "so the data may differ")
+    return BinlogCoordinates(cur.file, cur.position), (
+        f"the replica's executed position is unknown, so it resumes from {source}'s "
+        f"current position {cur.file}:{cur.position}: events in between are skipped, "
+        "so the data may differ"
+    )
 
 
-def build_reset_replica_plan(config: Config, statuses, *, node: str | None = None, to: str | None = None,
-                             timeout: float = 60.0, **_: object) -> Plan:
+def build_reset_replica_plan(
+    config: Config,
+    statuses,
+    *,
+    node: str | None = None,
+    to: str | None = None,
+    timeout: float = 60.0,
+    **_: object,
+) -> Plan:
     """Plan: show status, choose the coordinates (read-only, checked before
     anything changes: see :func:`choose_coordinates`, or ``to``), ``STOP
     SLAVE``, ``RESET SLAVE`` (connection settings kept), ``CHANGE MASTER TO
@@ -98,10 +131,16 @@ def build_reset_replica_plan(config: Config, statuses, *, node: str | None = Non
     fixed = parse_coordinates(to) if to else None
     if fixed is None and source is None:
         raise WizardError(f"{node}'s source is not a configured node: give --to FILE:POS")
-    planned, lost = (fixed, "") if fixed else choose_coordinates(ch, sts.get(source) if source else None, source or "")
+    planned, lost = (
+        (fixed, "") if fixed else choose_coordinates(ch, sts.get(source) if source else None, source or "")
+    )
     shown_now = planned or BinlogCoordinates("<file>", 4)
-    gtid_off = "no" if dl.is_mariadb and ch is not None and ch.using_gtid and ch.using_gtid.lower() != "no" else None
-    rebuild = f"replui wizard rebuild-replica --source {source} --replica {node}" if source else "rebuild-replica"
+    gtid_off = (
+        "no" if dl.is_mariadb and ch is not None and ch.using_gtid and ch.using_gtid.lower() != "no" else None
+    )
+    rebuild = (
+        f"replui wizard rebuild-replica --source {source} --replica {node}" if source else "rebuild-replica"
+    )
 
     async def choose(ctx: StepContext) -> AsyncIterator[Event]:
         if fixed is not None:
@@ -127,37 +166,109 @@ def build_reset_replica_plan(config: Config, statuses, *, node: str | None = Non
         return [change_source(dl, log_file=c.file, log_pos=c.position, use_gtid=gtid_off, literal=lit)]
 
     steps: list[Step] = [
-        status_step("before", f"Show {node}'s replica status", "Record the state and the error before changing anything.", node, show_replica_status(dl).sql),
-        Step("choose-coordinates", f"Choose where {node} resumes",
-             "The executed position when the source still has it (nothing is skipped); after a purge the source's oldest "
-             "binlog from position 4 (every event it still has), naming the purged events that are lost. Checked against "
-             f"the source's binlogs before anything is changed. The reset itself follows {SEED}.",
-             f"{show_replica_status(dl).sql}\\G on {node}; SHOW BINARY LOGS on {source or 'its source'}", choose, node, False, False),
-        stop_step("stop", f"Stop replication on {node}", f"'stop slave;', as in {SEED}.", node, stop_replica(dl), start_replica(dl)),
-        sql_step("reset", f"Reset {node}'s replica state",
-                 f"RESET SLAVE forgets the relay logs and the master info that cannot be read (1201) or that name a binlog "
-                 f"the source has purged (1236); {SEED} resets the replica for both errors. The connection settings "
-                 "(host, port, user, password) are kept.",
-                 node, lambda ctx, lit: [reset_replica(dl)]),
-        sql_step("change-master", f"Point {node} at " + (f"{shown_now.file}:{shown_now.position}" if planned else f"{source}'s binlog"),
-                 "Resume from coordinates the source still has." + (
-                     f" Events the replica never applied are lost: {lost}; rebuild the replica afterwards, as {SEED} "
-                     "advises: 'If data is not properly synced then dump the database'." if lost else ""),
-                 node, make, note="" if fixed else "coordinates as seen when the plan was built; chosen again when the run starts"),
-        sql_step("start", f"Start replication on {node}", f"'start slave;', as in {SEED}.", node, lambda ctx, lit: [start_replica(dl)]),
+        status_step(
+            "before",
+            f"Show {node}'s replica status",
+            "Record the state and the error before changing anything.",
+            node,
+            show_replica_status(dl).sql,
+        ),
+        Step(
+            "choose-coordinates",
+            f"Choose where {node} resumes",
+            "The executed position when the source still has it (nothing is skipped); after a purge the source's oldest "
+            "binlog from position 4 (every event it still has), naming the purged events that are lost. Checked against "
+            f"the source's binlogs before anything is changed. The reset itself follows {SEED}.",
+            f"{show_replica_status(dl).sql}\\G on {node}; SHOW BINARY LOGS on {source or 'its source'}",
+            choose,
+            node,
+            False,
+            False,
+        ),
+        stop_step(
+            "stop",
+            f"Stop replication on {node}",
+            f"'stop slave;', as in {SEED}.",
+            node,
+            stop_replica(dl),
+            start_replica(dl),
+        ),
+        sql_step(
+            "reset",
+            f"Reset {node}'s replica state",
+            f"RESET SLAVE forgets the relay logs and the master info that cannot be read (1201) or that name a binlog "
+            f"the source has purged (1236); {SEED} resets the replica for both errors. The connection settings "
+            "(host, port, user, password) are kept.",
+            node,
+            lambda ctx, lit: [reset_replica(dl)],
+        ),
+        sql_step(
+            "change-master",
+            f"Point {node} at "
+            + (f"{shown_now.file}:{shown_now.position}" if planned else f"{source}'s binlog"),
+            "Resume from coordinates the source still has."
+            + (
+                f" Events the replica never applied are lost: {lost}; rebuild the replica afterwards, as {SEED} "
+                "advises: 'If data is not properly synced then dump the database'."
+                if lost
+                else ""
+            ),
+            node,
+            make,
+            note=""
+            if fixed
+            else "coordinates as seen when the plan was built; chosen again when the run starts",
+        ),
+        sql_step(
+            "start",
+            f"Start replication on {node}",
+            f"'start slave;', as in {SEED}.",
+            node,
+            lambda ctx, lit: [start_replica(dl)],
+        ),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     ]
     pre = [checks.is_replica(node)]
     if source:
         pre.append(checks.server_ids_unique([node, source]))
         pre.append(checks.log_bin_on(source))
-        pre.append(checks.source_has_binlog(source, lambda ctx: ctx.values.get("coordinates"), before="stop",
-                                            needs=("choose-coordinates",)))
-    summary = (f"Reset {node}'s replica state and re-point it at "
-               + (f"{shown_now.file}:{shown_now.position}" if planned else f"{source}'s binlog") + ".\n"
-               + (f"{node} reports {ch.label('last_io_errno')} {ch.last_io_errno}: {ch.last_io_error}\n" if ch is not None and ch.last_io_errno else "")
-               + (f"{node} reports {ch.label('last_sql_errno')} {ch.last_sql_errno}: {ch.last_sql_error}\n" if ch is not None and ch.last_sql_errno else "")
-               + (f"LOST: {lost}. The run cannot verify the data; rebuild afterwards: {rebuild}." if lost else
-                  "Nothing is skipped: it resumes where it stopped." if planned and not fixed else
-                  "The operator chose the coordinates: events between the old position and them are skipped or repeated."))
-    return Plan("reset-replica", f"Reset replica {node}", summary, tuple(steps), tuple(pre), identities(sts, [node]), (), {"node": node, "to": to})
+        pre.append(
+            checks.source_has_binlog(
+                source,
+                lambda ctx: ctx.values.get("coordinates"),
+                before="stop",
+                needs=("choose-coordinates",),
+            )
+        )
+    summary = (
+        f"Reset {node}'s replica state and re-point it at "
+        + (f"{shown_now.file}:{shown_now.position}" if planned else f"{source}'s binlog")
+        + ".\n"
+        + (
+            f"{node} reports {ch.label('last_io_errno')} {ch.last_io_errno}: {ch.last_io_error}\n"
+            if ch is not None and ch.last_io_errno
+            else ""
+        )
+        + (
+            f"{node} reports {ch.label('last_sql_errno')} {ch.last_sql_errno}: {ch.last_sql_error}\n"
+            if ch is not None and ch.last_sql_errno
+            else ""
+        )
+        + (
+            f"LOST: {lost}. The run cannot verify the data; rebuild afterwards: {rebuild}."
+            if lost
+            else "Nothing is skipped: it resumes where it stopped."
+            if planned and not fixed
+            else "The operator chose the coordinates: events between the old position and them are skipped or repeated."
+        )
+    )
+    return Plan(
+        "reset-replica",
+        f"Reset replica {node}",
+        summary,
+        tuple(steps),
+        tuple(pre),
+        identities(sts, [node]),
+        (),
+        {"node": node, "to": to},
+    )

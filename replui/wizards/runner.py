@@ -35,7 +35,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from replui.wizards.plan import Check, Event, Identity, OutputLine, Plan, Progress, Step, StepContext, StepState, StepStatus
+from replui.wizards.plan import (
+    Check,
+    Event,
+    Identity,
+    OutputLine,
+    Plan,
+    Progress,
+    Step,
+    StepContext,
+    StepState,
+    StepStatus,
+)
 from replui.wizards.sql import mask
 from replui.wizards.transcript import Transcript, config_secrets, log_dir
 
@@ -71,13 +82,20 @@ async def read_identity(ctx: StepContext, node: str) -> Identity:
     where it exists (not on MariaDB). Raises NodeError when the node cannot be asked."""
     if ctx.identity_reader is not None:
         return await ctx.identity_reader(node)
-    row = (await ctx.query(node, "SELECT @@global.server_id AS server_id, @@global.hostname AS hostname, @@global.port AS port"))[0]
+    row = (
+        await ctx.query(
+            node,
+            "SELECT @@global.server_id AS server_id, @@global.hostname AS hostname, @@global.port AS port",
+        )
+    )[0]
     uuid = None
     try:
         uuid = await ctx.scalar(node, "SELECT @@global.server_uuid")
     except Exception:  # noqa: BLE001 - MariaDB: unknown system variable (1193)
         uuid = None
-    return Identity(int(row["server_id"]), str(uuid) if uuid else None, str(row["hostname"]), int(row["port"]))
+    return Identity(
+        int(row["server_id"]), str(uuid) if uuid else None, str(row["hostname"]), int(row["port"])
+    )
 
 
 def _fmt_event(ev: Event) -> str | None:
@@ -88,8 +106,16 @@ def _fmt_event(ev: Event) -> str | None:
     return None
 
 
-async def run_plan(plan: Plan, ctx: StepContext, *, confirm: Confirm, on_event: OnEvent = lambda s, e: None,
-                   refresh_statuses: bool = True, transcript_dir: Path | None = None, dry_run: bool = False) -> RunResult:
+async def run_plan(
+    plan: Plan,
+    ctx: StepContext,
+    *,
+    confirm: Confirm,
+    on_event: OnEvent = lambda s, e: None,
+    refresh_statuses: bool = True,
+    transcript_dir: Path | None = None,
+    dry_run: bool = False,
+) -> RunResult:
     """Run ``plan`` in ``ctx``; never raises (errors become the result).
 
     ``confirm(step)`` is awaited before each destructive step; ``on_event``
@@ -129,17 +155,32 @@ async def run_plan(plan: Plan, ctx: StepContext, *, confirm: Confirm, on_event: 
     try:
         result = await _run(plan, ctx, confirm, narr, refresh_statuses, dry_run)
     except BaseException as exc:  # noqa: BLE001 - the outcome is written whatever happens
-        result = RunResult(False, None, f"stopped by {ctx.cancel_reason if ctx.cancel.is_set() else type(exc).__name__}", None)
+        result = RunResult(
+            False,
+            None,
+            f"stopped by {ctx.cancel_reason if ctx.cancel.is_set() else type(exc).__name__}",
+            None,
+        )
         narr.outcome("**FAILED** — " + result.message)
         narr.close()
         ctx.log = ctx_log
         raise
-    head = "**FAILED** — " if not result.ok else ("**DONE, NOT VERIFIED** — " if result.data_may_differ else "**OK** — ")
+    head = (
+        "**FAILED** — "
+        if not result.ok
+        else ("**DONE, NOT VERIFIED** — " if result.data_may_differ else "**OK** — ")
+    )
     narr.outcome(head + result.message, f"- finished after {time.time() - started:.2f} s")
     narr.close()
     ctx.log = ctx_log
-    return RunResult(result.ok, result.failed_step, mask(result.message, secrets), narr.path,
-                     result.verified, result.data_may_differ)
+    return RunResult(
+        result.ok,
+        result.failed_step,
+        mask(result.message, secrets),
+        narr.path,
+        result.verified,
+        result.data_may_differ,
+    )
 
 
 class Narrator:
@@ -172,8 +213,10 @@ class Narrator:
 
     def echo_for(self, step: Step) -> Callable[[str], None]:
         """``echo(text)`` saying ``text`` as ``step``'s output (for :attr:`StepContext.echo`)."""
+
         def echo(text: str) -> None:
             self.say(step, text)
+
         return echo
 
     def log(self, text: str) -> None:
@@ -206,19 +249,25 @@ class Narrator:
             self.transcript.close()
 
 
-async def _run_checks(checks: list[Check], ctx: StepContext, step: Step | None, narr: Narrator) -> tuple[str, str] | None:
+async def _run_checks(
+    checks: list[Check], ctx: StepContext, step: Step | None, narr: Narrator
+) -> tuple[str, str] | None:
     """Run ``checks``; ``(name, reason)`` of the first that fails, else None."""
     for check in checks:
         res = await check.evaluate(ctx)
         prefix = "check: " if step is not None else ""
-        narr.say(step, f"{'ok  ' if res.ok else 'FAIL'} {prefix}{check.name}" + ("" if res.ok else f": {res.reason}"))
+        narr.say(
+            step,
+            f"{'ok  ' if res.ok else 'FAIL'} {prefix}{check.name}" + ("" if res.ok else f": {res.reason}"),
+        )
         if not res.ok:
             return check.name, res.reason
     return None
 
 
-async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, refresh: bool,
-               dry_run: bool = False) -> RunResult:
+async def _run(
+    plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, refresh: bool, dry_run: bool = False
+) -> RunResult:
     if refresh:
         names = [n.name for n in ctx.config.nodes]
         await asyncio.gather(*(ctx.refresh(n) for n in names))
@@ -232,7 +281,7 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, r
     done: list[Step] = []
     for i, step in enumerate(plan.steps, 1):
         if dry_run and step.changes_server:
-            ahead = {s.id for s in plan.steps[i - 1:]}
+            ahead = {s.id for s in plan.steps[i - 1 :]}
             later = [c.name for c in plan.preflight if set(c.needs) & ahead]
             msg = f"dry run: every check that needs no change passed; the run would now start step {step.id} ({step.title})"
             if later:
@@ -240,20 +289,36 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, r
             narr.say(None, msg)
             return RunResult(True, None, msg, None)
         narr.write("")
-        narr.write(f"## Step {i}/{len(plan.steps)}: [{step.id}] {step.title}" + (f" — on {step.target}" if step.target else ""))
+        narr.write(
+            f"## Step {i}/{len(plan.steps)}: [{step.id}] {step.title}"
+            + (f" — on {step.target}" if step.target else "")
+        )
         narr.write("")
         narr.write("Why: " + step.why)
         narr.write("")
         narr.write("Preview:")
         narr.block(step.preview.splitlines())
         if ctx.cancel.is_set():
-            return _stop(step, narr, StepStatus.CANCELLED, f"cancelled by {ctx.cancel_reason} before step {step.id}", done)
+            return _stop(
+                step,
+                narr,
+                StepStatus.CANCELLED,
+                f"cancelled by {ctx.cancel_reason} before step {step.id}",
+                done,
+            )
         if step.destructive and step.target:
             ok, why = await _check_identity(ctx, step.target, baseline)
             narr.say(step, why)
             if not ok:
-                return await _stop_and_offer_undo(step, ctx, confirm, narr, StepStatus.REFUSED,
-                                                  f"step {step.id} ({step.title}) refused: {why}", done)
+                return await _stop_and_offer_undo(
+                    step,
+                    ctx,
+                    confirm,
+                    narr,
+                    StepStatus.REFUSED,
+                    f"step {step.id} ({step.title}) refused: {why}",
+                    done,
+                )
         if step.destructive:
             shown = dataclasses.replace(step, preview=mask(step.exact_preview(ctx), ctx.secrets))
             try:
@@ -262,17 +327,39 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, r
                 yes = False
                 narr.say(step, f"confirmation failed: {exc}", "stderr")
             if ctx.cancel.is_set():
-                return _stop(step, narr, StepStatus.CANCELLED, f"cancelled by {ctx.cancel_reason} at step {step.id}", done)
+                return _stop(
+                    step,
+                    narr,
+                    StepStatus.CANCELLED,
+                    f"cancelled by {ctx.cancel_reason} at step {step.id}",
+                    done,
+                )
             narr.say(step, f"decision: {'confirmed' if yes else 'declined'} by the operator")
             if not yes:
-                return await _stop_and_offer_undo(step, ctx, confirm, narr, StepStatus.DECLINED,
-                                                  f"stopped: the operator declined step {step.id} ({step.title})", done)
-            if step.target:  # the prompt may have waited long: check again on the connection that writes, then bind it
+                return await _stop_and_offer_undo(
+                    step,
+                    ctx,
+                    confirm,
+                    narr,
+                    StepStatus.DECLINED,
+                    f"stopped: the operator declined step {step.id} ({step.title})",
+                    done,
+                )
+            if (
+                step.target
+            ):  # the prompt may have waited long: check again on the connection that writes, then bind it
                 ok, why = await _check_identity(ctx, step.target, baseline)
                 narr.say(step, why + ("; replui's connection to it is bound to this identity" if ok else ""))
                 if not ok:
-                    return await _stop_and_offer_undo(step, ctx, confirm, narr, StepStatus.REFUSED,
-                                                      f"step {step.id} ({step.title}) refused: {why}", done)
+                    return await _stop_and_offer_undo(
+                        step,
+                        ctx,
+                        confirm,
+                        narr,
+                        StepStatus.REFUSED,
+                        f"step {step.id} ({step.title}) refused: {why}",
+                        done,
+                    )
                 _bind(ctx, step.target, baseline[step.target])
         narr.emit(step, StepState(StepStatus.RUNNING))
         ctx.echo = narr.echo_for(step)
@@ -285,28 +372,56 @@ async def _run(plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, r
         if err == "cancelled":
             narr.emit(step, StepState(StepStatus.CANCELLED, f"cancelled by {ctx.cancel_reason}", secs))
             narr.say(step, f"cancelled after {secs:.2f} s")
-            return RunResult(False, step.id, f"cancelled by {ctx.cancel_reason} at step {step.id} ({step.title}); "
-                             f"later steps were not run{_left_behind(done + [step])}", None)
+            return RunResult(
+                False,
+                step.id,
+                f"cancelled by {ctx.cancel_reason} at step {step.id} ({step.title}); "
+                f"later steps were not run{_left_behind(done + [step])}",
+                None,
+            )
         if err is not None:
             narr.emit(step, StepState(StepStatus.FAILED, err, secs))
             narr.say(step, f"FAILED after {secs:.2f} s: {err}", "stderr")
-            return RunResult(False, step.id, f"step {step.id} ({step.title}) failed: {err}; later steps were not run"
-                             f"{_left_behind(done)}", None)
+            return RunResult(
+                False,
+                step.id,
+                f"step {step.id} ({step.title}) failed: {err}; later steps were not run{_left_behind(done)}",
+                None,
+            )
         narr.emit(step, StepState(StepStatus.DONE, "", secs))
         narr.say(step, f"done in {secs:.2f} s")
         done.append(step)
         failed = await _run_checks(plan.checks_after(step.id), ctx, step, narr)
         if failed:
             nxt = plan.steps[i] if i < len(plan.steps) else step
-            return await _stop_and_offer_undo(nxt, ctx, confirm, narr, StepStatus.REFUSED,
-                                              f"step {nxt.id} ({nxt.title}) refused by check '{failed[0]}': {failed[1]}", done)
+            return await _stop_and_offer_undo(
+                nxt,
+                ctx,
+                confirm,
+                narr,
+                StepStatus.REFUSED,
+                f"step {nxt.id} ({nxt.title}) refused by check '{failed[0]}': {failed[1]}",
+                done,
+            )
     differ = str(ctx.values.get("data_may_differ") or "")
     verified = bool(ctx.values.get("data_verified"))
     if differ:
-        return RunResult(True, None, f"{plan.title}: all {len(plan.steps)} steps done, but NOT verified: {differ}", None,
-                         False, differ)
-    return RunResult(True, None, f"{plan.title}: all {len(plan.steps)} steps done" + (
-        "; the data was compared and matches" if verified else ""), None, verified)
+        return RunResult(
+            True,
+            None,
+            f"{plan.title}: all {len(plan.steps)} steps done, but NOT verified: {differ}",
+            None,
+            False,
+            differ,
+        )
+    return RunResult(
+        True,
+        None,
+        f"{plan.title}: all {len(plan.steps)} steps done"
+        + ("; the data was compared and matches" if verified else ""),
+        None,
+        verified,
+    )
 
 
 def _left_behind(done: list[Step]) -> str:
@@ -315,15 +430,24 @@ def _left_behind(done: list[Step]) -> str:
     return "; left behind: " + "; ".join(left) if left else ""
 
 
-def _stop(step: Step, narr: Narrator, state: StepStatus, message: str, done: list[Step] | None = None) -> RunResult:
+def _stop(
+    step: Step, narr: Narrator, state: StepStatus, message: str, done: list[Step] | None = None
+) -> RunResult:
     message += _left_behind(done or [])
     narr.emit(step, StepState(state, message))
     narr.say(step, message, "stderr")
     return RunResult(False, step.id, message, None)
 
 
-async def _stop_and_offer_undo(step: Step, ctx: StepContext, confirm: Confirm, narr: Narrator, state: StepStatus,
-                               message: str, done: list[Step]) -> RunResult:
+async def _stop_and_offer_undo(
+    step: Step,
+    ctx: StepContext,
+    confirm: Confirm,
+    narr: Narrator,
+    state: StepStatus,
+    message: str,
+    done: list[Step],
+) -> RunResult:
     """Stop before ``step``; say what earlier steps left and offer to undo
     each (latest first) — unless data was already replaced, which an undo
     cannot repair (the rebuild mark says so)."""
@@ -353,8 +477,12 @@ async def _stop_and_offer_undo(step: Step, ctx: StepContext, confirm: Confirm, n
             narr.say(s.undo, f"undo failed: {err}", "stderr")
     if undone:
         left = [s.leaves for s in done if s.leaves and s.leaves not in undone]
-        msg = message.split("; left behind:")[0] + "; undone: " + "; ".join(undone) + (
-            "; left behind: " + "; ".join(left) if left else "")
+        msg = (
+            message.split("; left behind:")[0]
+            + "; undone: "
+            + "; ".join(undone)
+            + ("; left behind: " + "; ".join(left) if left else "")
+        )
         return RunResult(False, result.failed_step, msg, None)
     return result
 
@@ -365,8 +493,14 @@ def _bind(ctx: StepContext, node: str, identity: Identity) -> None:
     client = ctx.clients.get(node)
     bind = getattr(client, "bind_identity", None)
     if bind is not None:
-        bind({"server_id": identity.server_id, "server_uuid": identity.server_uuid, "hostname": identity.hostname,
-              "port": identity.port})
+        bind(
+            {
+                "server_id": identity.server_id,
+                "server_uuid": identity.server_uuid,
+                "hostname": identity.hostname,
+                "port": identity.port,
+            }
+        )
 
 
 async def _check_identity(ctx: StepContext, node: str, baseline: dict[str, Identity]) -> tuple[bool, str]:
@@ -386,7 +520,8 @@ async def _check_identity(ctx: StepContext, node: str, baseline: dict[str, Ident
         seen.server_id if seen.server_id is not None else live.server_id,
         seen.server_uuid if seen.server_uuid is not None else live.server_uuid,
         seen.hostname if seen.hostname is not None else live.hostname,
-        seen.port if seen.port is not None else live.port)
+        seen.port if seen.port is not None else live.port,
+    )
     return True, f"identity of {node} confirmed: {live.describe()}"
 
 
@@ -441,4 +576,3 @@ async def _run_step(step: Step, ctx: StepContext, narr: Narrator) -> str | None:
     if isinstance(exc, asyncio.CancelledError):
         return "cancelled"
     return str(exc) or exc.__class__.__name__
-

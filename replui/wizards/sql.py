@@ -151,11 +151,20 @@ def change_source(
     if not parts:
         raise ValueError("CHANGE MASTER needs at least one option")
     head = dl.change_source_head + " "
-    return Statement(head + ", ".join(f"{n}={v}" for n, v, _ in parts), head + ", ".join(f"{n}={s}" for n, _, s in parts))
+    return Statement(
+        head + ", ".join(f"{n}={v}" for n, v, _ in parts), head + ", ".join(f"{n}={s}" for n, _, s in parts)
+    )
 
 
-def create_replication_user(dl: Dialect, user: str, host: str, password: str, *, literal: Literal = offline_literal,
-                            set_password: bool = False) -> list[Statement]:
+def create_replication_user(
+    dl: Dialect,
+    user: str,
+    host: str,
+    password: str,
+    *,
+    literal: Literal = offline_literal,
+    set_password: bool = False,
+) -> list[Statement]:
     """``CREATE USER IF NOT EXISTS`` + ``GRANT REPLICATION SLAVE`` (least
     privilege for a replica's IO thread, as in 'MySQL Replication and Caucus'
     and 'Fail over MySQL and Rails'). An account that already exists keeps
@@ -168,7 +177,12 @@ def create_replication_user(dl: Dialect, user: str, host: str, password: str, *,
     create = f"CREATE USER IF NOT EXISTS {acct} IDENTIFIED BY "
     out = [Statement(create + literal(password), create + MASK)]
     if set_password:
-        out.append(Statement(f"ALTER USER {acct} IDENTIFIED BY {literal(password)}", f"ALTER USER {acct} IDENTIFIED BY {MASK}"))
+        out.append(
+            Statement(
+                f"ALTER USER {acct} IDENTIFIED BY {literal(password)}",
+                f"ALTER USER {acct} IDENTIFIED BY {MASK}",
+            )
+        )
     out.append(Statement.plain(f"GRANT REPLICATION SLAVE ON *.* TO {acct}"))
     return out
 

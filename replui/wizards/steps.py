@@ -25,13 +25,25 @@ def preview_of(make: Make, note: str = "") -> str:
     return text + (f"\n-- {note}" if note else "")
 
 
-def sql_step(id: str, title: str, why: str, node: str, make: Make, *, destructive: bool = True,
-             replaces_data: bool = False, note: str = "", writes: bool | None = None, undo: Step | None = None,
-             leaves: str = "") -> Step:
+def sql_step(
+    id: str,
+    title: str,
+    why: str,
+    node: str,
+    make: Make,
+    *,
+    destructive: bool = True,
+    replaces_data: bool = False,
+    note: str = "",
+    writes: bool | None = None,
+    undo: Step | None = None,
+    leaves: str = "",
+) -> Step:
     """A step running ``make``'s statements on ``node`` one by one; each is
     echoed as shown (password masked) by :meth:`StepContext.execute`, then
     ``Query OK, n rows affected``. The confirm prompt shows ``make``'s
     statements built with the values known at that moment."""
+
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         for st in make(ctx, ctx.literal(node)):
             n = await ctx.execute(node, st.sql, shown=st.shown)
@@ -40,20 +52,40 @@ def sql_step(id: str, title: str, why: str, node: str, make: Make, *, destructiv
     def render(ctx: StepContext) -> str:
         return "\n".join(s.shown + ";" for s in make(ctx, ctx.literal(node)))
 
-    return Step(id, title, why, preview_of(make, note), run, node, destructive, replaces_data, render=render,
-                writes=writes, undo=undo, leaves=leaves)
+    return Step(
+        id,
+        title,
+        why,
+        preview_of(make, note),
+        run,
+        node,
+        destructive,
+        replaces_data,
+        render=render,
+        writes=writes,
+        undo=undo,
+        leaves=leaves,
+    )
 
 
 def stop_step(id: str, title: str, why: str, node: str, stop: Statement, start: Statement) -> Step:
     """``STOP SLAVE`` on ``node`` (destructive), with ``START SLAVE`` as its
     undo: offered when the operator stops the run at a later step."""
-    undo = sql_step(f"undo-{id}", f"Start replication on {node} again", f"Undo step {id}: replication was stopped and "
-                    "nothing else has changed yet.", node, lambda ctx, lit: [start])
-    return sql_step(id, title, why, node, lambda ctx, lit: [stop], undo=undo, leaves=f"replication is stopped on {node}")
+    undo = sql_step(
+        f"undo-{id}",
+        f"Start replication on {node} again",
+        f"Undo step {id}: replication was stopped and nothing else has changed yet.",
+        node,
+        lambda ctx, lit: [start],
+    )
+    return sql_step(
+        id, title, why, node, lambda ctx, lit: [stop], undo=undo, leaves=f"replication is stopped on {node}"
+    )
 
 
 def info_step(id: str, title: str, why: str, lines: Sequence[str], preview: str = "") -> Step:
     """A step that only explains (no server is touched)."""
+
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         for ln in lines:
             yield OutputLine(ln, "info")
@@ -68,9 +100,21 @@ def describe_channel(node: str, st: NodeStatus) -> list[str]:
         return [f"{node}: not reachable ({st.error})"]
     if ch is None:
         return [f"{node}: not a replica"]
-    keys = ("io_running", "sql_running", "source_host", "source_port", "source_log_file", "read_source_log_pos",
-            "relay_source_log_file", "exec_source_log_pos", "seconds_behind_source", "last_io_errno", "last_io_error",
-            "last_sql_errno", "last_sql_error")
+    keys = (
+        "io_running",
+        "sql_running",
+        "source_host",
+        "source_port",
+        "source_log_file",
+        "read_source_log_pos",
+        "relay_source_log_file",
+        "exec_source_log_pos",
+        "seconds_behind_source",
+        "last_io_errno",
+        "last_io_error",
+        "last_sql_errno",
+        "last_sql_error",
+    )
     out = []
     for k in keys:
         v = getattr(ch, k)
@@ -82,6 +126,7 @@ def describe_channel(node: str, st: NodeStatus) -> list[str]:
 
 def status_step(id: str, title: str, why: str, node: str, sql_text: str) -> Step:
     """Read-only: show the replica's status (kept in the transcript as the 'before')."""
+
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         st = await ctx.refresh(node)
         for ln in describe_channel(node, st):
@@ -107,18 +152,28 @@ def caught_up(ch, src: BinlogCoordinates | None) -> bool:
     return True
 
 
-def verify_step(replica: str, source: str | None, *, timeout: float = 60.0, interval: float = 0.5,
-                id: str = "verify", why: str = "", status_sql: str = "SHOW SLAVE STATUS",
-                source_sql: str = "SHOW MASTER STATUS") -> Step:
+def verify_step(
+    replica: str,
+    source: str | None,
+    *,
+    timeout: float = 60.0,
+    interval: float = 0.5,
+    id: str = "verify",
+    why: str = "",
+    status_sql: str = "SHOW SLAVE STATUS",
+    source_sql: str = "SHOW MASTER STATUS",
+) -> Step:
     """Wait (at most ``timeout`` seconds) until ``replica`` has both threads
     ``Yes`` and has caught up with ``source``'s current coordinates
     (``Seconds_Behind_Master`` 0, read = executed position); print the lag as
     it falls. Fails at once on an SQL thread error, else at the deadline with
     the last state seen."""
-    why = why or ("Replication is repaired only when both threads say Yes and the replica has read and applied "
-                  f"everything up to the source's current binlog position: 'use show slave status\\G to verify any fix', "
-                  f"as {REPLICATION_ERROR} says, and watch Seconds_Behind_Master fall to 0, as in {CRASH_RESYNC}. "
-                  f"Waits at most {timeout:.0f} s.")
+    why = why or (
+        "Replication is repaired only when both threads say Yes and the replica has read and applied "
+        f"everything up to the source's current binlog position: 'use show slave status\\G to verify any fix', "
+        f"as {REPLICATION_ERROR} says, and watch Seconds_Behind_Master fall to 0, as in {CRASH_RESYNC}. "
+        f"Waits at most {timeout:.0f} s."
+    )
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         deadline = time.monotonic() + timeout
@@ -132,30 +187,49 @@ def verify_step(replica: str, source: str | None, *, timeout: float = 60.0, inte
             st = await ctx.refresh(replica)
             ch = channel_of(st)
             if ch is None:
-                raise StepFailed(f"{replica} is not a replica any more" if st.reachable else f"{replica} is not reachable: {st.error}")
+                raise StepFailed(
+                    f"{replica} is not a replica any more"
+                    if st.reachable
+                    else f"{replica} is not reachable: {st.error}"
+                )
             pos = (ch.source_log_file, ch.read_source_log_pos)
             first_pos = first_pos or pos
-            line = (f"{replica}: IO {ch.io_running}, SQL {ch.sql_running}, read {pos[0]}:{pos[1]}, "
-                    f"executed {ch.relay_source_log_file}:{ch.exec_source_log_pos}, "
-                    f"{ch.label('seconds_behind_source')} {'NULL' if ch.seconds_behind_source is None else ch.seconds_behind_source}"
-                    + (f"; source at {src.file}:{src.position}" if src else ""))
+            line = (
+                f"{replica}: IO {ch.io_running}, SQL {ch.sql_running}, read {pos[0]}:{pos[1]}, "
+                f"executed {ch.relay_source_log_file}:{ch.exec_source_log_pos}, "
+                f"{ch.label('seconds_behind_source')} {'NULL' if ch.seconds_behind_source is None else ch.seconds_behind_source}"
+                + (f"; source at {src.file}:{src.position}" if src else "")
+            )
             if line != last_line:
                 yield OutputLine(line, "stdout")
                 last_line = line
             if ch.last_sql_errno and not ch.sql_ok:
-                raise StepFailed(f"{replica}: SQL thread stopped with error {ch.last_sql_errno}: {ch.last_sql_error}")
+                raise StepFailed(
+                    f"{replica}: SQL thread stopped with error {ch.last_sql_errno}: {ch.last_sql_error}"
+                )
             if caught_up(ch, src):
-                advanced = "" if pos == first_pos else f" (read position advanced from {first_pos[0]}:{first_pos[1]})"
-                yield OutputLine(f"replication runs: {replica} runs both threads and is caught up with {source or 'its source'}"
-                                 f"{advanced}", "info")
+                advanced = (
+                    ""
+                    if pos == first_pos
+                    else f" (read position advanced from {first_pos[0]}:{first_pos[1]})"
+                )
+                yield OutputLine(
+                    f"replication runs: {replica} runs both threads and is caught up with {source or 'its source'}"
+                    f"{advanced}",
+                    "info",
+                )
                 ctx.values.setdefault("replicating", []).append(replica)
                 return
             if time.monotonic() > deadline:
                 err = f" last IO error {ch.last_io_errno}: {ch.last_io_error}" if ch.last_io_errno else ""
-                raise StepFailed(f"{replica} not healthy after {timeout:.0f} s: IO {ch.io_running}, SQL {ch.sql_running}.{err}")
+                raise StepFailed(
+                    f"{replica} not healthy after {timeout:.0f} s: IO {ch.io_running}, SQL {ch.sql_running}.{err}"
+                )
             await ctx.sleep(interval)
 
     preview = f"{status_sql}\\G on {replica} every {interval:g} s (at most {timeout:.0f} s)"
     if source:
         preview += f"\n{source_sql} on {source} for its current coordinates"
-    return Step(id, f"Verify {replica} is replicating and caught up", why, preview, run, replica, False, False)
+    return Step(
+        id, f"Verify {replica} is replicating and caught up", why, preview, run, replica, False, False
+    )

@@ -29,7 +29,7 @@ def config_secrets(config: Config | None) -> list[str]:
     """Passwords the config knows without running anything (``password`` and
     ``password_env`` values), to mask in transcripts."""
     out: list[str] = []
-    for n in (config.nodes if config is not None else ()):
+    for n in config.nodes if config is not None else ():
         if n.password:
             out.append(n.password)
         if n.password_env and os.environ.get(n.password_env):

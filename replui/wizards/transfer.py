@@ -44,33 +44,56 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
     Fails when a named database does not exist on the source, is a system
     schema, or when nothing is left to copy. Any name the server accepts is
     copied as it is (the dump takes the names after ``--``)."""
+
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         rows = await ctx.query(source, "SHOW DATABASES")
         have = [next(iter(r.values())) for r in rows]
         if databases:
             system = [d for d in databases if d.lower() in SYSTEM_DATABASES]
             if system:
-                raise StepFailed(f"{', '.join(system)} cannot be copied: system schemas and replui's own are never replaced")
+                raise StepFailed(
+                    f"{', '.join(system)} cannot be copied: system schemas and replui's own are never replaced"
+                )
             missing = [d for d in databases if d not in have]
             if missing:
-                raise StepFailed(f"{source} has no database {', '.join(repr(d) for d in missing)} "
-                                 f"(it has: {', '.join(d for d in have if d.lower() not in SYSTEM_DATABASES) or 'none'})")
+                raise StepFailed(
+                    f"{source} has no database {', '.join(repr(d) for d in missing)} "
+                    f"(it has: {', '.join(d for d in have if d.lower() not in SYSTEM_DATABASES) or 'none'})"
+                )
             chosen = list(dict.fromkeys(databases))
         else:
             chosen = [d for d in have if d.lower() not in SYSTEM_DATABASES]
         if not chosen:
             raise StepFailed(f"{source} has no user database to copy")
         ph = ", ".join(["%s"] * len(chosen))
-        size = await ctx.scalar(source, f"SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema IN ({ph})", chosen)
+        size = await ctx.scalar(
+            source,
+            f"SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema IN ({ph})",
+            chosen,
+        )
         ctx.values["databases"] = chosen
         ctx.values["estimate_bytes"] = int(size or 0)
-        yield OutputLine(f"in scope: {', '.join(chosen)} (about {int(size or 0) / 1e6:.1f} MB of table data on {source})", "stdout")
+        yield OutputLine(
+            f"in scope: {', '.join(chosen)} (about {int(size or 0) / 1e6:.1f} MB of table data on {source})",
+            "stdout",
+        )
 
-    scope = ", ".join(databases) if databases else f"every database of {source} except {', '.join(SYSTEM_DATABASES)}"
-    return Step("scope", "Choose the databases to copy", f"In scope: {scope}. Dump the databases you replicate, "
-                f"never 'mysql', as {CAUCUS}, section IV, says. Checked before anything is stopped or dropped.",
-                "SHOW DATABASES;\nSELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema IN (<in scope>);",
-                run, source, False, False)
+    scope = (
+        ", ".join(databases)
+        if databases
+        else f"every database of {source} except {', '.join(SYSTEM_DATABASES)}"
+    )
+    return Step(
+        "scope",
+        "Choose the databases to copy",
+        f"In scope: {scope}. Dump the databases you replicate, "
+        f"never 'mysql', as {CAUCUS}, section IV, says. Checked before anything is stopped or dropped.",
+        "SHOW DATABASES;\nSELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema IN (<in scope>);",
+        run,
+        source,
+        False,
+        False,
+    )
 
 
 def restore_preamble(ctx: StepContext, replica: str, databases: list[str]) -> str:
@@ -82,12 +105,17 @@ def restore_preamble(ctx: StepContext, replica: str, databases: list[str]) -> st
     ident = ctx.confirmed.get(replica)
     if ident is None:
         raise StepFailed(f"no confirmed identity for {replica}: refusing to restore into an unchecked server")
-    lines = [f"-- replui: fail unless this connection reached {replica} ({ident.describe()})", identity_guard(replica, ident)]
+    lines = [
+        f"-- replui: fail unless this connection reached {replica} ({ident.describe()})",
+        identity_guard(replica, ident),
+    ]
     lines += [f"DROP DATABASE IF EXISTS {quote_ident(d)};" for d in databases]
     return "\n".join(lines) + "\n"
 
 
-def _restore_head_preview(ctx: StepContext | None, replica: str, wizard: str, source: str, databases: list[str] | None) -> str:
+def _restore_head_preview(
+    ctx: StepContext | None, replica: str, wizard: str, source: str, databases: list[str] | None
+) -> str:
     """The statements a data-replacing step runs before the dump's own, as
     they will run (with ``ctx``) or with placeholders (plan preview)."""
     known = ctx is not None and ctx.values.get("databases") is not None
@@ -97,26 +125,41 @@ def _restore_head_preview(ctx: StepContext | None, replica: str, wizard: str, so
     head += [s.shown + ";" for s in set_mark_statements(wizard, source, dbs, lit)]
     head.append("-- read first by the restore client (sql_log_bin=0): the identity guard, then the drops")
     ident = ctx.confirmed.get(replica) if ctx is not None else None
-    head.append(identity_guard(replica, ident) if ident is not None else
-                f"SET SESSION sql_mode = IF(<{replica}'s confirmed server_id, hostname and port>, @@session.sql_mode, 'replui: not {replica}');")
-    head += [f"DROP DATABASE IF EXISTS {quote_ident(d) if known or databases else '`' + d + '`'};" for d in dbs]
+    head.append(
+        identity_guard(replica, ident)
+        if ident is not None
+        else f"SET SESSION sql_mode = IF(<{replica}'s confirmed server_id, hostname and port>, @@session.sql_mode, 'replui: not {replica}');"
+    )
+    head += [
+        f"DROP DATABASE IF EXISTS {quote_ident(d) if known or databases else '`' + d + '`'};" for d in dbs
+    ]
     return "\n".join(head)
 
 
-def _dump_preview(source_cfg: NodeConfig, replica_cfg: NodeConfig, dl: Dialect, databases: list[str] | None, gtid: bool) -> str:
+def _dump_preview(
+    source_cfg: NodeConfig, replica_cfg: NodeConfig, dl: Dialect, databases: list[str] | None, gtid: bool
+) -> str:
     tool = "mariadb-dump" if dl.is_mariadb else "mysqldump"
     client = "mariadb" if dl.is_mariadb else "mysql"
-    dbs = ("--databases -- " + " ".join(shlex.quote(d) for d in databases)) if databases else "--databases -- <in scope>"
-    return (f"{tool} --defaults-extra-file=<0600 file: {source_cfg.name}'s user, password ***> --single-transaction "
-            f"{' '.join(dl.dump_options(gtid=gtid))} --routines --triggers --events "
-            f"--hex-blob --quick {dbs}\n"
-            f"  | {client} --defaults-extra-file=<0600 file: {replica_cfg.name}'s user, password ***; init-command=SET SESSION sql_log_bin=0> --batch")
+    dbs = (
+        ("--databases -- " + " ".join(shlex.quote(d) for d in databases))
+        if databases
+        else "--databases -- <in scope>"
+    )
+    return (
+        f"{tool} --defaults-extra-file=<0600 file: {source_cfg.name}'s user, password ***> --single-transaction "
+        f"{' '.join(dl.dump_options(gtid=gtid))} --routines --triggers --events "
+        f"--hex-blob --quick {dbs}\n"
+        f"  | {client} --defaults-extra-file=<0600 file: {replica_cfg.name}'s user, password ***; init-command=SET SESSION sql_log_bin=0> --batch"
+    )
 
 
 async def _no_binlog_node(ctx: StepContext, node: NodeConfig) -> NodeConfig:
     """A copy of ``node`` whose option file also sets ``init-command=SET SESSION sql_log_bin=0``
     (a 0600 file on the replica's transport, chaining the node's own ``defaults_file``)."""
-    text = (f"!include {node.defaults_file}\n" if node.defaults_file else "") + "[client]\ninit-command=\"SET SESSION sql_log_bin=0\"\n"
+    text = (
+        f"!include {node.defaults_file}\n" if node.defaults_file else ""
+    ) + '[client]\ninit-command="SET SESSION sql_log_bin=0"\n'
     path = await ctx.transport(node.name).write_private_file(text.encode(), ".cnf")
     ctx.values.setdefault("_private_files", []).append((node.name, path))
     return dataclasses.replace(node, defaults_file=path)
@@ -129,7 +172,9 @@ async def _with_progress(coro_fn: Callable[[Callable, Callable], Any]) -> AsyncI
     q: asyncio.Queue = asyncio.Queue()
 
     def on_progress(p: dumpstream.Progress) -> None:
-        q.put_nowait(Progress(p.bytes, None, p.seconds, p.total_bytes_estimate, p.rate_bytes_per_s, p.eta_seconds))
+        q.put_nowait(
+            Progress(p.bytes, None, p.seconds, p.total_bytes_estimate, p.rate_bytes_per_s, p.eta_seconds)
+        )
 
     def on_line(line: str) -> None:
         q.put_nowait(OutputLine(line.rstrip("\n"), "stderr"))
@@ -156,8 +201,10 @@ async def _with_progress(coro_fn: Callable[[Callable, Callable], Any]) -> AsyncI
 def _fail(exc: BaseException, replica: str = "the replica") -> StepFailed:
     if isinstance(exc, dumpstream.StreamError):
         if exc.step == "restore" and guard_failed(exc.stderr_tail):
-            return StepFailed(f"the restore client's connection reached a different server than the confirmed {replica}: "
-                              "it stopped at the identity guard, before any drop or restore statement")
+            return StepFailed(
+                f"the restore client's connection reached a different server than the confirmed {replica}: "
+                "it stopped at the identity guard, before any drop or restore statement"
+            )
         tail = f" — {exc.stderr_tail.splitlines()[-1]}" if exc.stderr_tail.strip() else ""
         return StepFailed(f"{exc.step} failed: {exc.message}{tail}")
     return StepFailed(str(exc) or exc.__class__.__name__)
@@ -171,27 +218,47 @@ async def _clear_mark_after_guard(ctx: StepContext, replica: str, exc: BaseExcep
             await ctx.execute(replica, st.sql)
 
 
-def stream_step(config: Config, source: str, replica: str, dl: Dialect, databases: list[str] | None, gtid: bool,
-                wizard: str = "rebuild-replica") -> Step:
+def stream_step(
+    config: Config,
+    source: str,
+    replica: str,
+    dl: Dialect,
+    databases: list[str] | None,
+    gtid: bool,
+    wizard: str = "rebuild-replica",
+) -> Step:
     """Destructive, replaces data: mark the rebuild on the replica, then
     stream the source's dump into the replica's client, which first reads the
     identity guard and drops the in-scope databases (``sql_log_bin=0``); the
     dump's coordinates land in ``ctx.values["coordinates"]``."""
+
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         dbs = ctx.values["databases"]
         preamble = restore_preamble(ctx, replica, dbs)
         await set_mark(ctx, replica, wizard, source, dbs)
         rep_cfg = await _no_binlog_node(ctx, config.node(replica))
-        yield OutputLine(f"streaming {', '.join(dbs)} from {source} into {replica} (no intermediate file)", "info")
+        yield OutputLine(
+            f"streaming {', '.join(dbs)} from {source} into {replica} (no intermediate file)", "info"
+        )
         for ln in preamble.splitlines():
             yield OutputLine(f"{replica} (restore client)> {ln}", "info")
 
         def go(on_progress, on_line):
-            return dumpstream.stream_dump(config.node(source), rep_cfg, source_transport=ctx.transport(source),
-                                          replica_transport=ctx.transport(replica), databases=dbs, gtid=gtid, flavor=dl.flavor.value,
-                                          on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
-                                          estimate_bytes=ctx.values.get("estimate_bytes") or None,
-                                          restore_preamble=preamble.encode("utf-8"))
+            return dumpstream.stream_dump(
+                config.node(source),
+                rep_cfg,
+                source_transport=ctx.transport(source),
+                replica_transport=ctx.transport(replica),
+                databases=dbs,
+                gtid=gtid,
+                flavor=dl.flavor.value,
+                on_progress=on_progress,
+                on_line=on_line,
+                cancel=ctx.cancel,
+                estimate_bytes=ctx.values.get("estimate_bytes") or None,
+                restore_preamble=preamble.encode("utf-8"),
+            )
+
         try:
             async for ev in _with_progress(go):
                 if isinstance(ev, tuple):
@@ -200,8 +267,11 @@ def stream_step(config: Config, source: str, replica: str, dl: Dialect, database
                     ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
                     yield OutputLine(f"dump: {' '.join(res.dump_argv)}", "info")
                     yield OutputLine(f"restore: {' '.join(res.restore_argv)}", "info")
-                    yield OutputLine(f"{res.bytes} bytes of SQL in {res.seconds:.1f} s; coordinates from the head of the dump: "
-                                     f"{c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""), "stdout")
+                    yield OutputLine(
+                        f"{res.bytes} bytes of SQL in {res.seconds:.1f} s; coordinates from the head of the dump: "
+                        f"{c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""),
+                        "stdout",
+                    )
                 else:
                     yield ev
         except (dumpstream.StreamError, TransportError) as exc:
@@ -211,18 +281,31 @@ def stream_step(config: Config, source: str, replica: str, dl: Dialect, database
             await _remove_private(ctx)
 
     def render(ctx: StepContext) -> str:
-        return _restore_head_preview(ctx, replica, wizard, source, databases) + "\n" + _dump_preview(
-            config.node(source), config.node(replica), dl, ctx.values.get("databases") or databases, gtid)
+        return (
+            _restore_head_preview(ctx, replica, wizard, source, databases)
+            + "\n"
+            + _dump_preview(
+                config.node(source), config.node(replica), dl, ctx.values.get("databases") or databases, gtid
+            )
+        )
 
-    return Step("stream", f"Replace {replica}'s data with {source}'s (dump streamed into restore)",
-                f"Dump {source} with its binlog coordinates and restore into {replica} while the dump runs: no file, nothing held "
-                f"whole in memory. {replica} is first marked as being rebuilt (the dashboard shows rebuild_incomplete until the "
-                f"data is verified); the restore client checks it reached {replica} before anything else, then drops the "
-                f"in-scope databases (so no stray table survives); neither the drop nor the restore is written to "
-                f"{replica}'s binlog (sql_log_bin=0). {source} is only read. {SEEDS}.",
-                _restore_head_preview(None, replica, wizard, source, databases) + "\n"
-                + _dump_preview(config.node(source), config.node(replica), dl, databases, gtid),
-                run, replica, True, True, render=render)
+    return Step(
+        "stream",
+        f"Replace {replica}'s data with {source}'s (dump streamed into restore)",
+        f"Dump {source} with its binlog coordinates and restore into {replica} while the dump runs: no file, nothing held "
+        f"whole in memory. {replica} is first marked as being rebuilt (the dashboard shows rebuild_incomplete until the "
+        f"data is verified); the restore client checks it reached {replica} before anything else, then drops the "
+        f"in-scope databases (so no stray table survives); neither the drop nor the restore is written to "
+        f"{replica}'s binlog (sql_log_bin=0). {source} is only read. {SEEDS}.",
+        _restore_head_preview(None, replica, wizard, source, databases)
+        + "\n"
+        + _dump_preview(config.node(source), config.node(replica), dl, databases, gtid),
+        run,
+        replica,
+        True,
+        True,
+        render=render,
+    )
 
 
 async def _remove_private(ctx: StepContext) -> None:
@@ -233,22 +316,40 @@ async def _remove_private(ctx: StepContext) -> None:
             pass
 
 
-def via_file_steps(config: Config, source: str, replica: str, dl: Dialect, databases: list[str] | None, gtid: bool,
-                   wizard: str = "rebuild-replica") -> list[Step]:
+def via_file_steps(
+    config: Config,
+    source: str,
+    replica: str,
+    dl: Dialect,
+    databases: list[str] | None,
+    gtid: bool,
+    wizard: str = "rebuild-replica",
+) -> list[Step]:
     """The runbooks' way: dump into a gzip file (sha256 beside it), copy it
     (checksum checked), restore from it. Files live in a 0700 directory made
     by the source's transport (``make_private_dir``): removed after the
     restore, and by the transport's ``cleanup()`` (:meth:`StepContext.aclose`)
     on every exit of the run, signals included."""
+
     async def dump(ctx: StepContext) -> AsyncIterator[Event]:
         d = await ctx.transport(source).make_private_dir("replui-dump-")
         ctx.values["dump_dir"] = d
         path = os.path.join(d, f"{source}.sql.gz")
 
         def go(on_progress, on_line):
-            return dumpfile.dump_to_file(config.node(source), path, source_transport=ctx.transport(source), databases=ctx.values["databases"],
-                                           gtid=gtid, flavor=dl.flavor.value, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
-                                           estimate_bytes=ctx.values.get("estimate_bytes") or None)
+            return dumpfile.dump_to_file(
+                config.node(source),
+                path,
+                source_transport=ctx.transport(source),
+                databases=ctx.values["databases"],
+                gtid=gtid,
+                flavor=dl.flavor.value,
+                on_progress=on_progress,
+                on_line=on_line,
+                cancel=ctx.cancel,
+                estimate_bytes=ctx.values.get("estimate_bytes") or None,
+            )
+
         try:
             async for ev in _with_progress(go):
                 if isinstance(ev, tuple):
@@ -256,8 +357,11 @@ def via_file_steps(config: Config, source: str, replica: str, dl: Dialect, datab
                     ctx.values["file_dump"] = fd
                     c = fd.coordinates
                     ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
-                    yield OutputLine(f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 {fd.sha256}; "
-                                     f"coordinates {c.file}:{c.position}", "stdout")
+                    yield OutputLine(
+                        f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 {fd.sha256}; "
+                        f"coordinates {c.file}:{c.position}",
+                        "stdout",
+                    )
                 else:
                     yield ev
         except Exception as exc:  # noqa: BLE001
@@ -268,7 +372,10 @@ def via_file_steps(config: Config, source: str, replica: str, dl: Dialect, datab
         dst = os.path.join(ctx.values["dump_dir"], f"{source}.copy.sql.gz")
 
         def go(on_progress, on_line):
-            return dumpfile.copy_file(fd.path, dst, sha256=fd.sha256, on_progress=on_progress, cancel=ctx.cancel)
+            return dumpfile.copy_file(
+                fd.path, dst, sha256=fd.sha256, on_progress=on_progress, cancel=ctx.cancel
+            )
+
         try:
             async for ev in _with_progress(go):
                 if isinstance(ev, tuple):
@@ -290,13 +397,24 @@ def via_file_steps(config: Config, source: str, replica: str, dl: Dialect, datab
             yield OutputLine(f"{replica} (restore client)> {ln}", "info")
 
         def go(on_progress, on_line):
-            return dumpfile.restore_from_file(rep_cfg, ctx.values["copied"], replica_transport=ctx.transport(replica), sha256=fd.sha256,
-                                                flavor=dl.flavor.value, on_progress=on_progress, on_line=on_line, cancel=ctx.cancel,
-                                                restore_preamble=preamble.encode("utf-8"))
+            return dumpfile.restore_from_file(
+                rep_cfg,
+                ctx.values["copied"],
+                replica_transport=ctx.transport(replica),
+                sha256=fd.sha256,
+                flavor=dl.flavor.value,
+                on_progress=on_progress,
+                on_line=on_line,
+                cancel=ctx.cancel,
+                restore_preamble=preamble.encode("utf-8"),
+            )
+
         try:
             async for ev in _with_progress(go):
                 if isinstance(ev, tuple):
-                    yield OutputLine(f"restored {ev[1].bytes} bytes of SQL in {ev[1].seconds:.1f} s", "stdout")
+                    yield OutputLine(
+                        f"restored {ev[1].bytes} bytes of SQL in {ev[1].seconds:.1f} s", "stdout"
+                    )
                 else:
                     yield ev
         except Exception as exc:  # noqa: BLE001
@@ -312,48 +430,111 @@ def via_file_steps(config: Config, source: str, replica: str, dl: Dialect, datab
                     pass
 
     def render(ctx: StepContext) -> str:
-        return (_restore_head_preview(ctx, replica, wizard, source, databases)
-                + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch")
+        return (
+            _restore_head_preview(ctx, replica, wizard, source, databases)
+            + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch"
+        )
 
     tool = "mariadb-dump" if dl.is_mariadb else "mysqldump"
     client = "mariadb" if dl.is_mariadb else "mysql"
     dump_cmd = _dump_preview(config.node(source), config.node(replica), dl, databases, gtid).split("\n")[0]
     return [
-        Step("dump-file", f"Dump {source} into a compressed file", f"As in {RAILS_FAILOVER}: '{tool} --single-transaction --master-data | gzip > file'; "
-             "the sha256 of the file is written beside it.", dump_cmd + " | gzip > <tmpdir>/" + source + ".sql.gz", dump, source, False, False),
-        Step("copy-file", "Copy the file and check its checksum", f"As in {REPLICATION_ERROR}: copy the snapshot to a node with access to the replica "
-             "(scp -3); the sha256 proves the copy is whole.", f"cp <tmpdir>/{source}.sql.gz <tmpdir>/{source}.copy.sql.gz && sha256 check",
-             copy, None, False, False),
-        Step("restore-file", f"Replace {replica}'s data from the file", f"As in {RAILS_FAILOVER}: 'gunzip < file | mysql'. {replica} is marked as "
-             "being rebuilt until the data is verified; the restore client checks it reached the confirmed server, then drops "
-             "the in-scope databases; neither the drop nor the restore is written to its binlog (sql_log_bin=0).",
-             _restore_head_preview(None, replica, wizard, source, databases)
-             + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch",
-             restore, replica, True, True, render=render),
+        Step(
+            "dump-file",
+            f"Dump {source} into a compressed file",
+            f"As in {RAILS_FAILOVER}: '{tool} --single-transaction --master-data | gzip > file'; "
+            "the sha256 of the file is written beside it.",
+            dump_cmd + " | gzip > <tmpdir>/" + source + ".sql.gz",
+            dump,
+            source,
+            False,
+            False,
+        ),
+        Step(
+            "copy-file",
+            "Copy the file and check its checksum",
+            f"As in {REPLICATION_ERROR}: copy the snapshot to a node with access to the replica "
+            "(scp -3); the sha256 proves the copy is whole.",
+            f"cp <tmpdir>/{source}.sql.gz <tmpdir>/{source}.copy.sql.gz && sha256 check",
+            copy,
+            None,
+            False,
+            False,
+        ),
+        Step(
+            "restore-file",
+            f"Replace {replica}'s data from the file",
+            f"As in {RAILS_FAILOVER}: 'gunzip < file | mysql'. {replica} is marked as "
+            "being rebuilt until the data is verified; the restore client checks it reached the confirmed server, then drops "
+            "the in-scope databases; neither the drop nor the restore is written to its binlog (sql_log_bin=0).",
+            _restore_head_preview(None, replica, wizard, source, databases)
+            + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch",
+            restore,
+            replica,
+            True,
+            True,
+            render=render,
+        ),
     ]
 
 
-def point_step(replica: str, source: str, dl: Dialect, *, key: str = "coordinates", host: str | None = None, port: int | None = None,
-               user: str | None = None, password: str | None = None, password_fn: Callable[[], str] | None = None,
-               use_gtid: bool = False, step_id: str = "change-master", title: str | None = None, why: str | None = None) -> Step:
+def point_step(
+    replica: str,
+    source: str,
+    dl: Dialect,
+    *,
+    key: str = "coordinates",
+    host: str | None = None,
+    port: int | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    password_fn: Callable[[], str] | None = None,
+    use_gtid: bool = False,
+    step_id: str = "change-master",
+    title: str | None = None,
+    why: str | None = None,
+) -> Step:
     """``CHANGE MASTER TO`` on ``replica`` with the coordinates in
     ``ctx.values[key]`` (and connection settings when given). With
     ``use_gtid`` (MariaDB) sets ``gtid_slave_pos`` from the dump and uses
     ``MASTER_USE_GTID=slave_pos`` instead of file/position."""
-    ph_file = "<file from the dump head>" if key == "coordinates" else f"<File of SHOW MASTER STATUS on {source}>"
-    ph_pos = "<position from the dump head>" if key == "coordinates" else f"<Position of SHOW MASTER STATUS on {source}>"
+    ph_file = (
+        "<file from the dump head>" if key == "coordinates" else f"<File of SHOW MASTER STATUS on {source}>"
+    )
+    ph_pos = (
+        "<position from the dump head>"
+        if key == "coordinates"
+        else f"<Position of SHOW MASTER STATUS on {source}>"
+    )
     shown_pw = "***" if (password is not None or password_fn is not None) else None
 
     def statements(c: BinlogCoordinates | None, lit, pw: str | None) -> list[Statement]:
         out = []
         if use_gtid:
             g = c.gtid if c else "<GTID from the dump>"
-            out.append(Statement(f"SET GLOBAL gtid_slave_pos = {lit(g)}", f"SET GLOBAL gtid_slave_pos = {lit(g)}"))
-            out.append(change_source(dl, host=host, port=port, user=user, password=pw, use_gtid="slave_pos", literal=lit))
+            out.append(
+                Statement(f"SET GLOBAL gtid_slave_pos = {lit(g)}", f"SET GLOBAL gtid_slave_pos = {lit(g)}")
+            )
+            out.append(
+                change_source(
+                    dl, host=host, port=port, user=user, password=pw, use_gtid="slave_pos", literal=lit
+                )
+            )
         else:
-            out.append(change_source(dl, host=host, port=port, user=user, password=pw, log_file=c.file if c else ph_file,
-                                     log_pos=c.position if c else 0, use_gtid="no" if dl.is_mariadb else None,
-                                     get_public_key=bool(host), literal=lit))
+            out.append(
+                change_source(
+                    dl,
+                    host=host,
+                    port=port,
+                    user=user,
+                    password=pw,
+                    log_file=c.file if c else ph_file,
+                    log_pos=c.position if c else 0,
+                    use_gtid="no" if dl.is_mariadb else None,
+                    get_public_key=bool(host),
+                    literal=lit,
+                )
+            )
         return out
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
@@ -372,10 +553,24 @@ def point_step(replica: str, source: str, dl: Dialect, *, key: str = "coordinate
         return ";\n".join(s.shown for s in statements(c, ctx.literal(replica), shown_pw)) + ";"
 
     preview = ";\n".join(s.shown for s in statements(None, lambda v: _lit(v), shown_pw)) + ";"
-    preview = preview.replace("MASTER_LOG_POS=0", f"MASTER_LOG_POS={ph_pos}").replace("SOURCE_LOG_POS=0", f"SOURCE_LOG_POS={ph_pos}")
-    return Step(step_id, title or f"Point {replica} at {source}'s coordinates from the dump",
-                why or (f"The dump's head says where {source}'s binlog stood at the snapshot (--master-data=2); {replica} continues from exactly "
-                        f"there, so nothing is applied twice or skipped. {SEEDS}."), preview, run, replica, True, False, render=render)
+    preview = preview.replace("MASTER_LOG_POS=0", f"MASTER_LOG_POS={ph_pos}").replace(
+        "SOURCE_LOG_POS=0", f"SOURCE_LOG_POS={ph_pos}"
+    )
+    return Step(
+        step_id,
+        title or f"Point {replica} at {source}'s coordinates from the dump",
+        why
+        or (
+            f"The dump's head says where {source}'s binlog stood at the snapshot (--master-data=2); {replica} continues from exactly "
+            f"there, so nothing is applied twice or skipped. {SEEDS}."
+        ),
+        preview,
+        run,
+        replica,
+        True,
+        False,
+        render=render,
+    )
 
 
 def _lit(v: Any) -> str:

@@ -43,8 +43,12 @@ def until_statement(dl: Dialect, file: str, pos: int, literal) -> str:
 
 async def _tables(ctx: StepContext, node: str, databases: list[str]) -> list[tuple[str, str]]:
     ph = ", ".join(["%s"] * len(databases))
-    rows = await ctx.query(node, "SELECT table_schema AS s, table_name AS t FROM information_schema.tables "
-                                 f"WHERE table_type = 'BASE TABLE' AND table_schema IN ({ph}) ORDER BY 1, 2", databases)
+    rows = await ctx.query(
+        node,
+        "SELECT table_schema AS s, table_name AS t FROM information_schema.tables "
+        f"WHERE table_type = 'BASE TABLE' AND table_schema IN ({ph}) ORDER BY 1, 2",
+        databases,
+    )
     return [(str(r["s"]), str(r["t"])) for r in rows]
 
 
@@ -52,7 +56,7 @@ async def _checksums(ctx: StepContext, node: str, tables: list[tuple[str, str]])
     """``{"db.table": checksum}`` (None for a table the server could not read)."""
     out: dict[str, Any] = {}
     for i in range(0, len(tables), 200):
-        chunk = tables[i:i + 200]
+        chunk = tables[i : i + 200]
         sql = "CHECKSUM TABLE " + ", ".join(f"{quote_ident(d)}.{quote_ident(t)}" for d, t in chunk)
         for r in await ctx.query(node, sql):
             out[str(r["Table"])] = r["Checksum"]
@@ -62,12 +66,22 @@ async def _checksums(ctx: StepContext, node: str, tables: list[tuple[str, str]])
 async def _source_position(ctx: StepContext, source: str, sql: str) -> tuple[str, int]:
     rows = await ctx.query(source, sql)
     if not rows or not rows[0].get("File"):
-        raise StepFailed(f"{source} shows no binlog position ({sql} is empty): cannot compare at one position")
+        raise StepFailed(
+            f"{source} shows no binlog position ({sql} is empty): cannot compare at one position"
+        )
     return str(rows[0]["File"]), int(rows[0]["Position"])
 
 
-def verify_data_step(replica: str, source: str, dl_replica: Dialect, dl_source: Dialect, *, attempts: int = 5,
-                     timeout: float = 120.0, step_id: str = "verify-data") -> Step:
+def verify_data_step(
+    replica: str,
+    source: str,
+    dl_replica: Dialect,
+    dl_source: Dialect,
+    *,
+    attempts: int = 5,
+    timeout: float = 120.0,
+    step_id: str = "verify-data",
+) -> Step:
     """The step that compares ``ctx.values["databases"]`` on ``source`` and
     ``replica`` (see the module text). ``timeout`` (seconds) bounds the wait
     for the replica to reach the source's position. Fails when a table
@@ -86,10 +100,13 @@ def verify_data_step(replica: str, source: str, dl_replica: Dialect, dl_source: 
         missing = sorted(set(tables) - set(theirs))
         extra = sorted(set(theirs) - set(tables))
         if missing or extra:
-            parts = ([f"missing on {replica}: " + ", ".join(f"{d}.{t}" for d, t in missing)] if missing else []) + (
-                [f"only on {replica}: " + ", ".join(f"{d}.{t}" for d, t in extra)] if extra else [])
+            parts = (
+                [f"missing on {replica}: " + ", ".join(f"{d}.{t}" for d, t in missing)] if missing else []
+            ) + ([f"only on {replica}: " + ", ".join(f"{d}.{t}" for d, t in extra)] if extra else [])
             raise StepFailed("the tables differ — " + "; ".join(parts))
-        yield OutputLine(f"comparing {len(tables)} tables of {', '.join(dbs)} on {source} and {replica}", "info")
+        yield OutputLine(
+            f"comparing {len(tables)} tables of {', '.join(dbs)} on {source} and {replica}", "info"
+        )
         restarted = False
         try:
             for attempt in range(1, attempts + 1):
@@ -98,8 +115,11 @@ def verify_data_step(replica: str, source: str, dl_replica: Dialect, dl_source: 
                 src_sums = await _checksums(ctx, source, tables)
                 p2 = await _source_position(ctx, source, pos_sql)
                 if p1 != p2:
-                    yield OutputLine(f"{source} was written during its checksums ({p1[0]}:{p1[1]} -> {p2[0]}:{p2[1]}); "
-                                     f"attempt {attempt} of {attempts}", "stdout")
+                    yield OutputLine(
+                        f"{source} was written during its checksums ({p1[0]}:{p1[1]} -> {p2[0]}:{p2[1]}); "
+                        f"attempt {attempt} of {attempts}",
+                        "stdout",
+                    )
                     await ctx.execute(replica, start_sql)
                     await ctx.sleep(0.5 * attempt)
                     continue
@@ -108,7 +128,9 @@ def verify_data_step(replica: str, source: str, dl_replica: Dialect, dl_source: 
                 ch = channel_of(st)
                 at = (ch.relay_source_log_file, ch.exec_source_log_pos) if ch else (None, None)
                 if at != p1:
-                    await ctx.execute(replica, until_statement(dl_replica, p1[0], p1[1], ctx.literal(replica)))
+                    await ctx.execute(
+                        replica, until_statement(dl_replica, p1[0], p1[1], ctx.literal(replica))
+                    )
                     deadline = time.monotonic() + timeout
                     while True:
                         st = await ctx.refresh(replica)
@@ -117,13 +139,17 @@ def verify_data_step(replica: str, source: str, dl_replica: Dialect, dl_source: 
                             raise StepFailed(f"{replica} is not a replica any more")
                         at = (ch.relay_source_log_file, ch.exec_source_log_pos)
                         if ch.last_sql_errno:
-                            raise StepFailed(f"{replica}: SQL thread error {ch.last_sql_errno} on the way to "
-                                             f"{p1[0]}:{p1[1]}: {ch.last_sql_error}")
+                            raise StepFailed(
+                                f"{replica}: SQL thread error {ch.last_sql_errno} on the way to "
+                                f"{p1[0]}:{p1[1]}: {ch.last_sql_error}"
+                            )
                         if at == p1 and not ch.sql_ok:
                             break
                         if time.monotonic() > deadline:
-                            raise StepFailed(f"{replica} did not reach {source}'s {p1[0]}:{p1[1]} within {timeout:.0f} s "
-                                             f"(executed up to {at[0]}:{at[1]})")
+                            raise StepFailed(
+                                f"{replica} did not reach {source}'s {p1[0]}:{p1[1]} within {timeout:.0f} s "
+                                f"(executed up to {at[0]}:{at[1]})"
+                            )
                         await ctx.sleep(0.2)
                 yield OutputLine(f"{replica}: stopped at {source}'s {p1[0]}:{p1[1]}", "stdout")
                 rep_sums = await _checksums(ctx, replica, tables)
@@ -140,11 +166,16 @@ def verify_data_step(replica: str, source: str, dl_replica: Dialect, dl_source: 
                 if differ:
                     raise StepFailed(f"the data differs on {replica}: " + "; ".join(differ))
                 ctx.values["data_verified"] = True
-                yield OutputLine(f"verified: all {len(tables)} tables are identical on {source} and {replica} "
-                                 f"at {p1[0]}:{p1[1]}", "info")
+                yield OutputLine(
+                    f"verified: all {len(tables)} tables are identical on {source} and {replica} "
+                    f"at {p1[0]}:{p1[1]}",
+                    "info",
+                )
                 return
-            raise StepFailed(f"{source} was written during every one of {attempts} attempts: the data could not be compared "
-                             "at one position; compare again when writes pause")
+            raise StepFailed(
+                f"{source} was written during every one of {attempts} attempts: the data could not be compared "
+                "at one position; compare again when writes pause"
+            )
         finally:
             if not restarted:
                 try:
@@ -152,15 +183,27 @@ def verify_data_step(replica: str, source: str, dl_replica: Dialect, dl_source: 
                 except Exception:  # noqa: BLE001 - the failure above is the one to report
                     pass
 
-    preview = "\n".join([
-        f"{stop_sql};  -- on {replica}",
-        f"{pos_sql}; CHECKSUM TABLE <each table in scope>; {pos_sql};  -- on {source}, until the position holds still",
-        until_statement(dl_replica, "<file>", 0, lambda v: f"'{v}'").replace("LOG_POS=0", "LOG_POS=<position>")
-        + f";  -- on {replica}, then wait until it stops there",
-        f"CHECKSUM TABLE <each table in scope>; {start_sql};  -- on {replica}",
-    ])
-    return Step(step_id, f"Verify the data: {replica} against {source}, table by table",
-                f"Running threads do not prove the copy is right. Every in-scope table is checksummed on {source} and on "
-                f"{replica} at the same binlog position ({replica}'s SQL thread is held there with START SLAVE UNTIL); "
-                "'verified' only when every checksum matches.",
-                preview, run, replica, False, False, writes=True)
+    preview = "\n".join(
+        [
+            f"{stop_sql};  -- on {replica}",
+            f"{pos_sql}; CHECKSUM TABLE <each table in scope>; {pos_sql};  -- on {source}, until the position holds still",
+            until_statement(dl_replica, "<file>", 0, lambda v: f"'{v}'").replace(
+                "LOG_POS=0", "LOG_POS=<position>"
+            )
+            + f";  -- on {replica}, then wait until it stops there",
+            f"CHECKSUM TABLE <each table in scope>; {start_sql};  -- on {replica}",
+        ]
+    )
+    return Step(
+        step_id,
+        f"Verify the data: {replica} against {source}, table by table",
+        f"Running threads do not prove the copy is right. Every in-scope table is checksummed on {source} and on "
+        f"{replica} at the same binlog position ({replica}'s SQL thread is held there with START SLAVE UNTIL); "
+        "'verified' only when every checksum matches.",
+        preview,
+        run,
+        replica,
+        False,
+        False,
+        writes=True,
+    )

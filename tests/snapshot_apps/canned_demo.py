@@ -9,4 +9,6 @@ from replui.ui.app import ReplUIApp
 
 if __name__ == "__main__":
     cfg, statuses = getattr(canned, sys.argv[1] if len(sys.argv) > 1 else "broken_pair_1062")()
-    ReplUIApp(StaticMonitor(cfg, statuses), theme=sys.argv[2] if len(sys.argv) > 2 else "dark", poll=False).run()
+    ReplUIApp(
+        StaticMonitor(cfg, statuses), theme=sys.argv[2] if len(sys.argv) > 2 else "dark", poll=False
+    ).run()

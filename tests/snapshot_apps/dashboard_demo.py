@@ -7,8 +7,12 @@ import canned
 from replui.monitor import StaticMonitor
 from replui.ui.app import ReplUIApp
 
-BUILDERS = {"healthy": canned.healthy_pair, "broken": canned.broken_pair_1062, "unreachable": canned.unreachable_pair,
-            "four": canned.four_nodes}
+BUILDERS = {
+    "healthy": canned.healthy_pair,
+    "broken": canned.broken_pair_1062,
+    "unreachable": canned.unreachable_pair,
+    "four": canned.four_nodes,
+}
 
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "broken"

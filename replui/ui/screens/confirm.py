@@ -45,8 +45,11 @@ class ConfirmScreen(ModalScreen[bool]):
         s = self.step
         where = f" on {s.target}" if s.target else ""
         head = f"{s.title}{where}"
-        kind = ("This step REPLACES THE DATA" + where + ": what is there now is lost." if s.replaces_data
-                else "This step changes the server" + where + ".")
+        kind = (
+            "This step REPLACES THE DATA" + where + ": what is there now is lost."
+            if s.replaces_data
+            else "This step changes the server" + where + "."
+        )
         with Vertical(id="confirm-box"):
             yield Static(head, id="confirm-title", markup=False)
             yield Static(kind, id="confirm-kind", markup=False)
@@ -54,13 +57,26 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Static(s.preview.strip() or "(no command)", id="confirm-preview", markup=False)
             yield Static("Why: " + " ".join(s.why.split()), id="confirm-why", markup=False)
             if self.needs_name:
-                yield Static(f"Type the node name ({self.expected}) to enable the confirm button:", id="confirm-ask", markup=False)
+                yield Static(
+                    f"Type the node name ({self.expected}) to enable the confirm button:",
+                    id="confirm-ask",
+                    markup=False,
+                )
                 yield Input(placeholder=self.expected, id="confirm-name")
-            yield Static("Type the name and press enter, or tab to the buttons; escape: no, stop." if self.needs_name
-                         else "y: yes · n or escape: no, stop · tab: the buttons", id="confirm-keys", markup=False)
+            yield Static(
+                "Type the name and press enter, or tab to the buttons; escape: no, stop."
+                if self.needs_name
+                else "y: yes · n or escape: no, stop · tab: the buttons",
+                id="confirm-keys",
+                markup=False,
+            )
             with Horizontal(id="confirm-buttons"):
-                yield Button("Yes, run it" if not self.needs_name else f"Replace data on {self.expected}",
-                             id="confirm-yes", variant="error", disabled=self.needs_name)
+                yield Button(
+                    "Yes, run it" if not self.needs_name else f"Replace data on {self.expected}",
+                    id="confirm-yes",
+                    variant="error",
+                    disabled=self.needs_name,
+                )
                 yield Button("No, stop the wizard", id="confirm-no", variant="primary")
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -112,19 +128,23 @@ class CancelRestoreScreen(ModalScreen[bool]):
 
     @property
     def question(self) -> str:
-        return (f"Cancel the restore into {self.target}? Its data will be left half-restored and marked; "
-                "re-run the rebuild to repair it")
+        return (
+            f"Cancel the restore into {self.target}? Its data will be left half-restored and marked; "
+            "re-run the rebuild to repair it"
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(id="cancel-restore-box"):
             where = f" on {self.step.target}" if self.step.target else ""
             yield Static(f"{self.step.title}{where} is running", id="cancel-restore-title", markup=False)
             yield Static(self.question, id="cancel-restore-question", markup=False)
-            yield Static("y: yes, cancel it · n or escape: no, keep restoring", id="cancel-restore-keys",
-                         markup=False)
+            yield Static(
+                "y: yes, cancel it · n or escape: no, keep restoring", id="cancel-restore-keys", markup=False
+            )
             with Horizontal(id="cancel-restore-buttons"):
-                yield Button(f"Yes, cancel the restore into {self.target}", id="cancel-restore-yes",
-                             variant="error")
+                yield Button(
+                    f"Yes, cancel the restore into {self.target}", id="cancel-restore-yes", variant="error"
+                )
                 yield Button("No, keep restoring", id="cancel-restore-no", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

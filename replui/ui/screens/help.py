@@ -33,7 +33,11 @@ Press escape, q or ? to close."""
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [("escape", "dismiss", "Close"), ("q", "dismiss", "Close"), ("question_mark", "dismiss", "Close")]
+    BINDINGS = [
+        ("escape", "dismiss", "Close"),
+        ("q", "dismiss", "Close"),
+        ("question_mark", "dismiss", "Close"),
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):

@@ -84,10 +84,22 @@ class WizardRun:
     """One run of ``plan`` in ``ctx`` for ``screen``; :meth:`run` is the
     worker's coroutine and never raises (errors become the RunResult)."""
 
-    def __init__(self, screen: "WizardScreen", plan: Plan, ctx: StepContext, *, refresh_statuses: bool = True,
-                 transcript_dir: Path | None = None, batch_seconds: float = 0.05) -> None:
+    def __init__(
+        self,
+        screen: "WizardScreen",
+        plan: Plan,
+        ctx: StepContext,
+        *,
+        refresh_statuses: bool = True,
+        transcript_dir: Path | None = None,
+        batch_seconds: float = 0.05,
+    ) -> None:
         self.screen, self.plan, self.ctx = screen, plan, ctx
-        self.refresh_statuses, self.transcript_dir, self.batch_seconds = refresh_statuses, transcript_dir, batch_seconds
+        self.refresh_statuses, self.transcript_dir, self.batch_seconds = (
+            refresh_statuses,
+            transcript_dir,
+            batch_seconds,
+        )
         self._lines: list[str] = []
         self._progress: tuple[str, Progress] | None = None
         self._scheduled: asyncio.TimerHandle | None = None
@@ -130,8 +142,14 @@ class WizardRun:
 
     async def run(self) -> RunResult:
         try:
-            result = await run_plan(self.plan, self.ctx, confirm=self.confirm, on_event=self.on_event,
-                                    refresh_statuses=self.refresh_statuses, transcript_dir=self.transcript_dir)
+            result = await run_plan(
+                self.plan,
+                self.ctx,
+                confirm=self.confirm,
+                on_event=self.on_event,
+                refresh_statuses=self.refresh_statuses,
+                transcript_dir=self.transcript_dir,
+            )
         except Exception as exc:  # noqa: BLE001 - run_plan never raises; never show a traceback if it does
             result = RunResult(False, None, f"the wizard could not run: {exc}", None)
         finally:
@@ -185,8 +203,15 @@ class WizardScreen(Screen):
         Binding("tab", "focus_next", "Next pane", show=False),
     ]
 
-    def __init__(self, plan: Plan, *, context: StepContext | None = None, refresh_statuses: bool = True,
-                 transcript_dir: Path | None = None, start: bool = True) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        context: StepContext | None = None,
+        refresh_statuses: bool = True,
+        transcript_dir: Path | None = None,
+        start: bool = True,
+    ) -> None:
         super().__init__()
         self.plan = plan
         self._step_context = context
@@ -261,11 +286,20 @@ class WizardScreen(Screen):
         if self.worker is not None:
             return self.worker
         app: Any = self.app
-        ctx = self._step_context or StepContext(config=app.config, statuses=dict(getattr(app, "statuses", {})))
-        self.wizard_run = WizardRun(self, self.plan, ctx, refresh_statuses=self.refresh_statuses, transcript_dir=self.transcript_dir)
+        ctx = self._step_context or StepContext(
+            config=app.config, statuses=dict(getattr(app, "statuses", {}))
+        )
+        self.wizard_run = WizardRun(
+            self, self.plan, ctx, refresh_statuses=self.refresh_statuses, transcript_dir=self.transcript_dir
+        )
         self._set_status("running")
-        self.worker = app.run_worker(self.wizard_run.run(), name=f"wizard:{self.plan.wizard}", group="wizard",
-                                     exclusive=True, exit_on_error=False)
+        self.worker = app.run_worker(
+            self.wizard_run.run(),
+            name=f"wizard:{self.plan.wizard}",
+            group="wizard",
+            exclusive=True,
+            exit_on_error=False,
+        )
         return self.worker
 
     def show_step(self, index: int) -> None:
@@ -277,9 +311,14 @@ class WizardScreen(Screen):
         state = self.step_list.rows[index].state if self.step_list.rows else StepStatus.PENDING
         flags = " — REPLACES DATA" if s.replaces_data else (" — destructive" if s.destructive else "")
         self.query_one("#step-heading", Static).update(
-            f"Step {index + 1}/{len(self.plan.steps)}: {s.title}" + (f" — on {s.target}" if s.target else "") + f"{flags} [{state}]")
+            f"Step {index + 1}/{len(self.plan.steps)}: {s.title}"
+            + (f" — on {s.target}" if s.target else "")
+            + f"{flags} [{state}]"
+        )
         self.query_one("#step-why", Static).update("Why: " + " ".join(s.why.split()))
-        self.query_one("#step-preview", Static).update(s.preview.strip() or "(nothing to run: replui checks only)")
+        self.query_one("#step-preview", Static).update(
+            s.preview.strip() or "(nothing to run: replui checks only)"
+        )
         self.step_list.cursor = index
 
     def _index(self, step_id: str) -> int:
@@ -300,12 +339,19 @@ class WizardScreen(Screen):
         if message.state is StepStatus.RUNNING:
             self.progress.reset()
             s = self.plan.steps[i]
-            self.output.write_line(f"── step {i + 1}/{len(self.plan.steps)}: {s.title}" + (f" on {s.target}" if s.target else "") + " ──")
+            self.output.write_line(
+                f"── step {i + 1}/{len(self.plan.steps)}: {s.title}"
+                + (f" on {s.target}" if s.target else "")
+                + " ──"
+            )
         self.current = i
         self.show_step(i)
-        self._set_status({StepStatus.AWAITING: f"waiting for your answer on step {i + 1}",
-                          StepStatus.RUNNING: f"running step {i + 1}/{len(self.plan.steps)}"}
-                         .get(message.state, f"step {i + 1} {message.state}"))
+        self._set_status(
+            {
+                StepStatus.AWAITING: f"waiting for your answer on step {i + 1}",
+                StepStatus.RUNNING: f"running step {i + 1}/{len(self.plan.steps)}",
+            }.get(message.state, f"step {i + 1} {message.state}")
+        )
 
     def on_wizard_output(self, message: WizardOutput) -> None:
         # Follow the output unless the operator has focused the log to read back
@@ -322,8 +368,15 @@ class WizardScreen(Screen):
         self.running_step = None
         self._drop_cancel_dialog()
         res = message.result
-        self._set_status("failed" if not res.ok else "not verified" if res.data_may_differ else
-                         "verified" if res.verified else "done")
+        self._set_status(
+            "failed"
+            if not res.ok
+            else "not verified"
+            if res.data_may_differ
+            else "verified"
+            if res.verified
+            else "done"
+        )
         self.outcome.update(outcome_text(self.plan, message.result))
         self.outcome.set_class(res.ok and bool(res.data_may_differ), "-warn")
         self.outcome.set_class(res.ok and not res.data_may_differ, "-ok")

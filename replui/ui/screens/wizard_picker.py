@@ -53,7 +53,9 @@ def _source_of(statuses: Mapping[str, NodeStatus], node: str | None) -> str | No
         return None
 
 
-def prefill(name: str, finding: Finding | None, node: str | None, statuses: Mapping[str, NodeStatus]) -> dict[str, Any]:
+def prefill(
+    name: str, finding: Finding | None, node: str | None, statuses: Mapping[str, NodeStatus]
+) -> dict[str, Any]:
     """Builder options for wizard ``name`` from ``finding`` (its first node is
     the subject, the second its source) or else ``node`` (its source from
     ``statuses``); the catalogue says how each wizard uses them
@@ -63,7 +65,9 @@ def prefill(name: str, finding: Finding | None, node: str | None, statuses: Mapp
     return catalogue.prefill(name, subject, source, finding)
 
 
-def build(name: str, config: Config, statuses: Mapping[str, NodeStatus], text: str) -> tuple[Plan | None, str]:
+def build(
+    name: str, config: Config, statuses: Mapping[str, NodeStatus], text: str
+) -> tuple[Plan | None, str]:
     """``(plan, rendered)`` or ``(None, reason)``: never raises."""
     try:
         plan = catalogue.build_plan(name, config, list(statuses.values()), **parse_options(name, text))
@@ -77,8 +81,13 @@ class WizardPickerScreen(ModalScreen["PickedWizard | None"]):
 
     BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+s", "start", "Start")]
 
-    def __init__(self, config: Config, statuses: Mapping[str, NodeStatus], finding: Finding | None = None,
-                 node: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        statuses: Mapping[str, NodeStatus],
+        finding: Finding | None = None,
+        node: str | None = None,
+    ) -> None:
         super().__init__()
         self.config, self.statuses, self.finding, self.node = config, dict(statuses), finding, node
         self.selected = finding.wizard if finding and finding.wizard in WIZARD_NAMES else WIZARD_NAMES[0]
@@ -97,12 +106,21 @@ class WizardPickerScreen(ModalScreen["PickedWizard | None"]):
         return self.query_one("#picker-plan", Static)
 
     def compose(self) -> ComposeResult:
-        about = (f"From finding {self.finding.code} on {', '.join(self.finding.nodes)}" if self.finding
-                 else f"From node {self.node}" if self.node else "Pick a wizard")
+        about = (
+            f"From finding {self.finding.code} on {', '.join(self.finding.nodes)}"
+            if self.finding
+            else f"From node {self.node}"
+            if self.node
+            else "Pick a wizard"
+        )
         with Vertical(id="picker-box"):
-            yield Static(about + " — the plan is shown before anything runs.", id="picker-about", markup=False)
+            yield Static(
+                about + " — the plan is shown before anything runs.", id="picker-about", markup=False
+            )
             with Horizontal(id="picker-main"):
-                yield OptionList(*[Option(f"{n}\n  {WIZARD_BLURBS[n]}", id=n) for n in WIZARD_NAMES], id="picker-list")
+                yield OptionList(
+                    *[Option(f"{n}\n  {WIZARD_BLURBS[n]}", id=n) for n in WIZARD_NAMES], id="picker-list"
+                )
                 with Vertical(id="picker-right"):
                     yield Input(id="picker-options", placeholder="--node NAME …")
                     with VerticalScroll(id="picker-plan-scroll"):
@@ -156,7 +174,9 @@ class WizardPickerScreen(ModalScreen["PickedWizard | None"]):
     def action_start(self) -> None:
         """Start the shown plan (nothing happens when it cannot be built)."""
         if self.plan is not None:
-            self.dismiss(PickedWizard(self.selected, parse_options(self.selected, self.options_input.value), self.plan))
+            self.dismiss(
+                PickedWizard(self.selected, parse_options(self.selected, self.options_input.value), self.plan)
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

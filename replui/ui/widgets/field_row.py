@@ -78,7 +78,9 @@ class FieldRow(Widget):
         text.append(sym + gap, style="bold")
         text.append(fit(row.label, lw).ljust(lw) + " ", style="dim" if self.mark is None else "")
         if row.lines <= 1:
-            text.append(fit(row.value, width - lw - 2 - len(gap)), style="bold" if self.mark is not None else "")
+            text.append(
+                fit(row.value, width - lw - 2 - len(gap)), style="bold" if self.mark is not None else ""
+            )
             return text
         for line in wrap_lines(row.value, width - 2, row.lines - 1):
             text.append("\n  " + line)

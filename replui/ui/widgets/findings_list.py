@@ -81,7 +81,9 @@ class FindingsList(Vertical):
 
     def _show_detail(self, index: int) -> None:
         if 0 <= index < len(self.findings):
-            self.detail.update(describe(self.findings[index], getattr(getattr(self.app, "config", None), "path", None)))
+            self.detail.update(
+                describe(self.findings[index], getattr(getattr(self.app, "config", None), "path", None))
+            )
         else:
             self.detail.update("No findings. Select a finding to read its advice.")
 

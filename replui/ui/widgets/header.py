@@ -32,7 +32,9 @@ class DashboardHeader(Static):
         sev = worst(findings)
         problems = [f for f in findings if f.severity is not Severity.OK]
         count = f"{len(problems)} finding{'s' if len(problems) != 1 else ''}" if problems else "no problems"
-        self.update(f" replui │ {topology_text(names, statuses)} │ {SYMBOLS[sev]} {sev.value.upper()} · {count}")
+        self.update(
+            f" replui │ {topology_text(names, statuses)} │ {SYMBOLS[sev]} {sev.value.upper()} · {count}"
+        )
         for cls in ("-error", "-warn", "-ok"):
             self.remove_class(cls)
         self.add_class({Severity.CRITICAL: "-error", Severity.WARNING: "-warn", Severity.OK: "-ok"}[sev])

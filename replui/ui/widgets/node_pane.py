@@ -86,7 +86,7 @@ class NodePane(Vertical):
             return s.error
         text = s.error or "no answer"
         if s.errno is not None and text.startswith(f"{s.errno}"):
-            text = text[len(str(s.errno)):].lstrip(" :")
+            text = text[len(str(s.errno)) :].lstrip(" :")
         errno = f"error {s.errno}: " if s.errno is not None else ""
         return f"✖ UNREACHABLE\n{errno}{text}"
 

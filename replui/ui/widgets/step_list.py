@@ -17,8 +17,14 @@ from replui.wizards.plan import Step, StepStatus
 
 #: Symbol per step status (a mark that reads without colour).
 STATE_SYMBOLS: dict[StepStatus, str] = {
-    StepStatus.PENDING: "·", StepStatus.AWAITING: "?", StepStatus.RUNNING: "▶", StepStatus.DONE: "✔",
-    StepStatus.FAILED: "✖", StepStatus.REFUSED: "✖", StepStatus.DECLINED: "■", StepStatus.CANCELLED: "■",
+    StepStatus.PENDING: "·",
+    StepStatus.AWAITING: "?",
+    StepStatus.RUNNING: "▶",
+    StepStatus.DONE: "✔",
+    StepStatus.FAILED: "✖",
+    StepStatus.REFUSED: "✖",
+    StepStatus.DECLINED: "■",
+    StepStatus.CANCELLED: "■",
     StepStatus.SKIPPED: "↷",
 }
 STATES = tuple(STATE_SYMBOLS)
@@ -34,7 +40,9 @@ class StepRow(Static):
     """One step's row; ``state`` is its :class:`StepStatus`."""
 
     def __init__(self, index: int, step: Step) -> None:
-        super().__init__(step_label(index, step, StepStatus.PENDING), classes="step-row -pending", markup=False)
+        super().__init__(
+            step_label(index, step, StepStatus.PENDING), classes="step-row -pending", markup=False
+        )
         self.index, self.step, self.state = index, step, StepStatus.PENDING
 
     def set_state(self, state: StepStatus) -> None:
@@ -48,7 +56,10 @@ class StepList(Widget, can_focus=True):
     """The steps of a plan and their states. :meth:`set_state` changes one
     step; ``cursor`` is the browsed step (index into ``steps``)."""
 
-    BINDINGS = [Binding("up", "move(-1)", "Previous step", show=False), Binding("down", "move(1)", "Next step", show=False)]
+    BINDINGS = [
+        Binding("up", "move(-1)", "Previous step", show=False),
+        Binding("down", "move(1)", "Next step", show=False),
+    ]
 
     cursor: reactive[int] = reactive(0)
 

@@ -40,7 +40,10 @@ def human_seconds(s: float) -> str:
 def describe_progress(p: Progress) -> str:
     """``"12.0 MiB of 48.0 MiB (25%) · 3 rows · 4.0 MiB/s · ETA 9s"``: the
     figures of ``p``; rate and ETA only when ``p.seconds > 0``."""
-    parts = [human_bytes(p.bytes) + (f" of {human_bytes(p.total)} ({100 * p.bytes / p.total:.0f}%)" if p.total else "")]
+    parts = [
+        human_bytes(p.bytes)
+        + (f" of {human_bytes(p.total)} ({100 * p.bytes / p.total:.0f}%)" if p.total else "")
+    ]
     if p.rows is not None:
         parts.append(f"{p.rows} rows")
     if p.seconds > 0:
