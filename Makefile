@@ -5,11 +5,12 @@ BIN       := $(VENV)/bin
 LAB_DIR   ?= .lab
 APT_PKGS  := mariadb-server mariadb-client openssh-server tmux
 
-.PHONY: help install deps system-deps demo test test-fast lab-up lab-down bench snapshots clean
+.PHONY: help install deps system-deps demo test test-fast check lab-up lab-down bench snapshots clean
 
 help:
 	@echo "make demo   - install what is needed, start the local lab, open the TUI on it"
 	@echo "make test   - run the whole test suite (real MariaDB servers included)"
+	@echo "make check  - ruff format --check, ruff check, mypy --strict"
 	@echo "make bench  - benchmarks (not tests)"
 	@echo "make lab-down - stop the demo lab"
 
@@ -45,6 +46,12 @@ lab-down:
 
 test: deps
 	$(BIN)/python -m pytest -q -ra
+
+# The guard rails: formatting, lint (line length 110, imports, bugbear) and strict types.
+check: install
+	$(BIN)/ruff format --check replui tests bench
+	$(BIN)/ruff check replui tests bench
+	$(BIN)/mypy
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not lab"

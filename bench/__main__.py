@@ -111,7 +111,8 @@ def run_timed(argv: list[str], **kw) -> tuple[float, subprocess.CompletedProcess
     secs = time.monotonic() - t0
     if out.returncode != 0:
         raise SystemExit(
-            f"benchmark command failed ({out.returncode}): {argv[:3]}…\n{out.stderr.decode(errors='replace')[-800:]}"
+            f"benchmark command failed ({out.returncode}): {argv[:3]}…\n"
+            f"{out.stderr.decode(errors='replace')[-800:]}"
         )
     return secs, out
 
@@ -192,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--buffer-pool",
         default="512M",
-        help="innodb_buffer_pool_size of the bench servers (default 512M; the test lab's 32M starves the restore)",
+        help="innodb_buffer_pool_size of the bench servers (default 512M; "
+        "the test lab's 32M starves the restore)",
     )
     args = ap.parse_args(argv)
     try:
@@ -219,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
                 fh.write(client_option_file(node_config(lab, name)))
         opts = "--single-transaction --master-data=2 --routines --triggers --events --hex-blob --quick"
         tools = {
-            "dump_cmd": f"{shlex.quote(dump_tool)} --defaults-extra-file={shlex.quote(str(src_cnf))} {opts} --databases {DB}",
-            "client_cmd": f"{shlex.quote(client_tool)} --defaults-extra-file={shlex.quote(str(rep_cnf))} --batch",
+            "dump_cmd": f"{shlex.quote(dump_tool)} --defaults-extra-file={shlex.quote(str(src_cnf))} "
+            f"{opts} --databases {DB}",
+            "client_cmd": f"{shlex.quote(client_tool)} "
+            f"--defaults-extra-file={shlex.quote(str(rep_cnf))} --batch",
         }
         rows_out = []
         base_rss = baseline_rss_kib()
@@ -230,18 +234,21 @@ def main(argv: list[str] | None = None) -> int:
             reset_replica(lab)
             a = bench_replui(lab, dl)
             log(
-                f"  (a) replui stream_dump: {a['seconds']:.1f} s, {a['bytes'] / 2**20:.0f} MiB of SQL, peak RSS {a['vmhwm_kib'] / 1024:.1f} MiB, "
+                f"  (a) replui stream_dump: {a['seconds']:.1f} s, {a['bytes'] / 2**20:.0f} MiB of SQL, "
+                f"peak RSS {a['vmhwm_kib'] / 1024:.1f} MiB, "
                 f"event-loop lag p99 {a['loop_lag_p99_ms']:.1f} ms, max {a['loop_lag_max_ms']:.1f} ms"
             )
             d = bench_verify(lab)
             a["verify"] = d
             log(
-                f"  (d) verify-data: CHECKSUM TABLE on node1 then node2: {d:.1f} s = {d / a['seconds']:.2f} x the stream"
+                f"  (d) verify-data: CHECKSUM TABLE on node1 then node2: {d:.1f} s = "
+                f"{d / a['seconds']:.2f} x the stream"
             )
             reset_replica(lab)
             b = bench_seed(tools, work)
             log(
-                f"  (b) seed dump|gzip {b['dump']:.1f} s + cp {b['copy']:.1f} s + gunzip|client {b['restore']:.1f} s = {b['total']:.1f} s"
+                f"  (b) seed dump|gzip {b['dump']:.1f} s + cp {b['copy']:.1f} s + "
+                f"gunzip|client {b['restore']:.1f} s = {b['total']:.1f} s"
             )
             reset_replica(lab)
             c = bench_pipe(tools)
@@ -249,16 +256,19 @@ def main(argv: list[str] | None = None) -> int:
             rows_out.append((size, rows, dl, a, b, c))
         log("")
         log(
-            f"{'data MiB':>8} {'rows':>9} {'SQL MiB':>8} {'replui s':>9} {'seed s':>7} {'pipe s':>7} {'a/b':>5} {'a/c':>5} {'peak RSS MiB':>12} {'verify s':>8} {'d/a':>5}"
+            f"{'data MiB':>8} {'rows':>9} {'SQL MiB':>8} {'replui s':>9} {'seed s':>7} {'pipe s':>7} "
+            f"{'a/b':>5} {'a/c':>5} {'peak RSS MiB':>12} {'verify s':>8} {'d/a':>5}"
         )
-        for size, rows, dl, a, b, c in rows_out:
+        for _size, rows, dl, a, b, c in rows_out:
             log(
-                f"{dl / 2**20:8.0f} {rows:9d} {a['bytes'] / 2**20:8.0f} {a['seconds']:9.1f} {b['total']:7.1f} {c:7.1f} "
+                f"{dl / 2**20:8.0f} {rows:9d} {a['bytes'] / 2**20:8.0f} {a['seconds']:9.1f} "
+                f"{b['total']:7.1f} {c:7.1f} "
                 f"{a['seconds'] / b['total']:5.2f} {a['seconds'] / c:5.2f} {a['vmhwm_kib'] / 1024:12.1f} "
                 f"{a['verify']:8.1f} {a['verify'] / a['seconds']:5.2f}"
             )
         log(
-            f"(peak RSS of an interpreter that only imports replui's stream modules: {base_rss / 1024:.1f} MiB)"
+            "(peak RSS of an interpreter that only imports replui's stream modules: "
+            f"{base_rss / 1024:.1f} MiB)"
         )
         log("targets: a/b <= 0.60, a/c <= 1.15, peak RSS flat across sizes")
         return 0

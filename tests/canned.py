@@ -195,7 +195,8 @@ def healthy_pair() -> tuple[Config, list[NodeStatus]]:
 
 
 def broken_pair_1062() -> tuple[Config, list[NodeStatus]]:
-    """node1 ⇄ node2; node2's SQL thread stopped on a duplicate key (MariaDB text), 1874 bytes applied of 5400."""
+    """node1 ⇄ node2; node2's SQL thread stopped on a duplicate key (MariaDB text), \
+1874 bytes applied of 5400."""
     cfg = config_for("node1", "node2")
     a, b = _pair(cfg)
     ch = channel(
@@ -263,7 +264,8 @@ def seed002_crashed_pair() -> tuple[Config, list[NodeStatus]]:
 
 
 def seed004_purged() -> tuple[Config, list[NodeStatus]]:
-    """Seed 004: the replica was off too long; the source purged mysql-bin.000002 → 1236 "could not find first log file"."""
+    """Seed 004: the replica was off too long; the source purged mysql-bin.000002 → \
+1236 "could not find first log file"."""
     cfg = config_for("source", "replica")
     s = node(cfg, "source", server_id=1, files=binlogs(1048576, 30000, first=5))
     ch = channel(

@@ -23,13 +23,15 @@ def break_with_duplicate_key(lab, key: int = 9001) -> None:
         "node2",
         [
             "SET sql_log_bin=0",
-            f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES ({key}, 'stray', 'stray{key}@example.com', 'Nowhere', NOW())",
+            "INSERT INTO shop.customers (id, name, email, city, created_at) "
+            f"VALUES ({key}, 'stray', 'stray{key}@example.com', 'Nowhere', NOW())",
         ],
     )
     lab.sql(
         "node1",
         [
-            f"INSERT INTO shop.customers (id, name, email, city, created_at) VALUES ({key}, 'real', 'real{key}@example.com', 'Lisbon', NOW())",
+            "INSERT INTO shop.customers (id, name, email, city, created_at) "
+            f"VALUES ({key}, 'real', 'real{key}@example.com', 'Lisbon', NOW())",
         ],
     )
 

@@ -206,7 +206,8 @@ def test_fallback_reraises_non_parse_errors():
         def query(self, sql, args=None):
             raise NodeError(
                 1227,
-                "Access denied; you need (at least one of) the SUPER, REPLICATION CLIENT privilege(s) for this operation",
+                "Access denied; you need (at least one of) the SUPER, REPLICATION CLIENT privilege(s) "
+                "for this operation",
             )
 
     with pytest.raises(NodeError) as info:

@@ -26,17 +26,22 @@ HOSTILE = "p'a\"s\\s#w rd\n\t;--x\\"
 
 # Heads as the tools print them (MariaDB 10.11 captured; MySQL from the manuals' mysqldump pages).
 MARIADB_HEAD = (
-    b"/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB\n--\n"
+    b"/*M!999999\\- enable the sandbox mode */ \n"
+    b"-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB\n--\n"
     b"/*!40101 SET NAMES utf8mb4 */;\n-- CHANGE MASTER TO MASTER_USE_GTID=slave_pos;\n\n"
-    b"-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=1234;\n\n--\n-- Current Database: `shop`\n"
+    b"-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=1234;\n\n"
+    b"--\n-- Current Database: `shop`\n"
 )
 MARIADB_TAIL = (
-    b"UNLOCK TABLES;\n\n-- The deferred gtid setting for slave corresponding to the master-data CHANGE-MASTER follows\n\n"
-    b"-- Preferably use GTID to start replication from GTID position:\n\n-- SET GLOBAL gtid_slave_pos='0-1-5,1-2-9';\n"
+    b"UNLOCK TABLES;\n\n"
+    b"-- The deferred gtid setting for slave corresponding to the master-data CHANGE-MASTER follows\n\n"
+    b"-- Preferably use GTID to start replication from GTID position:\n\n"
+    b"-- SET GLOBAL gtid_slave_pos='0-1-5,1-2-9';\n"
     b"/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n-- Dump completed on 2026-01-01\n"
 )
 MYSQL57_HEAD = (
-    b"-- MySQL dump 10.13  Distrib 5.7.44, for Linux (x86_64)\nSET @MYSQLDUMP_TEMP_LOG_BIN = @@SESSION.SQL_LOG_BIN;\n"
+    b"-- MySQL dump 10.13  Distrib 5.7.44, for Linux (x86_64)\n"
+    b"SET @MYSQLDUMP_TEMP_LOG_BIN = @@SESSION.SQL_LOG_BIN;\n"
     b"SET @@SESSION.SQL_LOG_BIN= 0;\n\n--\n-- GTID state at the beginning of the backup \n--\n\n"
     b"SET @@GLOBAL.GTID_PURGED='3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5';\n\n--\n"
     b"-- Position to start replication or point-in-time recovery from\n--\n\n"

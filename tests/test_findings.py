@@ -240,8 +240,8 @@ def test_coordinates_impossible_past_end_of_file_seed002():
     f = one(analyse(st), "coordinates_impossible", "node2")
     assert f.severity is CRIT and f.wizard == "repoint"
     assert (
-        "node2 Read_Master_Log_Pos 173841457 is past the end of mysql-bin.000234 on node1 (size 173840000 bytes)"
-        in f.message
+        "node2 Read_Master_Log_Pos 173841457 is past the end of mysql-bin.000234 on node1 "
+        "(size 173840000 bytes)" in f.message
     )
     assert "read_source_log_pos" in f.fields and "exec_source_log_pos" in f.fields
 
@@ -372,7 +372,8 @@ def test_a_status_read_only_in_part_is_a_warning_not_silence():
         replace(
             sts[0],
             warnings=(
-                "SHOW ALL SLAVES STATUS: 1227: Access denied; you need (at least one of) the SUPER, REPLICA MONITOR privilege(s)",
+                "SHOW ALL SLAVES STATUS: 1227: Access denied; "
+                "you need (at least one of) the SUPER, REPLICA MONITOR privilege(s)",
             ),
         ),
         sts[1],

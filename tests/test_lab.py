@@ -37,11 +37,13 @@ def test_up_replicates_both_ways(healthy_lab):
     lab = healthy_lab
     lab.sql(
         "node1",
-        "INSERT INTO shop.customers (name, email, city, created_at) VALUES ('From One', 'one@lab.test', 'Lisbon', NOW())",
+        "INSERT INTO shop.customers (name, email, city, created_at) "
+        "VALUES ('From One', 'one@lab.test', 'Lisbon', NOW())",
     )
     lab.sql(
         "node2",
-        "INSERT INTO shop.customers (name, email, city, created_at) VALUES ('From Two', 'two@lab.test', 'Osaka', NOW())",
+        "INSERT INTO shop.customers (name, email, city, created_at) "
+        "VALUES ('From Two', 'two@lab.test', 'Osaka', NOW())",
     )
     lab.wait_caught_up()
     for node in ("node1", "node2"):
@@ -65,7 +67,8 @@ def test_each_node_has_its_own_server_id_binlog_and_a_running_channel(healthy_la
     for i, node in enumerate(("node1", "node2"), start=1):
         row = lab.query(
             node,
-            "SELECT @@server_id AS sid, @@log_bin AS lb, @@binlog_format AS fmt, @@auto_increment_offset AS off",
+            "SELECT @@server_id AS sid, @@log_bin AS lb, @@binlog_format AS fmt, "
+            "@@auto_increment_offset AS off",
         )[0]
         assert (row["sid"], row["lb"], row["fmt"], row["off"]) == (i, 1, "ROW", i)
         status = lab.replica_status(node)
@@ -122,7 +125,8 @@ def test_stop_node_makes_it_unreachable_and_start_node_restores_replication(heal
 
     lab.sql(
         "node1",
-        "INSERT INTO shop.customers (name, email, city, created_at) VALUES ('While Down', 'down@lab.test', 'Kyiv', NOW())",
+        "INSERT INTO shop.customers (name, email, city, created_at) "
+        "VALUES ('While Down', 'down@lab.test', 'Kyiv', NOW())",
     )
     assert main(["lab", "start-node", "node2", "--dir", str(lab.dir)]) == 0
     lab.reload()

@@ -69,7 +69,8 @@ def test_no_wizard_module_reaches_processes_or_private_dirs_around_the_transport
                 )
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             assert (node.value.id, node.attr) not in {("tempfile", "mkdtemp"), ("shutil", "rmtree")}, (
-                f"{path.name}:{node.lineno}: {node.value.id}.{node.attr} — private directories belong to the transport"
+                f"{path.name}:{node.lineno}: {node.value.id}.{node.attr} — "
+                "private directories belong to the transport"
             )
 
 

@@ -213,7 +213,10 @@ def test_theme_file_loading_does_not_import_textual():
     import subprocess
     import sys
 
-    code = "import sys, replui.ui.theme_files as t, replui.ui.rows; t.load_theme_files(); assert 'textual' not in sys.modules and 'rich' not in sys.modules"
+    code = (
+        "import sys, replui.ui.theme_files as t, replui.ui.rows; t.load_theme_files(); "
+        "assert 'textual' not in sys.modules and 'rich' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

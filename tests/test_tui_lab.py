@@ -50,7 +50,8 @@ async def test_stopped_node_shows_its_error_while_the_other_keeps_updating(healt
                 # node1 is still polled and shows fresh data: a write there moves its binlog position
                 healthy_lab.sql(
                     "node1",
-                    "INSERT INTO shop.orders (customer_id, amount_cents, status, created_at) VALUES (1, 100, 'new', NOW())",
+                    "INSERT INTO shop.orders (customer_id, amount_cents, status, created_at) "
+                    "VALUES (1, 100, 'new', NOW())",
                 )
                 pos = healthy_lab.master_status("node1")[1]
                 await refresh(app, pilot)

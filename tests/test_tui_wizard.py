@@ -1,5 +1,6 @@
 """The wizard screen driven by Pilot: a fake plan of fake steps
-(``tui_helpers.FakeRun``) on canned statuses (confirm dialog before each destructive step, the node's name typed
+(``tui_helpers.FakeRun``) on canned statuses (confirm dialog before each destructive step, \
+the node's name typed
 for a step that replaces data, declining stops the run, output in the log,
 the progress bar advancing, cancel), the picker pre-filled from a finding,
 and restart-replication walked through its confirm dialog on the real lab."""

@@ -28,16 +28,18 @@ from replui.wizards.runner import run_plan
 SECRET = "s3'cr\\et\"pw"
 
 
-def make_step(id, log, *, destructive=False, fail=False, target=None, lines=("hello",)):
+def make_step(step_id, log, *, destructive=False, fail=False, target=None, lines=("hello",)):
     async def run(ctx):
-        log.append(id)
+        log.append(step_id)
         for ln in lines:
             yield OutputLine(ln, "stdout")
         yield Progress(bytes=10, seconds=0.1)
         if fail:
-            raise StepFailed(f"{id} broke")
+            raise StepFailed(f"{step_id} broke")
 
-    return Step(id, f"Step {id}", f"why {id}", f"SELECT '{id}'", run, target, destructive, False)
+    return Step(
+        step_id, f"Step {step_id}", f"why {step_id}", f"SELECT '{step_id}'", run, target, destructive, False
+    )
 
 
 def context(**kw) -> StepContext:

@@ -125,13 +125,13 @@ class FakeRun:
         self.hold = hold  # the id of a step that waits forever after its output
 
     def step(
-        self, id, title, lines, *, destructive=False, replaces_data=False, target="node2", progress=False
+        self, step_id, title, lines, *, destructive=False, replaces_data=False, target="node2", progress=False
     ) -> Step:
         async def run(ctx):
-            self.ran.append(id)
+            self.ran.append(step_id)
             for ln in lines:
                 yield OutputLine(ln, "stdout")
-            if self.hold == id:
+            if self.hold == step_id:
                 await asyncio.Event().wait()
             if progress:
                 yield Progress(bytes=12 * MIB, seconds=3.0, total=48 * MIB, rate=4 * MIB, eta=9.0)
@@ -147,9 +147,9 @@ class FakeRun:
             "change-master": "STOP SLAVE;\nCHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PASSWORD='***', "
             "MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=5400;\nSTART SLAVE;",
             "verify": "SHOW SLAVE STATUS",
-        }[id]
+        }[step_id]
         return Step(
-            id,
+            step_id,
             title,
             f"Why {title.lower()}: the fake plan's teaching text (seed 000).",
             preview,

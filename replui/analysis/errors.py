@@ -63,7 +63,8 @@ BINLOG_READ_ERROR = KnownError(
     "binlog_read_error",
     (1236,),
     "the source could not send its binlog (corrupt or truncated event, or a packet over max_allowed_packet)",
-    "Read {source}'s error log and run mysqlbinlog on {file} there; if the file is damaged, point {replica} at "
+    "Read {source}'s error log and run mysqlbinlog on {file} there; if the file is damaged, "
+    "point {replica} at "
     "the next good position or file with wizard repoint, as in " + CRASH_RESYNC + "; else rebuild it "
     "(wizard rebuild-replica).",
     "repoint",
@@ -74,7 +75,8 @@ RELAY_LOG_CORRUPT = KnownError(
     (1594, 1595, 13117),
     "the replica's relay log is corrupt (often after a hard crash)",
     "The relay log of {replica} is damaged but {source}'s binlog is fine: STOP SLAVE, then CHANGE MASTER TO "
-    "MASTER_LOG_FILE='{exec_file}', MASTER_LOG_POS={exec_pos} (its Relay_Master_Log_File/Exec_Master_Log_Pos, "
+    "MASTER_LOG_FILE='{exec_file}', MASTER_LOG_POS={exec_pos} "
+    "(its Relay_Master_Log_File/Exec_Master_Log_Pos, "
     "the last executed event), START SLAVE; this discards and re-fetches the relay logs — "
     "wizard repoint --from-exec-position, as in " + CRASH_RESYNC + ".",
     "repoint",
@@ -96,7 +98,8 @@ MISSING_ROW = KnownError(
     "missing_row",
     (1032,),
     "a row was deleted or changed on the replica directly, so the source's update/delete finds nothing",
-    "{replica} has drifted from {source}: repair that one row by hand and verify both sides with CHECKSUM TABLE, "
+    "{replica} has drifted from {source}: repair that one row by hand and verify both sides "
+    "with CHECKSUM TABLE, "
     "or rebuild it from a dump of {source} with binlog coordinates — wizard rebuild-replica, as in "
     + REPLICATION_ERROR
     + "; master⇄master: resync-pair, as in "
@@ -121,7 +124,8 @@ MASTER_INFO = KnownError(
     "master_info",
     (1201,),
     "stale or unreadable master.info / relay-log.info",
-    "On {replica}: STOP SLAVE; RESET SLAVE; then CHANGE MASTER TO … with the coordinates again and START SLAVE "
+    "On {replica}: STOP SLAVE; RESET SLAVE; then CHANGE MASTER TO … with the coordinates again "
+    "and START SLAVE "
     "— wizard reset-replica, as in " + RAILS_FAILOVER + ".",
     "reset-replica",
     RAILS_FAILOVER,
@@ -143,9 +147,12 @@ ACCESS_DENIED = KnownError(
 NETWORK = KnownError(
     "network",
     (2002, 2003, 2005, 2013),
-    "network: the source is down, unreachable, firewalled, bound to another address (bind-address) or its name does not resolve",
-    "Check that {source} is running and reachable from {replica} (ping, then mysql -h to Master_Host:Master_Port; "
-    "bind-address in my.cnf, firewall, DNS); once fixed, STOP SLAVE; START SLAVE and verify with SHOW SLAVE STATUS\\G "
+    "network: the source is down, unreachable, firewalled, bound to another address (bind-address) "
+    "or its name does not resolve",
+    "Check that {source} is running and reachable from {replica} "
+    "(ping, then mysql -h to Master_Host:Master_Port; "
+    "bind-address in my.cnf, firewall, DNS); once fixed, STOP SLAVE; START SLAVE "
+    "and verify with SHOW SLAVE STATUS\\G "
     "— wizard restart-replication, as in " + REPLICATION_ERROR + ".",
     "restart-replication",
     REPLICATION_ERROR,
@@ -236,7 +243,8 @@ def wizard_for(known: KnownError, *, pair: bool = False) -> str | None:
 
 #: Advice for replui's own monitoring connection failing (node unreachable), by client errno.
 CLIENT_ADVICE: dict[int, str] = {
-    2002: "The local socket is missing: is mysqld running, and is 'socket' in the config the server's socket? "
+    2002: "The local socket is missing: is mysqld running, "
+    "and is 'socket' in the config the server's socket? "
     "This is the 'ERROR 2002 Can't connect to local MySQL server through socket' of " + RAILS_FAILOVER + ".",
     2003: "Nothing answers on that host:port: check the server is running (systemctl status mariadb/mysql), "
     "the firewall between replui and the node, and bind-address in my.cnf: it must be an address the node is "

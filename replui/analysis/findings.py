@@ -312,9 +312,8 @@ def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
                 "server_id_zero",
                 (s.name,),
                 f"{s.name} has server_id 0: a server with id 0 can be neither a source nor a replica",
-                "Set a unique server_id (e.g. server_id=2) under [mysqld] in my.cnf and restart, as the setup in "
-                + RAILS_FAILOVER
-                + " does.",
+                "Set a unique server_id (e.g. server_id=2) under [mysqld] in my.cnf and restart, "
+                "as the setup in " + RAILS_FAILOVER + " does.",
                 fields=("server_id",),
             )
         )
@@ -324,9 +323,11 @@ def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
                 CRIT,
                 "log_bin_off",
                 (s.name, *replicas),
-                f"{s.name} has log_bin OFF but {', '.join(replicas)} replicate(s) from it: it writes no binlog to send",
+                f"{s.name} has log_bin OFF but {', '.join(replicas)} replicate(s) from it: "
+                "it writes no binlog to send",
                 "Add log_bin=mysql-bin and a unique server_id under [mysqld] in my.cnf on "
-                f"{s.name} and restart it, then re-point its replicas, as the setup in {RAILS_FAILOVER} does.",
+                f"{s.name} and restart it, then re-point its replicas, "
+                f"as the setup in {RAILS_FAILOVER} does.",
                 fields=("log_bin", "binlog_file", "binlog_position"),
             )
         )
@@ -341,7 +342,8 @@ def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
                     (s.name, *onward),
                     f"{s.name} relays from {', '.join(configured_sources)} to {', '.join(onward)} "
                     "but log_slave_updates is OFF: replicated changes are not passed on",
-                    f"Set log_slave_updates=ON (MySQL 8.0.26+: log_replica_updates) in my.cnf on {s.name} and restart.",
+                    "Set log_slave_updates=ON (MySQL 8.0.26+: log_replica_updates) "
+                    f"in my.cnf on {s.name} and restart.",
                     fields=("log_replica_updates",),
                 )
             )
@@ -359,7 +361,8 @@ def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
                 "writable_replica",
                 (s.name,),
                 f"{s.name} replicates from {srcs} but read_only is OFF: anything written there directly "
-                f"makes it drift: in {REPLICATION_ERROR}, such a row stopped replication with a duplicate key, error 1062",
+                f"makes it drift: in {REPLICATION_ERROR}, "
+                "such a row stopped replication with a duplicate key, error 1062",
                 f"On {s.name}: SET GLOBAL read_only=ON (MySQL: also super_read_only=ON) and add read_only=1 "
                 "under [mysqld] in my.cnf so it survives a restart.",
                 fields=("read_only",),
@@ -456,7 +459,8 @@ def _channel_findings(
                 "io_thread_stopped",
                 f"{s.name}{cname} {lbl('io_running')} No (no error): it is not fetching {source}'s binlog"
                 f"; {lbl('seconds_behind_source')} is NULL (unknown)",
-                f"Someone ran STOP SLAVE on {s.name}? START SLAVE and check {lbl('io_running')} turns Yes, as in {REPLICATION_ERROR}.",
+                f"Someone ran STOP SLAVE on {s.name}? START SLAVE and check {lbl('io_running')} turns Yes, "
+                f"as in {REPLICATION_ERROR}.",
                 ("io_running",),
                 "restart-replication",
             )
@@ -465,7 +469,8 @@ def _channel_findings(
                 WARN,
                 "io_thread_connecting",
                 f"{s.name}{cname} {lbl('io_running')} {ch.io_running}: still connecting to {source}",
-                f"If it stays {ch.io_running}, check {source} is reachable from {s.name} and the replication user, "
+                f"If it stays {ch.io_running}, check {source} is reachable from {s.name} "
+                "and the replication user, "
                 f"as in {REPLICATION_ERROR}.",
                 ("io_running",),
                 "restart-replication",
@@ -474,7 +479,8 @@ def _channel_findings(
         add(
             CRIT,
             "sql_thread_stopped",
-            f"{s.name}{cname} {lbl('sql_running')} {ch.sql_running} (no error): relay log events are not applied",
+            f"{s.name}{cname} {lbl('sql_running')} {ch.sql_running} (no error): "
+            "relay log events are not applied",
             f"START SLAVE on {s.name}; if it stops again, read {lbl('last_sql_error')}.",
             ("sql_running",),
             "restart-replication",
@@ -499,7 +505,8 @@ def _channel_findings(
             WARN,
             "lag_unknown",
             f"{s.name}{cname} {lag_label} is NULL although both threads run: lag unknown (not 0)",
-            f"Measure true lag with a heartbeat table written on the source, as in {CAUCUS} — wizard heartbeat.",
+            "Measure true lag with a heartbeat table written on the source, "
+            f"as in {CAUCUS} — wizard heartbeat.",
             ("seconds_behind_source",),
             "heartbeat",
         )
@@ -511,7 +518,8 @@ def _channel_findings(
             sev,
             "lag_high",
             f"{s.name}{cname} {lag_label} {lag} s behind {source} (limit {limit_text})",
-            f"Watch {lag_label} fall to 0, as in {CRASH_RESYNC}; it only measures SQL-vs-IO distance, so confirm with a "
+            f"Watch {lag_label} fall to 0, as in {CRASH_RESYNC}; "
+            "it only measures SQL-vs-IO distance, so confirm with a "
             "heartbeat (wizard heartbeat).",
             ("seconds_behind_source",),
             "heartbeat",
@@ -598,9 +606,11 @@ def _coordinates(
         else:
             advice, wizard = (
                 (
-                    f"{src.name} was reset or replaced (RESET MASTER, restore): {s.name}'s coordinates point at "
+                    f"{src.name} was reset or replaced (RESET MASTER, restore): "
+                    f"{s.name}'s coordinates point at "
                     f"binlogs it never wrote. Rebuild {s.name} from {src.name} with wizard "
-                    f"{'resync-pair, as in ' + MULTI_MASTER if pair else 'rebuild-replica, as in ' + REPLICATION_ERROR}."
+                    f"{'resync-pair' if pair else 'rebuild-replica'}, as in "
+                    f"{MULTI_MASTER if pair else REPLICATION_ERROR}."
                 ),
                 ("resync-pair" if pair else "rebuild-replica"),
             )
@@ -675,9 +685,11 @@ def _coordinates(
     advice = (
         "Both threads run: it is catching up; watch the positions converge."
         if running
-        else "Repair the replication error first (see its finding); this is the distance left to catch up after."
+        else "Repair the replication error first (see its finding); "
+        "this is the distance left to catch up after."
         if has_error
-        else f"With writes stopped these should match {src.name}'s SHOW MASTER STATUS: the crosswise check of {MULTI_MASTER}. "
+        else f"With writes stopped these should match {src.name}'s SHOW MASTER STATUS: "
+        f"the crosswise check of {MULTI_MASTER}. "
         f"START SLAVE on {s.name} "
         f"to let it catch up; if it cannot, CHANGE MASTER TO the right file/position (wizard repoint) "
         f"or resync ({'resync-pair' if pair else 'rebuild-replica'})."

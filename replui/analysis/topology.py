@@ -251,7 +251,10 @@ class Topology:
 
 
 def _source_label(ch: Channel) -> str:
-    return f"{ch.source_host or '?'}:{ch.source_port if ch.source_port is not None else DEFAULT_PORT} (not in config)"
+    return (
+        f"{ch.source_host or '?'}:"
+        f"{ch.source_port if ch.source_port is not None else DEFAULT_PORT} (not in config)"
+    )
 
 
 def match_source(ch: Channel, replica: NodeStatus, statuses: Sequence[NodeStatus]) -> tuple[str | None, str]:

@@ -114,6 +114,7 @@ def _status(lab: Lab) -> int:
     print(f"{'node':<8} {'port':>6} {'pid':>8}  state")
     for row in lab.status():
         print(
-            f"{row['name']:<8} {row['port']:>6} {row['pid'] or '-':>8}  {'running' if row['alive'] else 'stopped'}"
+            f"{row['name']:<8} {row['port']:>6} {row['pid'] or '-':>8}  "
+            f"{'running' if row['alive'] else 'stopped'}"
         )
     return 0

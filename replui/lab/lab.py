@@ -426,7 +426,8 @@ class Lab:
                         return False
                     if row.get("Last_SQL_Errno"):
                         raise LabError(
-                            f"{r}: replication stopped with error {row['Last_SQL_Errno']}: {row.get('Last_SQL_Error')}"
+                            f"{r}: replication stopped with error {row['Last_SQL_Errno']}: "
+                            f"{row.get('Last_SQL_Error')}"
                         )
                     return (row["Relay_Master_Log_File"], int(row["Exec_Master_Log_Pos"])) >= t
 
@@ -510,7 +511,8 @@ class Lab:
                 )
                 if out.returncode != 0:
                     raise LabError(
-                        f"loading {origin}'s data into {name} failed: {out.stderr.decode(errors='replace')[-500:]}"
+                        f"loading {origin}'s data into {name} failed: "
+                        f"{out.stderr.decode(errors='replace')[-500:]}"
                     )
 
     def down(self, purge: bool = False, timeout: float = 30.0) -> None:

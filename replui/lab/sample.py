@@ -81,6 +81,7 @@ def load(cursor: Cursor) -> None:
         customer_rows(),
     )
     cursor.executemany(
-        "INSERT INTO shop.orders (id, customer_id, amount_cents, status, created_at) VALUES (%s, %s, %s, %s, %s)",
+        "INSERT INTO shop.orders (id, customer_id, amount_cents, status, created_at) "
+        "VALUES (%s, %s, %s, %s, %s)",
         order_rows(),
     )

@@ -79,7 +79,8 @@ def find_server() -> ServerBinary:
     server = _which("mariadbd", "mysqld")
     if not server:
         raise ServerMissing(
-            f"no MariaDB or MySQL server found (looked for mariadbd and mysqld in {search_path()}). Install one with: {INSTALL_HINT}"
+            f"no MariaDB or MySQL server found (looked for mariadbd and mysqld in {search_path()}). "
+            f"Install one with: {INSTALL_HINT}"
         )
     try:
         version = subprocess.run(
@@ -364,7 +365,8 @@ def wait_ready(paths: NodePaths, proc_or_pid: subprocess.Popen[bytes] | int, tim
         )
         if exited:
             raise LabError(
-                f"{paths.name}: the server exited while starting. Last lines of {paths.error_log}:\n{tail(paths.error_log)}"
+                f"{paths.name}: the server exited while starting. "
+                f"Last lines of {paths.error_log}:\n{tail(paths.error_log)}"
             )
         if paths.socket.exists():
             try:
@@ -379,7 +381,8 @@ def wait_ready(paths: NodePaths, proc_or_pid: subprocess.Popen[bytes] | int, tim
                 pass
         if time.monotonic() > deadline:
             raise LabError(
-                f"{paths.name}: not ready after {timeout:.0f} s. Last lines of {paths.error_log}:\n{tail(paths.error_log)}"
+                f"{paths.name}: not ready after {timeout:.0f} s. "
+                f"Last lines of {paths.error_log}:\n{tail(paths.error_log)}"
             )
         time.sleep(0.2)
 

@@ -185,7 +185,8 @@ def load_state(path: Path) -> LabState:
         ) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise LabError(
-            f"{path} is unreadable ({exc}); remove the directory or run: replui lab down --purge --dir {path.parent}"
+            f"{path} is unreadable ({exc}); "
+            f"remove the directory or run: replui lab down --purge --dir {path.parent}"
         ) from None
 
 

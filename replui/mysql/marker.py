@@ -26,11 +26,15 @@ TABLE = f"{DATABASE}.rebuild_in_progress"
 
 CREATE_DATABASE = f"CREATE DATABASE IF NOT EXISTS {DATABASE}"
 CREATE_TABLE = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (id TINYINT UNSIGNED NOT NULL PRIMARY KEY, wizard VARCHAR(64) NOT NULL, "
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (id TINYINT UNSIGNED NOT NULL PRIMARY KEY, "
+    "wizard VARCHAR(64) NOT NULL, "
     "source_node VARCHAR(255) NOT NULL, scope TEXT NOT NULL, started_at DATETIME NOT NULL) ENGINE=InnoDB"
 )
 #: ``%s`` parameters: wizard name, source node name, scope (comma-separated databases).
-SET_MARK = f"REPLACE INTO {TABLE} (id, wizard, source_node, scope, started_at) VALUES (1, %s, %s, %s, UTC_TIMESTAMP())"
+SET_MARK = (
+    f"REPLACE INTO {TABLE} (id, wizard, source_node, scope, started_at) "
+    "VALUES (1, %s, %s, %s, UTC_TIMESTAMP())"
+)
 #: Clearing the mark removes its database: nothing of replui is left on the server.
 CLEAR_MARK = f"DROP DATABASE IF EXISTS {DATABASE}"
 #: What the status collector reads; errors 1049 (unknown database) and 1146
@@ -51,7 +55,8 @@ class RebuildMark:
     started_at: str
 
     def rerun_command(self, replica: str) -> str:
-        """The command that repeats the rebuild (e.g. ``replui wizard rebuild-replica --source node1 --replica node2``)."""
+        """The command that repeats the rebuild (e.g. ``replui wizard
+        rebuild-replica --source node1 --replica node2``)."""
         if self.wizard == "resync-pair":
             return f"replui wizard resync-pair --authoritative {self.source} --other {replica}"
         return f"replui wizard {self.wizard} --source {self.source} --replica {replica}"

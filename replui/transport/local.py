@@ -19,7 +19,7 @@ import shutil
 import signal
 import tempfile
 
-from replui.transport.base import TransportError
+from replui.transport.base import ByteReader, ByteWriter, Process, TransportError
 
 #: Pipe capacity asked for on Linux (F_SETPIPE_SZ); the kernel caps it at
 #: /proc/sys/fs/pipe-max-size (1 MiB by default). Fewer wake-ups per MiB relayed.
@@ -48,12 +48,14 @@ class LocalProcess:
     """
 
     def __init__(self, proc: asyncio.subprocess.Process, argv: list[str]):
+        # LocalTransport.spawn always pipes stdout and stderr
+        assert proc.stdout is not None and proc.stderr is not None
         self._proc = proc
         self.argv = list(argv)
         self.pid: int | None = proc.pid
-        self.stdin = proc.stdin
-        self.stdout = proc.stdout
-        self.stderr = proc.stderr
+        self.stdin: ByteWriter | None = proc.stdin
+        self.stdout: ByteReader = proc.stdout
+        self.stderr: ByteReader = proc.stderr
 
     @property
     def returncode(self) -> int | None:
@@ -107,12 +109,12 @@ def _group_alive(pgid: int) -> bool:
         return True
 
 
-def _leftovers(proc) -> bool:
+def _leftovers(proc: Process) -> bool:
     """True while processes of ``proc``'s group remain (local processes only)."""
     return isinstance(proc, LocalProcess) and proc.pid is not None and _group_alive(proc.pid)
 
 
-async def terminate_tree(proc, timeout: float = 5.0) -> int | None:
+async def terminate_tree(proc: Process, timeout: float = 5.0) -> int | None:
     """Stop ``proc`` (any :class:`~replui.transport.base.Process`) and, for a
     local one, its whole process group: SIGTERM, then SIGKILL after
     ``timeout`` seconds. Returns the command's exit status (negative: the

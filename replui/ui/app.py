@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # replui.monitor imports the analysis; the app only needs the
     from replui.wizards.plan import Plan, StepContext
 
 
-class ReplUIApp(App):
+class ReplUIApp(App[None]):
     """``ReplUIApp(monitor, theme=None, poll=True, theme_dirs=None)``.
 
     ``theme`` overrides ``monitor.config.theme`` (``"dark"``, ``"light"``,
@@ -157,7 +157,7 @@ class ReplUIApp(App):
     def _poll_blocking(self, name: str) -> NodeStatus:
         try:
             return self.monitor.poll(name)
-        except Exception as exc:  # poll() should never raise; never show a traceback if it does
+        except Exception as exc:  # noqa: BLE001 - poll() should never raise; never show a traceback if it does
             n = self.config.node(name)
             return NodeStatus(
                 name=name, host=n.host, port=n.port, reachable=False, error=f"poll failed: {exc}"
@@ -191,7 +191,7 @@ class ReplUIApp(App):
         latest = [self.statuses[n] for n in self.names if n in self.statuses]
         try:
             return list(self.monitor.analyse(latest))
-        except Exception as exc:  # an analysis bug must not take the view down
+        except Exception as exc:  # noqa: BLE001 - an analysis bug must not take the view down
             return [
                 Finding(
                     Severity.WARNING,
@@ -242,10 +242,10 @@ class ReplUIApp(App):
         if self.dashboard is None or self.screen is not self.dashboard:
             return
         finding = finding or self.dashboard.findings_list.selected_finding
-        node = None
+        node: str | None = None
         if finding is None or not finding.nodes:
             replicas = [n for n in self.names if self.statuses.get(n) and self.statuses[n].channels]
-            node = (replicas or self.names or [None])[0]
+            node = next(iter(replicas or self.names), None)
         self.push_screen(WizardPickerScreen(self.config, self.statuses, finding, node), callback=self._picked)
 
     def _picked(self, picked: PickedWizard | None) -> None:

@@ -138,6 +138,7 @@ def parse_theme(text: str, path: str = "<theme>") -> ThemeSpec:
             colours[key] = value.strip()
     if problems:
         raise ValueError(f"{path}: " + "; ".join(problems))
+    assert isinstance(name, str)  # required, and checked above
     return ThemeSpec(name=name, dark=dark, colours=colours, path=path)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from textual.app import App
 from textual.color import Color, ColorParseError
@@ -19,10 +19,25 @@ def build_theme(spec: ThemeSpec) -> Theme:
             Color.parse(value)
         except ColorParseError as exc:
             raise ValueError(f"{spec.path}: {key}: {exc}") from None
-    return Theme(name=spec.name, dark=spec.dark, **spec.colours)
+    colours = spec.colours
+    return Theme(
+        name=spec.name,
+        primary=colours["primary"],
+        secondary=colours.get("secondary"),
+        warning=colours.get("warning"),
+        error=colours.get("error"),
+        success=colours.get("success"),
+        accent=colours.get("accent"),
+        foreground=colours.get("foreground"),
+        background=colours.get("background"),
+        surface=colours.get("surface"),
+        panel=colours.get("panel"),
+        boost=colours.get("boost"),
+        dark=spec.dark,
+    )
 
 
-def register_themes(app: App, dirs: Iterable[Path] | None = None) -> tuple[list[str], list[str]]:
+def register_themes(app: App[Any], dirs: Iterable[Path] | None = None) -> tuple[list[str], list[str]]:
     """Load theme files from ``dirs`` and register them on ``app``.
 
     Returns ``(names, errors)``: the registered theme names in load order and
@@ -33,7 +48,7 @@ def register_themes(app: App, dirs: Iterable[Path] | None = None) -> tuple[list[
     for spec in specs:
         try:
             app.register_theme(build_theme(spec))
-        except Exception as exc:  # a bad file must not stop the app
+        except Exception as exc:  # noqa: BLE001 - a bad file must not stop the app
             errors.append(str(exc) if str(exc).startswith(spec.path) else f"{spec.path}: {exc}")
             continue
         names.append(spec.name)

@@ -17,16 +17,26 @@ import dataclasses
 import os
 import secrets as pysecrets
 import socket
+from typing import Iterable
 
 from replui.config import Config
+from replui.mysql.dialect import Dialect
 from replui.sources import CAUCUS, RAILS_FAILOVER
 from replui.wizards import checks
-from replui.wizards.common import WizardError, dialect_of, identities, need_node, status_map, verify_sql
+from replui.wizards.common import (
+    Statuses,
+    WizardError,
+    dialect_of,
+    identities,
+    need_node,
+    status_map,
+    verify_sql,
+)
 from replui.wizards.mark import clear_mark_step
 from replui.wizards.plan import Check, CheckResult, Plan, Step, StepContext
 from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
-from replui.wizards.sql import Statement, create_replication_user, start_replica, stop_replica
-from replui.wizards.steps import sql_step, stop_step, verify_step
+from replui.wizards.sql import Literal, Statement, create_replication_user, start_replica, stop_replica
+from replui.wizards.steps import Make, sql_step, stop_step, verify_step
 from replui.wizards.transfer import point_step, scope_step
 from replui.wizards.verify_data import verify_data_step
 
@@ -44,8 +54,9 @@ def binlog_filter_check(source: str) -> Check:
         if (ignore or do) and "mysql" not in ignore and (not do or "mysql" in do):
             return CheckResult(
                 False,
-                f"{source} filters its binlog (Binlog_Do_DB={b.do_db!r}, Binlog_Ignore_DB={b.ignore_db!r}) but does not "
-                f"ignore 'mysql': permission changes would replicate and can stop the replica, as {CAUCUS} warns",
+                f"{source} filters its binlog (Binlog_Do_DB={b.do_db!r}, Binlog_Ignore_DB={b.ignore_db!r}) "
+                "but does not ignore 'mysql': permission changes would replicate and can stop the replica, "
+                f"as {CAUCUS} warns",
             )
         return CheckResult(True)
 
@@ -80,7 +91,8 @@ def not_a_replica(node: str) -> Check:
         if st is not None and st.channels:
             return CheckResult(
                 False,
-                f"{node} is already a replica (of {st.channels[0].source_host}:{st.channels[0].source_port}): use rebuild-replica",
+                f"{node} is already a replica (of "
+                f"{st.channels[0].source_host}:{st.channels[0].source_port}): use rebuild-replica",
             )
         return CheckResult(True)
 
@@ -124,7 +136,8 @@ def password_works(source: str, user: str, host: str, password: str) -> Check:
                 return CheckResult(
                     False,
                     f"the password given does not log in as {user!r} on {source} ({exc}): if that account "
-                    "exists, other replicas use its current password — give that one; replui never changes it",
+                    "exists, other replicas use its current password — give that one; "
+                    "replui never changes it",
                 )
             return CheckResult(False, f"cannot log in as {user!r} on {source}: {exc}")
         finally:
@@ -136,11 +149,11 @@ def password_works(source: str, user: str, host: str, password: str) -> Check:
 
 def build_add_replica_plan(
     config: Config,
-    statuses,
+    statuses: Statuses,
     *,
     source: str | None = None,
     replica: str | None = None,
-    databases=None,
+    databases: str | Iterable[str] | None = None,
     via_file: bool = False,
     repl_user: str | None = None,
     repl_host: str = "%",
@@ -175,9 +188,9 @@ def build_add_replica_plan(
     else:
         if repl_user:
             raise WizardError(
-                f"--repl-user {repl_user} needs --repl-password-env VAR: an existing account is reused only with its "
-                "password (replui never changes it: other replicas log in with it); without --repl-user, an "
-                f"account for {replica} alone ({per_replica_user(replica)}) is created"
+                f"--repl-user {repl_user} needs --repl-password-env VAR: an existing account is reused only "
+                "with its password (replui never changes it: other replicas log in with it); without "
+                f"--repl-user, an account for {replica} alone ({per_replica_user(replica)}) is created"
             )
         pw = pysecrets.token_urlsafe(18)
         user = per_replica_user(replica)
@@ -185,8 +198,8 @@ def build_add_replica_plan(
     scfg = config.node(source)
     dbs = parse_databases(databases)
 
-    def user_sql(dl):
-        def make(ctx, lit) -> list[Statement]:
+    def user_sql(dl: Dialect) -> Make:
+        def make(ctx: StepContext | None, lit: Literal) -> list[Statement]:
             return [
                 Statement.plain("SET SESSION sql_log_bin=0"),
                 *create_replication_user(dl, user, repl_host, pw, literal=lit, set_password=not shared),
@@ -196,8 +209,8 @@ def build_add_replica_plan(
         return make
 
     account = (
-        f"account '{user}'@'{repl_host}' with the password from ${repl_password_env}: reused as it is if it exists "
-        "(its password is never changed), created otherwise"
+        f"account '{user}'@'{repl_host}' with the password from ${repl_password_env}: reused as it is if it "
+        "exists (its password is never changed), created otherwise"
         if shared
         else f"account '{user}'@'{repl_host}' for {replica} alone, with a generated password (***)"
     )
@@ -206,15 +219,17 @@ def build_add_replica_plan(
         sql_step(
             "create-user-source",
             f"Create the replication user on {source}",
-            f"The {account}; REPLICATION SLAVE only (least privilege) for {replica}'s IO thread; not written to the binlog. Created as in {SEEDS}.",
+            f"The {account}; REPLICATION SLAVE only (least privilege) for {replica}'s IO thread; not written "
+            f"to the binlog. Created as in {SEEDS}.",
             source,
             user_sql(ss),
         ),
         sql_step(
             "create-user-replica",
             f"Create the same user on {replica}",
-            f"Error 1133 in {RAILS_FAILOVER}: 'The repl user needs to be set on each of the machines that are part of the replication' "
-            f"(a later master⇄master pair, or a failover, needs it on {replica} too).",
+            f"Error 1133 in {RAILS_FAILOVER}: 'The repl user needs to be set on each of the machines that "
+            f"are part of the replication' (a later master⇄master pair, or a failover, needs it on {replica} "
+            "too).",
             replica,
             user_sql(sr),
         ),
@@ -258,9 +273,9 @@ def build_add_replica_plan(
         checks.source_has_binlog(source, coords, before="change-master", needs=(data_step,)),
     ]
     summary = (
-        f"Make {replica} a new replica of {source}: replication {account}; "
-        f"copy of {', '.join(dbs) if dbs else 'every user database'}, then CHANGE MASTER to {scfg.host}:{scfg.port} at the dump's "
-        "coordinates; the copy is verified table by table."
+        f"Make {replica} a new replica of {source}: replication {account}; copy of "
+        f"{', '.join(dbs) if dbs else 'every user database'}, then CHANGE MASTER to {scfg.host}:{scfg.port} "
+        "at the dump's coordinates; the copy is verified table by table."
     )
     return Plan(
         "add-replica",

@@ -63,7 +63,8 @@ def target_is_not(target: str, other: str, role: str = "source") -> Check:
             if same:
                 return CheckResult(
                     False,
-                    f"{target} and {other} are the same server (server_id {t.server_id}): the target is the {role}",
+                    f"{target} and {other} are the same server (server_id {t.server_id}): "
+                    f"the target is the {role}",
                 )
         return CheckResult(True)
 
@@ -160,9 +161,9 @@ def no_mysql_gtid_dump(source: str) -> Check:
         if st.flavor is not None and st.flavor.value == "mysql" and mode.startswith("ON"):
             return CheckResult(
                 False,
-                f"{source} runs MySQL with gtid_mode={st.gtid_mode}: its dump sets GTID_PURGED, which needs the "
-                f"replica's gtid_executed emptied (RESET MASTER) and SOURCE_AUTO_POSITION=1; replui refuses: "
-                f"follow the MySQL manual's GTID provisioning steps by hand",
+                f"{source} runs MySQL with gtid_mode={st.gtid_mode}: its dump sets GTID_PURGED, which needs "
+                "the replica's gtid_executed emptied (RESET MASTER) and SOURCE_AUTO_POSITION=1; replui "
+                "refuses: follow the MySQL manual's GTID provisioning steps by hand",
             )
         return CheckResult(True)
 
@@ -193,7 +194,8 @@ def coordinates_present(
         if c is None or not c.file or c.position is None:
             return CheckResult(
                 False,
-                f"the coordinates are missing from {what}: no binlog file and position to point the replica at",
+                f"the coordinates are missing from {what}: "
+                "no binlog file and position to point the replica at",
             )
         return CheckResult(True)
 

@@ -27,10 +27,17 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, TextIO
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from replui.wizards import catalogue
 from replui.wizards.catalogue import positive_seconds  # noqa: F401 - the --timeout type, imported by callers
+
+if TYPE_CHECKING:
+    from replui.config import Config
+    from replui.model import NodeStatus
+    from replui.wizards.plan import Event, Plan, Step, StepContext
 
 #: The wizard names, from the catalogue (which imports no wizard module).
 WIZARD_NAMES = catalogue.NAMES
@@ -46,7 +53,7 @@ def add_wizard_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``wizard NAME …`` to ``subparsers`` (from ``add_subparsers``): one
     sub-command per wizard of the catalogue, each with its own options
     (``replui wizard NAME --help``)."""
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "wizard",
         help="run a guided repair (see 'replui wizard --help')",
         description="Run a guided repair wizard. 'replui wizard NAME --help' lists its options.",
@@ -94,10 +101,10 @@ class _EarlySignals:
         return self
 
     @staticmethod
-    def _raise(sig: int, _frame) -> None:
+    def _raise(sig: int, _frame: FrameType | None) -> None:
         raise _Stopped(sig)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
         self._previous.clear()
@@ -128,9 +135,9 @@ class _SignalStop:
     the running step (None between steps and at prompts), kept current from
     the runner's events; ``stopped_by`` the signal that cancelled the run."""
 
-    def __init__(self, ctx, out: _SafeOut, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, ctx: StepContext, out: _SafeOut, loop: asyncio.AbstractEventLoop) -> None:
         self.ctx, self.out, self.loop = ctx, out, loop
-        self.step = None
+        self.step: Step | None = None
         self.stopped_by: int | None = None
         self._armed_until: float | None = None
 
@@ -217,7 +224,7 @@ class _LineReader:
         assert self.fd is not None
         fd = self.fd
         loop = asyncio.get_running_loop()
-        got: asyncio.Future = loop.create_future()
+        got: asyncio.Future[bytes] = loop.create_future()
 
         def ready() -> None:
             if not got.done():
@@ -235,8 +242,9 @@ class _LineReader:
             except OSError:
                 return b""
         waiter = asyncio.ensure_future(cancel.wait())
+        racing: set[asyncio.Future[Any]] = {got, waiter}
         try:
-            await asyncio.wait({got, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
         finally:
             loop.remove_reader(fd)
             waiter.cancel()
@@ -286,17 +294,17 @@ def _run_wizard(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
 
 
 async def _run(
-    plan,
-    config,
-    statuses,
+    plan: Plan,
+    config: Config,
+    statuses: Iterable[NodeStatus],
     yes: bool,
     stdin: TextIO,
     out: TextIO,
     *,
     dry_run: bool = False,
-    ctx=None,
+    ctx: StepContext | None = None,
     refresh_statuses: bool = True,
-    transcript_dir=None,
+    transcript_dir: Path | None = None,
 ) -> int:
     """Run ``plan`` with the terminal's prompts and the stop signals' handlers;
     the exit status. ``dry_run``: the pre-flight checks and the read-only
@@ -308,44 +316,44 @@ async def _run(
 
     if ctx is None:
         ctx = StepContext(config=config, statuses={s.name: s for s in statuses})
-    out = _SafeOut(out)
-    stop = _SignalStop(ctx, out, asyncio.get_running_loop())
+    safe = _SafeOut(out)
+    stop = _SignalStop(ctx, safe, asyncio.get_running_loop())
     stop.install()
     reader = _LineReader(stdin)
     last_progress = [0.0]
 
     async def ask(prompt: str) -> str | None:
-        out.write(prompt)
-        out.flush()
+        safe.write(prompt)
+        safe.flush()
         line = await reader.readline(ctx.cancel)
         if line is None:
-            out.write("\n")
+            safe.write("\n")
         return line.strip() if line is not None else None
 
-    async def confirm(step) -> bool:
+    async def confirm(step: Step) -> bool:
         if yes:
-            out.write(f"--yes: running destructive step [{step.id}] {step.title}\n")
+            safe.write(f"--yes: running destructive step [{step.id}] {step.title}\n")
             return True
-        out.write(
+        safe.write(
             f"\nStep [{step.id}] {step.title} is DESTRUCTIVE"
             + (f" and REPLACES DATA on {step.target}" if step.replaces_data else "")
             + ".\n"
         )
-        out.write("It will run:\n" + "\n".join("  " + ln for ln in step.preview.splitlines()) + "\n")
-        out.flush()
+        safe.write("It will run:\n" + "\n".join("  " + ln for ln in step.preview.splitlines()) + "\n")
+        safe.flush()
         if step.replaces_data:
             answer = await ask(f"Type the node name ({step.target}) to go on, anything else stops: ")
             return answer == step.target
         answer = await ask("Go on? [y/N] ")
         return answer is not None and answer.lower() in ("y", "yes")
 
-    def on_event(step, ev) -> None:
+    def on_event(step: Step | None, ev: Event) -> None:
         if isinstance(ev, OutputLine):
-            out.write(("  " if step else "") + ev.text + "\n")
+            safe.write(("  " if step else "") + ev.text + "\n")
         elif isinstance(ev, StepState):
             if ev.state is StepStatus.RUNNING and step is not None:
                 stop.step = step
-                out.write(
+                safe.write(
                     f"\n== [{step.id}] {step.title}" + (f" on {step.target}" if step.target else "") + "\n"
                 )
             elif stop.step is step:
@@ -355,12 +363,11 @@ async def _run(
                 last_progress[0] = ev.seconds
                 rate = f", {ev.rate / 1e6:.1f} MB/s" if ev.rate else ""
                 eta = f", ETA {ev.eta:.0f} s" if ev.eta is not None else ""
-                out.write(f"  .. {ev.bytes / 1e6:.1f} MB in {ev.seconds:.0f} s{rate}{eta}\n")
-        out.flush()
+                safe.write(f"  .. {ev.bytes / 1e6:.1f} MB in {ev.seconds:.0f} s{rate}{eta}\n")
+        safe.flush()
 
-    result = None
     try:
-        out.write(plan.render() + "\n")
+        safe.write(plan.render() + "\n")
         result = await run_plan(
             plan,
             ctx,
@@ -375,12 +382,12 @@ async def _run(
         await ctx.aclose()
     not_verified = result.ok and bool(getattr(result, "data_may_differ", ""))
     head = "\nFAILED: " if not result.ok else ("\nDONE, NOT VERIFIED: " if not_verified else "\nOK: ")
-    out.write(head + result.message + "\n")
+    safe.write(head + result.message + "\n")
     if dry_run:
-        out.write("(dry run: nothing was changed)\n")
+        safe.write("(dry run: nothing was changed)\n")
     if result.transcript_path:
-        out.write(f"transcript: {result.transcript_path}\n")
-    out.flush()
+        safe.write(f"transcript: {result.transcript_path}\n")
+    safe.flush()
     if stop.stopped_by is not None:
         return 128 + stop.stopped_by
     if not result.ok:

@@ -3,11 +3,11 @@ source, the dialect of a node, identities. Pure."""
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NotRequired, Sequence, TypeAlias, TypedDict
 
 from replui.analysis.topology import build_topology, match_source
 from replui.config import Config
-from replui.model import NodeStatus
+from replui.model import Channel, NodeStatus
 from replui.mysql.dialect import Dialect
 from replui.wizards.checks import channel_of
 from replui.wizards.plan import Identity, identity_of
@@ -19,10 +19,10 @@ class WizardError(Exception):
     needs is missing); ``str()`` is the message for the operator."""
 
 
-Statuses = "Mapping[str, NodeStatus] | Sequence[NodeStatus]"
+Statuses: TypeAlias = "Mapping[str, NodeStatus] | Sequence[NodeStatus]"
 
 
-def status_map(statuses) -> dict[str, NodeStatus]:
+def status_map(statuses: Statuses) -> dict[str, NodeStatus]:
     """``{name: status}`` from a mapping or a sequence of statuses."""
     if isinstance(statuses, Mapping):
         return dict(statuses)
@@ -50,7 +50,9 @@ def need_node(config: Config, statuses: dict[str, NodeStatus], name: str | None,
     return st
 
 
-def need_replica(config: Config, statuses: dict[str, NodeStatus], name: str | None, option: str, why: str):
+def need_replica(
+    config: Config, statuses: dict[str, NodeStatus], name: str | None, option: str, why: str
+) -> tuple[NodeStatus, Channel | None]:
     """``(status, channel)`` of configured node ``name`` (given as ``option``),
     which must be a replica when it is reachable; ``why`` ends the message
     otherwise ("nothing to restart"). The channel is None for an unreachable
@@ -95,10 +97,17 @@ def identities(statuses: dict[str, NodeStatus], nodes: Iterable[str]) -> dict[st
     return {n: identity_of(statuses.get(n)) for n in nodes}
 
 
-def verify_sql(statuses: dict[str, NodeStatus], replica: str, source: str | None) -> dict[str, str]:
+class VerifySql(TypedDict):
+    """The keyword arguments :func:`verify_sql` gives :func:`replui.wizards.steps.verify_step`."""
+
+    status_sql: str
+    source_sql: NotRequired[str]
+
+
+def verify_sql(statuses: dict[str, NodeStatus], replica: str, source: str | None) -> VerifySql:
     """Keyword arguments for :func:`replui.wizards.steps.verify_step`: the
     status statements in each node's dialect."""
-    out = {"status_sql": show_replica_status(dialect_of(statuses, replica)).sql}
+    out: VerifySql = {"status_sql": show_replica_status(dialect_of(statuses, replica)).sql}
     if source:
         out["source_sql"] = show_source_status(dialect_of(statuses, source)).sql
     return out

@@ -9,7 +9,7 @@ import collections
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, BinaryIO, Callable, TypeVar
 
 from replui.config import NodeConfig
 from replui.transport.base import Transport
@@ -34,6 +34,8 @@ from replui.wizards.relay import (
     tool_name,
 )
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class FileDump:
@@ -57,12 +59,12 @@ class FileDump:
 class _HashingFile:
     """A binary file that hashes and counts what is written through it."""
 
-    def __init__(self, fh):
+    def __init__(self, fh: BinaryIO) -> None:
         import hashlib
 
         self.fh, self.hash, self.count = fh, hashlib.sha256(), 0
 
-    def write(self, data) -> int:
+    def write(self, data: bytes) -> int:
         self.hash.update(data)
         self.count += len(data)
         return self.fh.write(data)
@@ -71,13 +73,14 @@ class _HashingFile:
         self.fh.flush()
 
 
-async def _race(work: asyncio.Future, cancel: asyncio.Event | None):
+async def _race(work: asyncio.Future[T], cancel: asyncio.Event | None) -> T:
     """Await ``work``; raise StreamCancelled (after cancelling it) if ``cancel`` is set first."""
     if cancel is None:
         return await work
     cancel_t = asyncio.ensure_future(cancel.wait())
+    racing: list[asyncio.Future[Any]] = [work, cancel_t]
     try:
-        await asyncio.wait([work, cancel_t], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
     finally:
         cancel_t.cancel()
     if not work.done():
@@ -117,7 +120,7 @@ async def dump_to_file(
     tool = await find_tool(source_transport, DUMP_TOOLS, dump_tool, flavor)
     opt = await source_transport.write_private_file(client_option_file(source, flavor=tool.flavor), ".cnf")
     argv = dump_argv(tool, opt, databases=databases, gtid=gtid)
-    tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
+    tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
     scanner, meter = CoordinateScanner(), Meter("dump", estimate_bytes, on_progress)
     partial = path + ".partial"
     dump, tasks, ok = None, [], False
@@ -267,11 +270,12 @@ async def restore_from_file(
         if got != sha256.lower():
             raise StreamError(
                 "copy",
-                f"{path}: checksum mismatch (expected {sha256}, got {got}); the file is damaged — copy it again",
+                f"{path}: checksum mismatch (expected {sha256}, got {got}); "
+                "the file is damaged — copy it again",
             )
     tool = await find_tool(replica_transport, CLIENT_TOOLS, client_tool, flavor)
     opt = await replica_transport.write_private_file(client_option_file(replica, flavor=tool.flavor), ".cnf")
-    tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
+    tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
     scanner, meter = CoordinateScanner(), Meter("restore", estimate_bytes, on_progress)
     restore, tasks = None, []
     gz = gzip.open(path, "rb")

@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from replui.config import NodeConfig
 from replui.transport.base import Transport
@@ -124,9 +124,9 @@ async def stream_dump(
     )
     dump = restore = None
     rep_opt = None
-    dump_tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
-    restore_tail: collections.deque = collections.deque(maxlen=STDERR_TAIL)
-    tasks: list[asyncio.Task] = []
+    dump_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
+    restore_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
+    tasks: list[asyncio.Task[Any]] = []
     scanner = CoordinateScanner()
     meter = Meter("stream", estimate_bytes, on_progress)
     try:

@@ -19,7 +19,7 @@ from typing import AsyncIterator
 from replui.config import Config
 from replui.sources import CAUCUS
 from replui.wizards import checks
-from replui.wizards.common import WizardError, downstream_of, identities, need_node, status_map
+from replui.wizards.common import Statuses, WizardError, downstream_of, identities, need_node, status_map
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
 from replui.wizards.sql import Statement
 from replui.wizards.steps import sql_step
@@ -37,7 +37,7 @@ READ_BACK = "SELECT ts, NOW(6) AS now FROM replui.heartbeat WHERE server_id = @@
 READ_REPLICA = "SELECT ts, NOW(6) AS now FROM replui.heartbeat WHERE server_id = %s"
 
 
-def _epoch(value) -> float:
+def _epoch(value: object) -> float:
     if isinstance(value, dt.datetime):
         return (
             value.replace(tzinfo=dt.timezone.utc).timestamp() if value.tzinfo is None else value.timestamp()
@@ -54,7 +54,7 @@ async def _skew(ctx: StepContext, node: str) -> float:
 
 
 def build_heartbeat_plan(
-    config: Config, statuses, *, source: str | None = None, timeout: float = 30.0, **_: object
+    config: Config, statuses: Statuses, *, source: str | None = None, timeout: float = 30.0, **_: object
 ) -> Plan:
     """Plan: create ``replui.heartbeat`` on S if missing, write the time,
     read it on every replica of S. ``ctx.values["heartbeat"]`` ends as
@@ -101,8 +101,8 @@ def build_heartbeat_plan(
                     results[r] = {"lag": lag, "skew": skew, "raw": raw}
                     rel = skew - ctx.values["hb_source_skew"]
                     yield OutputLine(
-                        f"{r}: heartbeat seen after {lag:.3f} s (true lag); its clock is {rel:+.3f} s from {source}'s, "
-                        f"{skew:+.3f} s from replui's",
+                        f"{r}: heartbeat seen after {lag:.3f} s (true lag); its clock is {rel:+.3f} s from "
+                        f"{source}'s, {skew:+.3f} s from replui's",
                         "stdout",
                     )
                     break
@@ -123,7 +123,8 @@ def build_heartbeat_plan(
         sql_step(
             "create-table",
             f"Create replui.heartbeat on {source} if missing",
-            f"A one-row-per-source table, like the zzz_replication table of {SEED}; created on the source so it replicates.",
+            f"A one-row-per-source table, like the zzz_replication table of {SEED}; created on the source so "
+            "it replicates.",
             source,
             lambda ctx, lit: CREATE,
             destructive=False,
@@ -132,7 +133,8 @@ def build_heartbeat_plan(
         Step(
             "write",
             f"Write the time on {source}",
-            f"The source writes its clock, like the cron job in {SEED}; the row travels the replication path.",
+            f"The source writes its clock, like the cron job in {SEED}; "
+            "the row travels the replication path.",
             WRITE + ";\n" + READ_BACK + ";",
             write,
             source,
@@ -143,8 +145,9 @@ def build_heartbeat_plan(
         Step(
             "read",
             "Read it on " + ", ".join(replicas),
-            f"Each replica shows the row once it has fetched and applied the event: the time that took is the true lag; "
-            f"comparing clocks gives the skew: 'telling you if the clocks … drift', in {SEED}. Waits at most {timeout:.0f} s per replica.",
+            "Each replica shows the row once it has fetched and applied the event: the time that took is "
+            f"the true lag; comparing clocks gives the skew: 'telling you if the clocks … drift', in {SEED}. "
+            f"Waits at most {timeout:.0f} s per replica.",
             READ_REPLICA.replace("%s", "<server_id of " + source + ">") + ";",
             read,
             None,
@@ -153,7 +156,8 @@ def build_heartbeat_plan(
         ),
     )
     summary = (
-        f"Measure true replication lag from {source} to {', '.join(replicas)} and the clock skew between them.\n"
+        f"Measure true replication lag from {source} to {', '.join(replicas)} "
+        "and the clock skew between them.\n"
         f"Writes one row in replui.heartbeat on {source}; nothing else changes."
     )
     return Plan(

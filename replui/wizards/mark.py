@@ -9,10 +9,10 @@ from typing import AsyncIterator
 
 from replui.mysql import marker
 from replui.wizards.plan import Event, OutputLine, Step, StepContext
-from replui.wizards.sql import Statement
+from replui.wizards.sql import Literal, Statement
 
 
-def set_mark_statements(wizard: str, source: str, databases: list[str], literal) -> list[Statement]:
+def set_mark_statements(wizard: str, source: str, databases: list[str], literal: Literal) -> list[Statement]:
     """The statements that write the mark (shown and run alike)."""
     values = ", ".join(literal(v) for v in (wizard, source, ",".join(databases)))
     insert = marker.SET_MARK.replace("%s, %s, %s", values)

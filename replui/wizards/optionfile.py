@@ -50,9 +50,10 @@ def client_option_file(
     - ``socket`` when configured, else ``host`` + ``port`` with
       ``protocol=TCP`` (so ``localhost`` means TCP, as for PyMySQL);
     - TLS: MariaDB ``ssl``/``ssl-ca``/``ssl-cert``/``ssl-key``/
-      ``ssl-verify-server-cert``; MySQL (``flavor="mysql"``: the flavour of the client tools, not of the server) ``ssl-mode``
-      (REQUIRED, or VERIFY_IDENTITY when the certificate is verified) and
-      the same file options;
+      ``ssl-verify-server-cert``; MySQL (``flavor="mysql"``: the flavour of
+      the client tools, not of the server) ``ssl-mode`` (REQUIRED, or
+      VERIFY_IDENTITY when the certificate is verified) and the same file
+      options;
     - ``node.defaults_file`` is pulled in first with ``!include`` so the
       explicit settings above win.
 

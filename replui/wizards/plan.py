@@ -133,7 +133,7 @@ class Check:
             result = self.run(ctx)
             if inspect.isawaitable(result):
                 result = await result
-            return result  # type: ignore[return-value]
+            return result
         except Exception as exc:  # noqa: BLE001 - a check that cannot run refuses
             return CheckResult(False, f"could not check: {exc}")
 
@@ -257,7 +257,8 @@ class Plan:
             for ref in ((c.before,) if c.before else ()) + tuple(c.needs):
                 if ref not in ids:
                     raise PlanError(
-                        f"plan {self.wizard}: check '{c.name}' names step {ref!r}, which the plan does not have"
+                        f"plan {self.wizard}: check '{c.name}' names step {ref!r}, "
+                        "which the plan does not have"
                     )
             if c.before and c.needs and max(ids.index(n) for n in c.needs) >= ids.index(c.before):
                 raise PlanError(
@@ -382,7 +383,8 @@ class StepContext:
 
     def literal(self, node: str) -> Callable[[Any], str]:
         """An escaper for SQL literals bound to ``node``'s connection."""
-        return self.client(node).literal
+        literal: Callable[[Any], str] = self.client(node).literal
+        return literal
 
     async def refresh(self, node: str) -> NodeStatus:
         """Collect ``node``'s status now, store and return it (never raises)."""
@@ -405,7 +407,7 @@ class StepContext:
         for c in self.clients.values():
             try:
                 c.close()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - closing is best effort: one failure must not keep others open
                 pass
 
     async def aclose(self) -> None:
@@ -415,7 +417,7 @@ class StepContext:
         for t in self.transports.values():
             try:
                 await t.cleanup()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - cleanup is best effort: one failure must not stop the others
                 pass
 
 

@@ -11,12 +11,15 @@ the coordinates from the head of the dump, start, verify. S is only read.
 from __future__ import annotations
 
 import os
+from typing import Iterable
 
 from replui.config import Config
+from replui.model import Channel, NodeStatus
 from replui.sources import RAILS_FAILOVER, REPLICATION_ERROR
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
 from replui.wizards.common import (
+    Statuses,
     WizardError,
     dialect_of,
     identities,
@@ -33,7 +36,7 @@ from replui.wizards.transfer import SEEDS, point_step, scope_step, stream_step, 
 from replui.wizards.verify_data import verify_data_step
 
 
-def parse_databases(value) -> list[str] | None:
+def parse_databases(value: str | Iterable[str] | None) -> list[str] | None:
     """``"shop,crm"`` or a list -> ``["shop", "crm"]``; None/empty -> None (all user databases)."""
     if not value:
         return None
@@ -42,16 +45,16 @@ def parse_databases(value) -> list[str] | None:
     return out or None
 
 
-def uses_gtid(ch) -> bool:
+def uses_gtid(ch: Channel | None) -> bool:
     return bool(ch is not None and ch.using_gtid and ch.using_gtid.lower() in ("slave_pos", "current_pos"))
 
 
 def transfer_plan_steps(
     config: Config,
-    sts,
+    sts: dict[str, NodeStatus],
     source: str,
     replica: str,
-    databases,
+    databases: list[str] | None,
     via_file: bool,
     gtid: bool,
     wizard: str = "rebuild-replica",
@@ -71,11 +74,11 @@ def data_step_id(via_file: bool) -> str:
 
 def build_rebuild_replica_plan(
     config: Config,
-    statuses,
+    statuses: Statuses,
     *,
     source: str | None = None,
     replica: str | None = None,
-    databases=None,
+    databases: str | Iterable[str] | None = None,
     via_file: bool = False,
     repl_user: str | None = None,
     repl_password_env: str | None = None,
@@ -144,7 +147,7 @@ def build_rebuild_replica_plan(
             raise WizardError(f"environment variable {repl_password_env} is not set")
         scfg = config.node(source)
         if current is not None or ch is not None:
-            was = current or f"{ch.source_host}:{ch.source_port}"  # type: ignore[union-attr]
+            was = current or (f"{ch.source_host}:{ch.source_port}" if ch is not None else "")
             repoint_note = f"{replica} replicates from {was} today; after this, from {source}."
         title = (
             f"Re-point {replica} from {current or 'its current source'} to {source} at the dump's coordinates"
@@ -152,8 +155,9 @@ def build_rebuild_replica_plan(
             else None
         )
         why = (
-            f"{repoint_note} This changes where {replica} replicates from: its old source's events stop reaching it. "
-            f"The dump's head says where {source}'s binlog stood at the snapshot; {replica} continues from there. {SEEDS}."
+            f"{repoint_note} This changes where {replica} replicates from: its old source's events stop "
+            f"reaching it. The dump's head says where {source}'s binlog stood at the snapshot; {replica} "
+            f"continues from there. {SEEDS}."
             if repoint_note
             else None
         )
@@ -195,7 +199,8 @@ def build_rebuild_replica_plan(
             if via_file
             else "streaming the dump straight into the restore"
         )
-        + f".\n{source} is only read. {replica}'s in-scope databases are replaced; it then continues from the coordinates at the head of the dump,"
+        + f".\n{source} is only read. {replica}'s in-scope databases are replaced; it then continues from "
+        "the coordinates at the head of the dump,"
         f"\nand the copy is verified table by table. Until then {replica} is marked as being rebuilt."
     )
     if repoint_note:

@@ -24,9 +24,9 @@ import asyncio
 import collections
 import time
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
-from replui.transport.base import Process
+from replui.transport.base import ByteReader, Process
 from replui.wizards.coordinates import HEAD_LIMIT, CoordinateScanner, DumpCoordinates
 
 __all__ = [
@@ -128,7 +128,10 @@ class RestoreGone(Exception):
 
 # ----------------------------------------------------------------------------- plumbing
 async def pump_lines(
-    reader, tail: collections.deque, on_line: Callable[[str], None] | None, name: str = "the tool"
+    reader: ByteReader,
+    tail: collections.deque[str],
+    on_line: Callable[[str], None] | None,
+    name: str = "the tool",
 ) -> None:
     """Read ``reader`` (a tool's stderr) to its end, splitting lines.
 
@@ -222,11 +225,13 @@ async def relay_chunks(
     counted by ``meter``). At end of input, ``before_eof()`` decides whether
     to close stdin (True: the input ended cleanly). Raises :class:`RestoreGone` on a
     broken pipe."""
-    held = bytearray()
+    stdin = proc.stdin
+    assert stdin is not None, "relay_chunks needs a process spawned with stdin=True"
+    held: bytearray | None = bytearray()
 
     async def release(head: bytes) -> None:
-        proc.stdin.write(bytes(preamble) + head)
-        await proc.stdin.drain()
+        stdin.write(bytes(preamble) + head)
+        await stdin.drain()
         meter.add(len(head))
 
     try:
@@ -244,8 +249,8 @@ async def relay_chunks(
                 head, held = bytes(held), None
                 await release(head)
                 continue
-            proc.stdin.write(chunk)
-            await proc.stdin.drain()
+            stdin.write(chunk)
+            await stdin.drain()
             meter.add(len(chunk))
         if not await before_eof():
             return
@@ -253,7 +258,7 @@ async def relay_chunks(
             if require_coordinates and not scanner.head.complete:
                 raise NoCoordinates()
             await release(bytes(held))
-        proc.stdin.close()
+        stdin.close()
         meter.add(0, force=True)
     except (BrokenPipeError, ConnectionResetError) as exc:
         raise RestoreGone() from exc
@@ -264,12 +269,12 @@ def tool_name(argv: list[str]) -> str:
     return argv[0].rsplit("/", 1)[-1]
 
 
-def tail_text(lines: collections.deque) -> str:
+def tail_text(lines: collections.deque[str]) -> str:
     """The kept stderr lines as one text."""
     return "\n".join(lines)
 
 
-def describe_exit(rc: int | None, tail: collections.deque, tool: str) -> str:
+def describe_exit(rc: int | None, tail: collections.deque[str], tool: str) -> str:
     """``"<tool> exited with status N: <last stderr line>"`` (or ``was killed by signal N``)."""
     last = next((ln for ln in reversed(tail) if ln.strip()), "")
     how = f"was killed by signal {-rc}" if rc is not None and rc < 0 else f"exited with status {rc}"
@@ -277,7 +282,7 @@ def describe_exit(rc: int | None, tail: collections.deque, tool: str) -> str:
 
 
 async def drive(
-    relay: asyncio.Task, dump: Process | None, restore: Process, cancel: asyncio.Event | None
+    relay: asyncio.Task[None], dump: Process | None, restore: Process, cancel: asyncio.Event | None
 ) -> tuple[str, int | None] | None:
     """Wait for the relay task and both processes (``dump`` None: no dump
     runs); return None on success or ``(step, returncode)`` for the first
@@ -317,7 +322,7 @@ async def drive(
                 t.cancel()
 
 
-async def finish(procs: list[Process | None], tasks: list[asyncio.Task]) -> None:
+async def finish(procs: Sequence[Process | None], tasks: Sequence[asyncio.Future[Any] | None]) -> None:
     """Terminate what still runs (each process's whole tree), then let the
     stderr readers drain (≤ 2 s), then close the processes' pipes. None
     entries (a process never started) are skipped."""

@@ -23,6 +23,7 @@ from replui.sources import CRASH_RESYNC
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
 from replui.wizards.common import (
+    Statuses,
     WizardError,
     dialect_of,
     identities,
@@ -31,8 +32,15 @@ from replui.wizards.common import (
     status_map,
     verify_sql,
 )
-from replui.wizards.plan import Plan
-from replui.wizards.sql import change_source, show_replica_status, start_replica, stop_replica
+from replui.wizards.plan import Plan, StepContext
+from replui.wizards.sql import (
+    Literal,
+    Statement,
+    change_source,
+    show_replica_status,
+    start_replica,
+    stop_replica,
+)
 from replui.wizards.steps import info_step, sql_step, status_step, stop_step, verify_step
 
 SEED = CRASH_RESYNC
@@ -56,7 +64,7 @@ def next_binlog_name(name: str) -> str:
 
 def build_repoint_plan(
     config: Config,
-    statuses,
+    statuses: Statuses,
     *,
     node: str | None = None,
     to: str | None = None,
@@ -110,32 +118,39 @@ def build_repoint_plan(
             nxt = later[0] if later else nxt
         coords = BinlogCoordinates(nxt, 4)
         reason = [
-            f"{node} was reading {label('source_log_file')} {ch.source_log_file} at {label('read_source_log_pos')} {ch.read_source_log_pos}"
+            f"{node} was reading {label('source_log_file')} {ch.source_log_file} at "
+            f"{label('read_source_log_pos')} {ch.read_source_log_pos}"
             + (f"; IO error {ch.last_io_errno}: {ch.last_io_error}" if ch.last_io_errno else "")
             + ".",
-            f"After a crash the source's binlog {ch.source_log_file} ends early, but a restarted server always opens a new binlog,",
-            f"so the events continue in {nxt} from position 4 (the first byte after the 4-byte header), as in {SEED}.",
+            f"After a crash the source's binlog {ch.source_log_file} ends early, but a restarted server "
+            "always opens a new binlog,",
+            f"so the events continue in {nxt} from position 4 (the first byte after the 4-byte header), as "
+            f"in {SEED}.",
         ]
     else:
         if not ch.relay_source_log_file or ch.exec_source_log_pos is None:
             raise WizardError(
-                f"{node} shows no {label('relay_source_log_file')}/{label('exec_source_log_pos')}: no executed position to restart from"
+                f"{node} shows no {label('relay_source_log_file')}/{label('exec_source_log_pos')}: no "
+                "executed position to restart from"
             )
         coords = BinlogCoordinates(ch.relay_source_log_file, ch.exec_source_log_pos)
         reason = [
-            f"{node} executed up to {label('relay_source_log_file')} {ch.relay_source_log_file} / {label('exec_source_log_pos')} {ch.exec_source_log_pos}"
+            f"{node} executed up to {label('relay_source_log_file')} {ch.relay_source_log_file} / "
+            f"{label('exec_source_log_pos')} {ch.exec_source_log_pos}"
             + (f"; SQL error {ch.last_sql_errno}: {ch.last_sql_error}" if ch.last_sql_errno else "")
             + ".",
             "Its relay log is unreadable, so fetch everything after that point again from the source:",
-            f"CHANGE MASTER with a file and position discards the relay logs and restarts from there, as in {SEED}.",
+            "CHANGE MASTER with a file and position discards the relay logs and restarts from there, as in "
+            f"{SEED}.",
         ]
     gtid_off = "no" if dl.is_mariadb and ch.using_gtid and ch.using_gtid.lower() != "no" else None
     if gtid_off:
         reason.append(
-            f"{node} uses GTID ({label('using_gtid')}={ch.using_gtid}); file/position coordinates need MASTER_USE_GTID=no."
+            f"{node} uses GTID ({label('using_gtid')}={ch.using_gtid}); file/position coordinates need "
+            "MASTER_USE_GTID=no."
         )
 
-    def make(ctx, lit):
+    def make(ctx: StepContext | None, lit: Literal) -> list[Statement]:
         return [
             change_source(dl, log_file=coords.file, log_pos=coords.position, use_gtid=gtid_off, literal=lit)
         ]
@@ -162,7 +177,8 @@ def build_repoint_plan(
         sql_step(
             "change-master",
             f"Point {node} at {coords.file}:{coords.position}",
-            f"Tell {node} where to resume reading its source's binlog, as in {SEED}. Only the coordinates change; host, user and password stay.",
+            f"Tell {node} where to resume reading its source's binlog, as in {SEED}. Only the coordinates "
+            "change; host, user and password stay.",
             node,
             make,
         ),

@@ -19,6 +19,7 @@ from replui.sources import CAUCUS, RAILS_FAILOVER
 from replui.wizards import checks
 from replui.wizards.checks import channel_of
 from replui.wizards.common import (
+    Statuses,
     WizardError,
     dialect_of,
     identities,
@@ -29,7 +30,15 @@ from replui.wizards.common import (
 )
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
 from replui.wizards.repoint import parse_coordinates
-from replui.wizards.sql import change_source, reset_replica, show_replica_status, start_replica, stop_replica
+from replui.wizards.sql import (
+    Literal,
+    Statement,
+    change_source,
+    reset_replica,
+    show_replica_status,
+    start_replica,
+    stop_replica,
+)
 from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 
 SEED = RAILS_FAILOVER
@@ -53,7 +62,8 @@ def read_source_coordinates_step(
     return Step(
         step_id,
         f"Read {source}'s current binlog coordinates",
-        f"The replica will start from the source's position now, 'as shown in master status' in {CAUCUS}, section V.",
+        f"The replica will start from the source's position now, 'as shown in master status' in {CAUCUS}, "
+        "section V.",
         sql_text,
         run,
         source,
@@ -109,7 +119,7 @@ def choose_coordinates(
 
 def build_reset_replica_plan(
     config: Config,
-    statuses,
+    statuses: Statuses,
     *,
     node: str | None = None,
     to: str | None = None,
@@ -159,7 +169,7 @@ def build_reset_replica_plan(
             ctx.values["data_may_differ"] = f"{why}; rebuild it to be sure: {rebuild}"
             yield OutputLine(f"WARNING: {why}", "stderr")
 
-    def make(ctx, lit):
+    def make(ctx: StepContext | None, lit: Literal) -> list[Statement]:
         c = ctx.values.get("coordinates") if ctx is not None else shown_now
         if c is None:
             raise StepFailed("no coordinates were chosen")
@@ -176,9 +186,10 @@ def build_reset_replica_plan(
         Step(
             "choose-coordinates",
             f"Choose where {node} resumes",
-            "The executed position when the source still has it (nothing is skipped); after a purge the source's oldest "
-            "binlog from position 4 (every event it still has), naming the purged events that are lost. Checked against "
-            f"the source's binlogs before anything is changed. The reset itself follows {SEED}.",
+            "The executed position when the source still has it (nothing is skipped); after a purge the "
+            "source's oldest binlog from position 4 (every event it still has), naming the purged events "
+            "that are lost. Checked against the source's binlogs before anything is changed. The reset "
+            f"itself follows {SEED}.",
             f"{show_replica_status(dl).sql}\\G on {node}; SHOW BINARY LOGS on {source or 'its source'}",
             choose,
             node,
@@ -196,9 +207,9 @@ def build_reset_replica_plan(
         sql_step(
             "reset",
             f"Reset {node}'s replica state",
-            f"RESET SLAVE forgets the relay logs and the master info that cannot be read (1201) or that name a binlog "
-            f"the source has purged (1236); {SEED} resets the replica for both errors. The connection settings "
-            "(host, port, user, password) are kept.",
+            "RESET SLAVE forgets the relay logs and the master info that cannot be read (1201) or that name "
+            f"a binlog the source has purged (1236); {SEED} resets the replica for both errors. The "
+            "connection settings (host, port, user, password) are kept.",
             node,
             lambda ctx, lit: [reset_replica(dl)],
         ),
@@ -208,8 +219,8 @@ def build_reset_replica_plan(
             + (f"{shown_now.file}:{shown_now.position}" if planned else f"{source}'s binlog"),
             "Resume from coordinates the source still has."
             + (
-                f" Events the replica never applied are lost: {lost}; rebuild the replica afterwards, as {SEED} "
-                "advises: 'If data is not properly synced then dump the database'."
+                f" Events the replica never applied are lost: {lost}; rebuild the replica afterwards, as "
+                f"{SEED} advises: 'If data is not properly synced then dump the database'."
                 if lost
                 else ""
             ),
@@ -259,7 +270,10 @@ def build_reset_replica_plan(
             if lost
             else "Nothing is skipped: it resumes where it stopped."
             if planned and not fixed
-            else "The operator chose the coordinates: events between the old position and them are skipped or repeated."
+            else (
+                "The operator chose the coordinates: "
+                "events between the old position and them are skipped or repeated."
+            )
         )
     )
     return Plan(

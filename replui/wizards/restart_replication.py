@@ -8,6 +8,7 @@ from replui.config import Config
 from replui.sources import REPLICATION_ERROR
 from replui.wizards import checks
 from replui.wizards.common import (
+    Statuses,
     WizardError,
     dialect_of,
     identities,
@@ -24,7 +25,7 @@ SEED = REPLICATION_ERROR
 
 
 def build_restart_replication_plan(
-    config: Config, statuses, *, node: str | None = None, timeout: float = 60.0, **_: object
+    config: Config, statuses: Statuses, *, node: str | None = None, timeout: float = 60.0, **_: object
 ) -> Plan:
     """Plan: show status, ``STOP SLAVE; START SLAVE`` on ``node``, verify.
     Raises WizardError when ``node`` is unknown."""
@@ -45,15 +46,16 @@ def build_restart_replication_plan(
         status_step(
             "before",
             f"Show {node}'s replica status",
-            "Record the state before changing anything; the IO error "
-            f"names what broke (e.g. 2003 can't connect). From {SEED}: 'Try pinging the address of the master host (show slave status\\G)'.",
+            "Record the state before changing anything; the IO error names what broke (e.g. 2003 can't "
+            f"connect). From {SEED}: 'Try pinging the address of the master host (show slave status\\G)'.",
             node,
             show_replica_status(dl).sql,
         ),
         sql_step(
             "restart",
             f"Stop and start replication on {node}",
-            f"Restart both replication threads so the IO thread reconnects to its source: 'stop slave; start slave;' in {SEED}. "
+            "Restart both replication threads so the IO thread reconnects to its source: "
+            f"'stop slave; start slave;' in {SEED}. "
             "The relay log and the coordinates are kept: nothing is skipped or lost.",
             node,
             lambda ctx, lit: [stop_replica(dl), start_replica(dl)],

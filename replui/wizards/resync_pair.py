@@ -7,12 +7,13 @@ write on each side that must appear on the other.
 from __future__ import annotations
 
 import time
-from typing import AsyncIterator
+from typing import AsyncIterator, Iterable
 
 from replui.config import Config
 from replui.sources import MULTI_MASTER
 from replui.wizards import checks
 from replui.wizards.common import (
+    Statuses,
     WizardError,
     dialect_of,
     identities,
@@ -78,9 +79,9 @@ def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
     return Step(
         "test-write",
         f"Test: a write on {a} appears on {b}, and one on {b} on {a}",
-        f"From {SEED}: 'To test everything is working make an update on each server, and it should appear on the other server!' "
-        f"Creates the database replui and its table heartbeat on {a} if missing (they replicate to {b}), then writes one "
-        "row per server.",
+        f"From {SEED}: 'To test everything is working make an update on each server, and it should appear on "
+        f"the other server!' Creates the database replui and its table heartbeat on {a} if missing (they "
+        f"replicate to {b}), then writes one row per server.",
         preview,
         run,
         None,
@@ -92,11 +93,11 @@ def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
 
 def build_resync_pair_plan(
     config: Config,
-    statuses,
+    statuses: Statuses,
     *,
     authoritative: str | None = None,
     other: str | None = None,
-    databases=None,
+    databases: str | Iterable[str] | None = None,
     via_file: bool = False,
     timeout: float = 120.0,
     **_: object,
@@ -114,8 +115,8 @@ def build_resync_pair_plan(
         raise WizardError(f"--authoritative and --other are both {a}")
     if sts[a].reachable and sts[b].reachable and not (source_of(sts, a) == b and source_of(sts, b) == a):
         raise WizardError(
-            f"{a} and {b} are not a master⇄master pair ({a} replicates from {source_of(sts, a) or 'nothing'}, "
-            f"{b} from {source_of(sts, b) or 'nothing'})"
+            f"{a} and {b} are not a master⇄master pair ({a} replicates from "
+            f"{source_of(sts, a) or 'nothing'}, {b} from {source_of(sts, b) or 'nothing'})"
         )
     sa, sb = dialect_of(sts, a), dialect_of(sts, b)
     dbs = parse_databases(databases)
@@ -150,8 +151,9 @@ def build_resync_pair_plan(
             key="b_coordinates",
             step_id="change-master-authoritative",
             title=f"Point {a} at {b}'s current coordinates (crosswise)",
-            why=f"As in {SEED}: compare each side's SHOW MASTER STATUS with the other's SHOW SLAVE STATUS crosswise and CHANGE MASTER "
-            f"where they differ. {b}'s restore was not binlogged, so {a} continues from {b}'s position now.",
+            why=f"As in {SEED}: compare each side's SHOW MASTER STATUS with the other's SHOW SLAVE STATUS "
+            f"crosswise and CHANGE MASTER where they differ. {b}'s restore was not binlogged, so {a} "
+            f"continues from {b}'s position now.",
         ),
         sql_step(
             "start-other",
@@ -192,9 +194,12 @@ def build_resync_pair_plan(
     )
     summary = (
         f"Make {b} identical to {a} (authoritative) and restart replication both ways.\n"
-        f"{a}'s data is only read; {b}'s in-scope databases are replaced (without writing {b}'s binlog, so nothing flows back to {a}).\n"
-        f"Then crosswise: {b} reads {a}'s binlog from the dump's coordinates, {a} reads {b}'s binlog from its position after the restore.\n"
-        f"The copy is verified table by table; until then {b} is marked as being rebuilt. The procedure follows {SEED}."
+        f"{a}'s data is only read; {b}'s in-scope databases are replaced (without writing {b}'s binlog, so "
+        f"nothing flows back to {a}).\n"
+        f"Then crosswise: {b} reads {a}'s binlog from the dump's coordinates, {a} reads {b}'s binlog from "
+        "its position after the restore.\n"
+        f"The copy is verified table by table; until then {b} is marked as being rebuilt. The procedure "
+        f"follows {SEED}."
     )
     return Plan(
         "resync-pair",

@@ -283,7 +283,10 @@ async def _run(
         if dry_run and step.changes_server:
             ahead = {s.id for s in plan.steps[i - 1 :]}
             later = [c.name for c in plan.preflight if set(c.needs) & ahead]
-            msg = f"dry run: every check that needs no change passed; the run would now start step {step.id} ({step.title})"
+            msg = (
+                "dry run: every check that needs no change passed; "
+                f"the run would now start step {step.id} ({step.title})"
+            )
             if later:
                 msg += "; checked during the run: " + ", ".join(later)
             narr.say(None, msg)
@@ -323,7 +326,7 @@ async def _run(
             shown = dataclasses.replace(step, preview=mask(step.exact_preview(ctx), ctx.secrets))
             try:
                 yes = await confirm(shown)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - a prompt that fails counts as "no"
                 yes = False
                 narr.say(step, f"confirmation failed: {exc}", "stderr")
             if ctx.cancel.is_set():
@@ -425,7 +428,8 @@ async def _run(
 
 
 def _left_behind(done: list[Step]) -> str:
-    """``"; left behind: replication is stopped on node2"`` for the steps that leave something, else ``""``."""
+    """``"; left behind: replication is stopped on node2"`` for the steps that
+    leave something, else ``""``."""
     left = [s.leaves for s in done if s.leaves]
     return "; left behind: " + "; ".join(left) if left else ""
 
@@ -460,7 +464,7 @@ async def _stop_and_offer_undo(
             continue
         try:
             yes = await confirm(s.undo)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a prompt that fails counts as "no"
             yes = False
         narr.say(s.undo, f"undo {s.undo.id}: {'confirmed' if yes else 'declined'} by the operator")
         if not yes:
@@ -488,7 +492,8 @@ async def _stop_and_offer_undo(
 
 
 def _bind(ctx: StepContext, node: str, identity: Identity) -> None:
-    """Bind ``node``'s client to ``identity``: a reconnect that reaches another server fails before any statement."""
+    """Bind ``node``'s client to ``identity``: a reconnect that reaches
+    another server fails before any statement."""
     ctx.confirmed[node] = identity
     client = ctx.clients.get(node)
     bind = getattr(client, "bind_identity", None)
@@ -506,7 +511,7 @@ def _bind(ctx: StepContext, node: str, identity: Identity) -> None:
 async def _check_identity(ctx: StepContext, node: str, baseline: dict[str, Identity]) -> tuple[bool, str]:
     try:
         live = await read_identity(ctx, node)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - an identity that cannot be read refuses the step
         return False, f"cannot confirm {node}'s identity: {exc}"
     seen = baseline.get(node)
     if seen is None or seen == Identity():

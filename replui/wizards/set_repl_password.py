@@ -15,6 +15,7 @@ import os
 from replui.config import Config
 from replui.wizards import checks
 from replui.wizards.common import (
+    Statuses,
     WizardError,
     dialect_of,
     identities,
@@ -30,7 +31,7 @@ from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 
 def build_set_repl_password_plan(
     config: Config,
-    statuses,
+    statuses: Statuses,
     *,
     node: str | None = None,
     repl_password_env: str | None = None,
@@ -46,8 +47,8 @@ def build_set_repl_password_plan(
     assert node is not None
     if not repl_password_env:
         raise WizardError(
-            "--repl-password-env VAR is required: the name of an environment variable holding the replication "
-            "password (never given on the command line)"
+            "--repl-password-env VAR is required: the name of an environment variable holding the "
+            "replication password (never given on the command line)"
         )
     pw = os.environ.get(repl_password_env)
     if pw is None:
@@ -75,8 +76,9 @@ def build_set_repl_password_plan(
         sql_step(
             "set-password",
             f"Store the replication password on {node}",
-            f"{node} logs in to {where} as {user!r} with the password it stores; after a password change on the source "
-            "that login fails with 1045. Only the password changes: host, user and coordinates stay.",
+            f"{node} logs in to {where} as {user!r} with the password it stores; after a password change on "
+            "the source that login fails with 1045. Only the password changes: host, user and coordinates "
+            "stay.",
             node,
             lambda ctx, lit: [change_source(dl, password=pw, literal=lit)],
         ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import AsyncIterator, Callable, Sequence
 
-from replui.model import BinlogCoordinates, NodeStatus
+from replui.model import BinlogCoordinates, Channel, NodeStatus
 from replui.sources import CRASH_RESYNC, REPLICATION_ERROR
 from replui.wizards.checks import channel_of
 from replui.wizards.plan import Event, OutputLine, Step, StepContext, StepFailed
@@ -26,7 +26,7 @@ def preview_of(make: Make, note: str = "") -> str:
 
 
 def sql_step(
-    id: str,
+    id: str,  # noqa: A002 - the step's public keyword, as in Step(id=...)
     title: str,
     why: str,
     node: str,
@@ -68,7 +68,14 @@ def sql_step(
     )
 
 
-def stop_step(id: str, title: str, why: str, node: str, stop: Statement, start: Statement) -> Step:
+def stop_step(
+    id: str,  # noqa: A002 - the step's public keyword, as in Step(id=...)
+    title: str,
+    why: str,
+    node: str,
+    stop: Statement,
+    start: Statement,
+) -> Step:
     """``STOP SLAVE`` on ``node`` (destructive), with ``START SLAVE`` as its
     undo: offered when the operator stops the run at a later step."""
     undo = sql_step(
@@ -83,7 +90,13 @@ def stop_step(id: str, title: str, why: str, node: str, stop: Statement, start: 
     )
 
 
-def info_step(id: str, title: str, why: str, lines: Sequence[str], preview: str = "") -> Step:
+def info_step(
+    id: str,  # noqa: A002 - the step's public keyword, as in Step(id=...)
+    title: str,
+    why: str,
+    lines: Sequence[str],
+    preview: str = "",
+) -> Step:
     """A step that only explains (no server is touched)."""
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
@@ -124,7 +137,13 @@ def describe_channel(node: str, st: NodeStatus) -> list[str]:
     return out
 
 
-def status_step(id: str, title: str, why: str, node: str, sql_text: str) -> Step:
+def status_step(
+    id: str,  # noqa: A002 - the step's public keyword, as in Step(id=...)
+    title: str,
+    why: str,
+    node: str,
+    sql_text: str,
+) -> Step:
     """Read-only: show the replica's status (kept in the transcript as the 'before')."""
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
@@ -135,7 +154,7 @@ def status_step(id: str, title: str, why: str, node: str, sql_text: str) -> Step
     return Step(id, title, why, sql_text + "\\G", run, node, False, False)
 
 
-def caught_up(ch, src: BinlogCoordinates | None) -> bool:
+def caught_up(ch: Channel | None, src: BinlogCoordinates | None) -> bool:
     """Both threads run, no error, the SQL thread has executed everything the
     IO thread read, ``Seconds_Behind_Master`` is 0, and (when the source's
     coordinates are known) the IO thread has read up to them."""
@@ -158,7 +177,7 @@ def verify_step(
     *,
     timeout: float = 60.0,
     interval: float = 0.5,
-    id: str = "verify",
+    id: str = "verify",  # noqa: A002 - the step's public keyword, as in Step(id=...)
     why: str = "",
     status_sql: str = "SHOW SLAVE STATUS",
     source_sql: str = "SHOW MASTER STATUS",
@@ -170,7 +189,8 @@ def verify_step(
     the last state seen."""
     why = why or (
         "Replication is repaired only when both threads say Yes and the replica has read and applied "
-        f"everything up to the source's current binlog position: 'use show slave status\\G to verify any fix', "
+        "everything up to the source's current binlog position: "
+        "'use show slave status\\G to verify any fix', "
         f"as {REPLICATION_ERROR} says, and watch Seconds_Behind_Master fall to 0, as in {CRASH_RESYNC}. "
         f"Waits at most {timeout:.0f} s."
     )
@@ -194,10 +214,11 @@ def verify_step(
                 )
             pos = (ch.source_log_file, ch.read_source_log_pos)
             first_pos = first_pos or pos
+            behind = ch.seconds_behind_source
             line = (
                 f"{replica}: IO {ch.io_running}, SQL {ch.sql_running}, read {pos[0]}:{pos[1]}, "
                 f"executed {ch.relay_source_log_file}:{ch.exec_source_log_pos}, "
-                f"{ch.label('seconds_behind_source')} {'NULL' if ch.seconds_behind_source is None else ch.seconds_behind_source}"
+                f"{ch.label('seconds_behind_source')} {'NULL' if behind is None else behind}"
                 + (f"; source at {src.file}:{src.position}" if src else "")
             )
             if line != last_line:
@@ -214,8 +235,8 @@ def verify_step(
                     else f" (read position advanced from {first_pos[0]}:{first_pos[1]})"
                 )
                 yield OutputLine(
-                    f"replication runs: {replica} runs both threads and is caught up with {source or 'its source'}"
-                    f"{advanced}",
+                    f"replication runs: {replica} runs both threads and is caught up with "
+                    f"{source or 'its source'}{advanced}",
                     "info",
                 )
                 ctx.values.setdefault("replicating", []).append(replica)
@@ -223,7 +244,8 @@ def verify_step(
             if time.monotonic() > deadline:
                 err = f" last IO error {ch.last_io_errno}: {ch.last_io_error}" if ch.last_io_errno else ""
                 raise StepFailed(
-                    f"{replica} not healthy after {timeout:.0f} s: IO {ch.io_running}, SQL {ch.sql_running}.{err}"
+                    f"{replica} not healthy after {timeout:.0f} s: "
+                    f"IO {ch.io_running}, SQL {ch.sql_running}.{err}"
                 )
             await ctx.sleep(interval)
 

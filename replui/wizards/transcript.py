@@ -9,13 +9,13 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Iterable, Mapping
 
 from replui.config import Config
 from replui.wizards.sql import mask
 
 
-def log_dir(config: Config | None, env: dict[str, str] | None = None) -> Path:
+def log_dir(config: Config | None, env: Mapping[str, str] | None = None) -> Path:
     """``config.log_dir``, else ``$XDG_STATE_HOME/replui/transcripts``, else
     ``~/.local/state/replui/transcripts``."""
     env = os.environ if env is None else env

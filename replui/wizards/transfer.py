@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import os
 import shlex
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 from replui.config import Config, NodeConfig
 from replui.model import BinlogCoordinates
@@ -27,7 +27,12 @@ from replui.wizards import dumpfile, dumpstream
 from replui.wizards.guard import guard_failed, identity_guard
 from replui.wizards.mark import CLEAR, set_mark, set_mark_statements
 from replui.wizards.plan import Event, OutputLine, Progress, Step, StepContext, StepFailed
-from replui.wizards.sql import Statement, change_source, quote_ident
+from replui.wizards.sql import Literal, Statement, change_source, quote_ident
+
+T = TypeVar("T")
+#: What a dump/copy/restore function reports progress and stderr lines to.
+OnProgress = Callable[[dumpstream.Progress], None]
+OnLine = Callable[[str], None]
 
 #: Never copied: the server's own schemas and replui's rebuild mark.
 SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys", marker.DATABASE)
@@ -52,7 +57,8 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
             system = [d for d in databases if d.lower() in SYSTEM_DATABASES]
             if system:
                 raise StepFailed(
-                    f"{', '.join(system)} cannot be copied: system schemas and replui's own are never replaced"
+                    f"{', '.join(system)} cannot be copied: "
+                    "system schemas and replui's own are never replaced"
                 )
             missing = [d for d in databases if d not in have]
             if missing:
@@ -68,7 +74,8 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
         ph = ", ".join(["%s"] * len(chosen))
         size = await ctx.scalar(
             source,
-            f"SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema IN ({ph})",
+            "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables "
+            f"WHERE table_schema IN ({ph})",
             chosen,
         )
         ctx.values["databases"] = chosen
@@ -88,7 +95,9 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
         "Choose the databases to copy",
         f"In scope: {scope}. Dump the databases you replicate, "
         f"never 'mysql', as {CAUCUS}, section IV, says. Checked before anything is stopped or dropped.",
-        "SHOW DATABASES;\nSELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema IN (<in scope>);",
+        "SHOW DATABASES;\n"
+        "SELECT SUM(data_length + index_length) FROM information_schema.tables "
+        "WHERE table_schema IN (<in scope>);",
         run,
         source,
         False,
@@ -118,8 +127,9 @@ def _restore_head_preview(
 ) -> str:
     """The statements a data-replacing step runs before the dump's own, as
     they will run (with ``ctx``) or with placeholders (plan preview)."""
-    known = ctx is not None and ctx.values.get("databases") is not None
-    dbs = list(ctx.values["databases"]) if known else (databases or ["<each database in scope>"])  # type: ignore[union-attr]
+    in_scope = ctx.values.get("databases") if ctx is not None else None
+    known = in_scope is not None
+    dbs = list(in_scope) if in_scope is not None else (databases or ["<each database in scope>"])
     lit = ctx.literal(replica) if ctx is not None else _lit
     head = [f"-- on {replica}, replui's connection: mark the rebuild (not binlogged)"]
     head += [s.shown + ";" for s in set_mark_statements(wizard, source, dbs, lit)]
@@ -128,7 +138,10 @@ def _restore_head_preview(
     head.append(
         identity_guard(replica, ident)
         if ident is not None
-        else f"SET SESSION sql_mode = IF(<{replica}'s confirmed server_id, hostname and port>, @@session.sql_mode, 'replui: not {replica}');"
+        else (
+            f"SET SESSION sql_mode = IF(<{replica}'s confirmed server_id, hostname and port>, "
+            f"@@session.sql_mode, 'replui: not {replica}');"
+        )
     )
     head += [
         f"DROP DATABASE IF EXISTS {quote_ident(d) if known or databases else '`' + d + '`'};" for d in dbs
@@ -147,10 +160,11 @@ def _dump_preview(
         else "--databases -- <in scope>"
     )
     return (
-        f"{tool} --defaults-extra-file=<0600 file: {source_cfg.name}'s user, password ***> --single-transaction "
-        f"{' '.join(dl.dump_options(gtid=gtid))} --routines --triggers --events "
+        f"{tool} --defaults-extra-file=<0600 file: {source_cfg.name}'s user, password ***> "
+        f"--single-transaction {' '.join(dl.dump_options(gtid=gtid))} --routines --triggers --events "
         f"--hex-blob --quick {dbs}\n"
-        f"  | {client} --defaults-extra-file=<0600 file: {replica_cfg.name}'s user, password ***; init-command=SET SESSION sql_log_bin=0> --batch"
+        f"  | {client} --defaults-extra-file=<0600 file: {replica_cfg.name}'s user, password ***; "
+        "init-command=SET SESSION sql_log_bin=0> --batch"
     )
 
 
@@ -165,11 +179,13 @@ async def _no_binlog_node(ctx: StepContext, node: NodeConfig) -> NodeConfig:
     return dataclasses.replace(node, defaults_file=path)
 
 
-async def _with_progress(coro_fn: Callable[[Callable, Callable], Any]) -> AsyncIterator[Any]:
+async def _with_progress(
+    coro_fn: Callable[[OnProgress, OnLine], Awaitable[T]],
+) -> AsyncIterator[Event | tuple[str, T]]:
     """Run ``coro_fn(on_progress, on_line)`` as a task; yield its Progress/OutputLine
     events as they come, then ``("result", value)``. Cancelling the generator
     cancels the task and waits for its cleanup."""
-    q: asyncio.Queue = asyncio.Queue()
+    q: asyncio.Queue[Event | None] = asyncio.Queue()
 
     def on_progress(p: dumpstream.Progress) -> None:
         q.put_nowait(
@@ -243,7 +259,7 @@ def stream_step(
         for ln in preamble.splitlines():
             yield OutputLine(f"{replica} (restore client)> {ln}", "info")
 
-        def go(on_progress, on_line):
+        def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpstream.DumpResult]:
             return dumpstream.stream_dump(
                 config.node(source),
                 rep_cfg,
@@ -268,7 +284,8 @@ def stream_step(
                     yield OutputLine(f"dump: {' '.join(res.dump_argv)}", "info")
                     yield OutputLine(f"restore: {' '.join(res.restore_argv)}", "info")
                     yield OutputLine(
-                        f"{res.bytes} bytes of SQL in {res.seconds:.1f} s; coordinates from the head of the dump: "
+                        f"{res.bytes} bytes of SQL in {res.seconds:.1f} s; "
+                        "coordinates from the head of the dump: "
                         f"{c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""),
                         "stdout",
                     )
@@ -292,11 +309,12 @@ def stream_step(
     return Step(
         "stream",
         f"Replace {replica}'s data with {source}'s (dump streamed into restore)",
-        f"Dump {source} with its binlog coordinates and restore into {replica} while the dump runs: no file, nothing held "
-        f"whole in memory. {replica} is first marked as being rebuilt (the dashboard shows rebuild_incomplete until the "
-        f"data is verified); the restore client checks it reached {replica} before anything else, then drops the "
-        f"in-scope databases (so no stray table survives); neither the drop nor the restore is written to "
-        f"{replica}'s binlog (sql_log_bin=0). {source} is only read. {SEEDS}.",
+        f"Dump {source} with its binlog coordinates and restore into {replica} while the dump runs: no file, "
+        f"nothing held whole in memory. {replica} is first marked as being rebuilt (the dashboard shows "
+        f"rebuild_incomplete until the data is verified); the restore client checks it reached {replica} "
+        "before anything else, then drops the in-scope databases (so no stray table survives); neither the "
+        f"drop nor the restore is written to {replica}'s binlog (sql_log_bin=0). {source} is only read. "
+        f"{SEEDS}.",
         _restore_head_preview(None, replica, wizard, source, databases)
         + "\n"
         + _dump_preview(config.node(source), config.node(replica), dl, databases, gtid),
@@ -312,7 +330,7 @@ async def _remove_private(ctx: StepContext) -> None:
     for node, path in ctx.values.pop("_private_files", []):
         try:
             await ctx.transport(node).remove(path)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - best effort: the transport's cleanup() removes it at the end of the run
             pass
 
 
@@ -336,7 +354,7 @@ def via_file_steps(
         ctx.values["dump_dir"] = d
         path = os.path.join(d, f"{source}.sql.gz")
 
-        def go(on_progress, on_line):
+        def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpfile.FileDump]:
             return dumpfile.dump_to_file(
                 config.node(source),
                 path,
@@ -358,20 +376,20 @@ def via_file_steps(
                     c = fd.coordinates
                     ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
                     yield OutputLine(
-                        f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 {fd.sha256}; "
-                        f"coordinates {c.file}:{c.position}",
+                        f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 "
+                        f"{fd.sha256}; coordinates {c.file}:{c.position}",
                         "stdout",
                     )
                 else:
                     yield ev
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
             raise _fail(exc, replica) from None
 
     async def copy(ctx: StepContext) -> AsyncIterator[Event]:
         fd = ctx.values["file_dump"]
         dst = os.path.join(ctx.values["dump_dir"], f"{source}.copy.sql.gz")
 
-        def go(on_progress, on_line):
+        def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[str]:
             return dumpfile.copy_file(
                 fd.path, dst, sha256=fd.sha256, on_progress=on_progress, cancel=ctx.cancel
             )
@@ -384,7 +402,7 @@ def via_file_steps(
                     yield OutputLine(f"copied to {dst}; sha256 {ev[1]} matches", "stdout")
                 else:
                     yield ev
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
             raise _fail(exc, replica) from None
 
     async def restore(ctx: StepContext) -> AsyncIterator[Event]:
@@ -396,7 +414,7 @@ def via_file_steps(
         for ln in preamble.splitlines():
             yield OutputLine(f"{replica} (restore client)> {ln}", "info")
 
-        def go(on_progress, on_line):
+        def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpstream.DumpResult]:
             return dumpfile.restore_from_file(
                 rep_cfg,
                 ctx.values["copied"],
@@ -417,7 +435,7 @@ def via_file_steps(
                     )
                 else:
                     yield ev
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
             await _clear_mark_after_guard(ctx, replica, exc)
             raise _fail(exc, replica) from None
         finally:
@@ -432,7 +450,8 @@ def via_file_steps(
     def render(ctx: StepContext) -> str:
         return (
             _restore_head_preview(ctx, replica, wizard, source, databases)
-            + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch"
+            + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; "
+            "init-command=SET SESSION sql_log_bin=0> --batch"
         )
 
     tool = "mariadb-dump" if dl.is_mariadb else "mysqldump"
@@ -464,11 +483,13 @@ def via_file_steps(
         Step(
             "restore-file",
             f"Replace {replica}'s data from the file",
-            f"As in {RAILS_FAILOVER}: 'gunzip < file | mysql'. {replica} is marked as "
-            "being rebuilt until the data is verified; the restore client checks it reached the confirmed server, then drops "
-            "the in-scope databases; neither the drop nor the restore is written to its binlog (sql_log_bin=0).",
+            f"As in {RAILS_FAILOVER}: 'gunzip < file | mysql'. {replica} is marked as being rebuilt until "
+            "the data is verified; the restore client checks it reached the confirmed server, then drops "
+            "the in-scope databases; neither the drop nor the restore is written to its binlog "
+            "(sql_log_bin=0).",
             _restore_head_preview(None, replica, wizard, source, databases)
-            + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; init-command=SET SESSION sql_log_bin=0> --batch",
+            + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; "
+            "init-command=SET SESSION sql_log_bin=0> --batch",
             restore,
             replica,
             True,
@@ -508,8 +529,8 @@ def point_step(
     )
     shown_pw = "***" if (password is not None or password_fn is not None) else None
 
-    def statements(c: BinlogCoordinates | None, lit, pw: str | None) -> list[Statement]:
-        out = []
+    def statements(c: BinlogCoordinates | None, lit: Literal, pw: str | None) -> list[Statement]:
+        out: list[Statement] = []
         if use_gtid:
             g = c.gtid if c else "<GTID from the dump>"
             out.append(
@@ -561,8 +582,8 @@ def point_step(
         title or f"Point {replica} at {source}'s coordinates from the dump",
         why
         or (
-            f"The dump's head says where {source}'s binlog stood at the snapshot (--master-data=2); {replica} continues from exactly "
-            f"there, so nothing is applied twice or skipped. {SEEDS}."
+            f"The dump's head says where {source}'s binlog stood at the snapshot (--master-data=2); "
+            f"{replica} continues from exactly there, so nothing is applied twice or skipped. {SEEDS}."
         ),
         preview,
         run,

@@ -31,10 +31,10 @@ from typing import Any, AsyncIterator
 from replui.mysql.dialect import Dialect
 from replui.wizards.checks import channel_of
 from replui.wizards.plan import Event, OutputLine, Step, StepContext, StepFailed
-from replui.wizards.sql import quote_ident, show_source_status
+from replui.wizards.sql import Literal, quote_ident, show_source_status
 
 
-def until_statement(dl: Dialect, file: str, pos: int, literal) -> str:
+def until_statement(dl: Dialect, file: str, pos: int, literal: Literal) -> str:
     """``START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE='f', MASTER_LOG_POS=n``
     in ``dl``'s words (MySQL 8.0.22+: ``START REPLICA``, 8.0.23+: ``SOURCE_``)."""
     p = dl.source_prefix
@@ -173,8 +173,8 @@ def verify_data_step(
                 )
                 return
             raise StepFailed(
-                f"{source} was written during every one of {attempts} attempts: the data could not be compared "
-                "at one position; compare again when writes pause"
+                f"{source} was written during every one of {attempts} attempts: the data could not be "
+                "compared at one position; compare again when writes pause"
             )
         finally:
             if not restarted:
@@ -186,7 +186,8 @@ def verify_data_step(
     preview = "\n".join(
         [
             f"{stop_sql};  -- on {replica}",
-            f"{pos_sql}; CHECKSUM TABLE <each table in scope>; {pos_sql};  -- on {source}, until the position holds still",
+            f"{pos_sql}; CHECKSUM TABLE <each table in scope>; {pos_sql};  -- on {source}, until the "
+            "position holds still",
             until_statement(dl_replica, "<file>", 0, lambda v: f"'{v}'").replace(
                 "LOG_POS=0", "LOG_POS=<position>"
             )
@@ -197,9 +198,9 @@ def verify_data_step(
     return Step(
         step_id,
         f"Verify the data: {replica} against {source}, table by table",
-        f"Running threads do not prove the copy is right. Every in-scope table is checksummed on {source} and on "
-        f"{replica} at the same binlog position ({replica}'s SQL thread is held there with START SLAVE UNTIL); "
-        "'verified' only when every checksum matches.",
+        f"Running threads do not prove the copy is right. Every in-scope table is checksummed on {source} "
+        f"and on {replica} at the same binlog position ({replica}'s SQL thread is held there with START "
+        "SLAVE UNTIL); 'verified' only when every checksum matches.",
         preview,
         run,
         replica,

@@ -355,9 +355,17 @@ MYSQL80_REPLICA_DUPLICATE = make_row(
     Replica_SQL_Running="No",
     Seconds_Behind_Source=None,
     Last_Errno=1062,
-    Last_Error="Could not execute Write_rows event on table app.users; Duplicate entry '42' for key 'users.PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's source log master-bin.000001, end_log_pos 1210",
+    Last_Error=(
+        "Could not execute Write_rows event on table app.users; "
+        "Duplicate entry '42' for key 'users.PRIMARY', Error_code: 1062; "
+        "handler error HA_ERR_FOUND_DUPP_KEY; the event's source log master-bin.000001, end_log_pos 1210"
+    ),
     Last_SQL_Errno=1062,
-    Last_SQL_Error="Could not execute Write_rows event on table app.users; Duplicate entry '42' for key 'users.PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's source log master-bin.000001, end_log_pos 1210",
+    Last_SQL_Error=(
+        "Could not execute Write_rows event on table app.users; "
+        "Duplicate entry '42' for key 'users.PRIMARY', Error_code: 1062; "
+        "handler error HA_ERR_FOUND_DUPP_KEY; the event's source log master-bin.000001, end_log_pos 1210"
+    ),
     Last_SQL_Error_Timestamp="240611 10:02:33",
     Replica_SQL_Running_State="",
     Exec_Source_Log_Pos=900,
@@ -408,7 +416,12 @@ MYSQL84_REPLICA = make_row(
     Replica_IO_Running="Connecting",
     Seconds_Behind_Source=None,
     Last_IO_Errno=2061,
-    Last_IO_Error="Error connecting to source 'repl@source84:3306'. This was attempt 3/10, with a delay of 60 seconds between attempts. Message: Authentication plugin 'caching_sha2_password' reported error: Authentication requires secure connection.",
+    Last_IO_Error=(
+        "Error connecting to source 'repl@source84:3306'. "
+        "This was attempt 3/10, with a delay of 60 seconds between attempts. "
+        "Message: Authentication plugin 'caching_sha2_password' reported error: "
+        "Authentication requires secure connection."
+    ),
     Last_IO_Error_Timestamp="240611 10:05:00",
     Source_Server_Id=0,
     Source_UUID="",

@@ -1,4 +1,5 @@
-"""Run a dashboard over tests/canned.py by hand: PYTHONPATH=tests python tests/snapshot_apps/canned_demo.py broken_pair_1062 [theme]"""
+"""Run a dashboard over tests/canned.py by hand: \
+PYTHONPATH=tests python tests/snapshot_apps/canned_demo.py broken_pair_1062 [theme]"""
 
 import sys
 

@@ -1,4 +1,5 @@
-"""Run a canned dashboard by hand: PYTHONPATH=tests python tests/snapshot_apps/dashboard_demo.py [healthy|broken|unreachable|four] [theme]"""
+"""Run a canned dashboard by hand: \
+PYTHONPATH=tests python tests/snapshot_apps/dashboard_demo.py [healthy|broken|unreachable|four] [theme]"""
 
 import sys
 

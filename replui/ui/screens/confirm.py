@@ -30,8 +30,10 @@ class ConfirmScreen(ModalScreen[bool]):
         self.needs_name = bool(step.replaces_data)
         self.expected = step.target or ""
         # focus on show: the name box, else the preview (y/n answer); never a button, so a
-        # click that began on the previous dialog (a double click) lands on no focused button
-        self.AUTO_FOCUS = "#confirm-name" if self.needs_name else "#confirm-preview-scroll"
+        # click that began on the previous dialog (a double click) lands on no focused button.
+        # The ignore: Textual types AUTO_FOCUS as a ClassVar yet reads it from the instance
+        # (Screen._update_auto_focus), so a per-dialog value works but cannot be typed.
+        self.AUTO_FOCUS = "#confirm-name" if self.needs_name else "#confirm-preview-scroll"  # type: ignore[misc]
 
     @property
     def confirm_button(self) -> Button:
@@ -91,7 +93,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if not event.button.has_focus:
-            return  # a click that began before this dialog was shown (a double click on the last one) answers nothing
+            # a click that began before this dialog was shown (a double click on the last one) answers nothing
+            return
         if event.button.id == "confirm-yes" and not event.button.disabled:
             self.dismiss(True)
         elif event.button.id == "confirm-no":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
@@ -15,17 +17,25 @@ from replui.ui.widgets.findings_list import FindingsList
 from replui.ui.widgets.header import DashboardHeader
 from replui.ui.widgets.node_pane import NodePane, placeholder
 
+if TYPE_CHECKING:  # replui.ui.app imports this module
+    from textual import getters
+
+    from replui.ui.app import ReplUIApp
+
 
 def channel_slots(statuses: list[NodeStatus]) -> int:
     """Channel sections per pane: the most channels any node has, at least 1."""
     return max([len(s.channels) for s in statuses if s.reachable] + [1])
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(Screen[None]):
     """Shows ``statuses`` (name -> latest status) and ``findings``; :meth:`show` updates.
     ``w`` (or enter on a finding) opens the wizard picker."""
 
     BINDINGS = [Binding("w", "app.wizard", "Wizard")]
+
+    if TYPE_CHECKING:  # how Textual itself types ``app`` (MessagePump); no runtime change
+        app = getters.app(ReplUIApp)
 
     def __init__(self, config: Config, statuses: dict[str, NodeStatus], findings: list[Finding]) -> None:
         super().__init__(id="dashboard")
@@ -71,7 +81,7 @@ class DashboardScreen(Screen):
 
     def on_findings_list_wizard_requested(self, message: FindingsList.WizardRequested) -> None:
         message.stop()
-        self.app.action_wizard(message.finding)  # type: ignore[attr-defined]
+        self.app.action_wizard(message.finding)
 
     async def on_mount(self) -> None:
         self._ready = True

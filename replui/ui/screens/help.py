@@ -34,14 +34,14 @@ Press escape, q or ? to close."""
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        ("escape", "dismiss", "Close"),
-        ("q", "dismiss", "Close"),
-        ("question_mark", "dismiss", "Close"),
+        ("escape", "close", "Close"),
+        ("q", "close", "Close"),
+        ("question_mark", "close", "Close"),
     ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static(HELP_TEXT, id="help-text")
 
-    def action_dismiss(self) -> None:  # type: ignore[override]
+    def action_close(self) -> None:
         self.dismiss(None)

@@ -189,7 +189,7 @@ def outcome_text(plan: Plan, result: RunResult) -> str:
     return head + "\n" + tail + "\nPress escape to return to the dashboard."
 
 
-class WizardScreen(Screen):
+class WizardScreen(Screen[None]):
     """``WizardScreen(plan, context=None, refresh_statuses=True, transcript_dir=None)``.
 
     Starts the run when mounted (``context`` defaults to a StepContext on the
@@ -219,7 +219,7 @@ class WizardScreen(Screen):
         self.current = 0
         self.result: RunResult | None = None
         self.wizard_run: WizardRun | None = None
-        self.worker: Worker | None = None
+        self.worker: Worker[RunResult] | None = None
         self.status_text = "starting"
         #: The step running now (None between steps and at prompts).
         self.running_step: Step | None = None
@@ -281,7 +281,7 @@ class WizardScreen(Screen):
         if self.autostart:
             self.start()
 
-    def start(self) -> Worker:
+    def start(self) -> Worker[RunResult]:
         """Start the run as an App worker (once)."""
         if self.worker is not None:
             return self.worker

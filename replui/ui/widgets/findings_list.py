@@ -43,7 +43,7 @@ class FindingsList(Vertical):
         self.findings: list[Finding] = list(findings or [])
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str]:
         return self.query_one("#findings-table", DataTable)
 
     @property
@@ -51,7 +51,7 @@ class FindingsList(Vertical):
         return self.query_one("#finding-detail", Static)
 
     def compose(self) -> ComposeResult:
-        table: DataTable = DataTable(id="findings-table", cursor_type="row", zebra_stripes=False)
+        table: DataTable[str] = DataTable(id="findings-table", cursor_type="row", zebra_stripes=False)
         table.border_title = "Findings"
         yield table
         with VerticalScroll(id="finding-detail-scroll"):

@@ -17,7 +17,7 @@ def topology_text(names: list[str], statuses: list[NodeStatus]) -> str:
         text = build_topology(list(statuses)).describe()
         if text:
             return str(text)
-    except Exception:  # the view must survive an engine bug; the names still say something
+    except Exception:  # noqa: BLE001 - the view must survive an engine bug; the names still say something
         pass
     return "  ".join(names)
 

@@ -70,7 +70,7 @@ class StepList(Widget, can_focus=True):
             super().__init__()
             self.index = index
 
-    def __init__(self, steps: tuple[Step, ...], id: str | None = "step-list") -> None:
+    def __init__(self, steps: tuple[Step, ...], id: str | None = "step-list") -> None:  # noqa: A002 - Textual's id
         super().__init__(id=id)
         self.steps = steps
 
