@@ -21,6 +21,7 @@ from replui.wizards.dumpfile import copy_file, dump_to_file, restore_from_file
 from replui.wizards.dumpstream import StreamCancelled, StreamError, stream_dump
 from replui.wizards.dumptools import ToolInfo, client_argv, dump_argv, parse_tool_version
 from replui.wizards.optionfile import client_option_file, quote_option_value
+from replui.wizards.plan import Progress
 
 HOSTILE = "p'a\"s\\s#w rd\n\t;--x\\"
 
@@ -272,8 +273,8 @@ async def test_relay_copies_every_byte_with_small_chunks_and_reports_progress(tm
     assert got == MARIADB_HEAD + b"x" * 3_000_000 + b"END\n"
     assert res.bytes == len(got) and res.dump_rc == 0 and res.restore_rc == 0
     assert res.coordinates == DumpCoordinates("mysql-bin.000002", 1234, None)
-    assert events and events[-1].bytes == len(got) and events[-1].total_bytes_estimate == 3_000_000
-    assert all(e.step == "stream" for e in events)
+    assert events and events[-1].bytes == len(got) and events[-1].total == 3_000_000
+    assert all(isinstance(e, Progress) for e in events)
 
 
 async def test_a_dump_without_coordinates_fails_before_the_replica_gets_a_byte(tmp_path):

@@ -103,7 +103,7 @@ async def stream_dump(
     nothing. ``dump_tool``/``client_tool`` override the search for
     ``mariadb-dump``/``mysqldump`` and ``mariadb``/``mysql``. ``on_line`` gets
     every stderr line of both tools; ``on_progress`` a :class:`Progress`
-    (step ``"stream"``) at most ~10×/s; ``estimate_bytes`` (e.g. the sum of
+    (the plan's one progress type) at most ~10×/s; ``estimate_bytes`` (e.g. the sum of
     information_schema ``data_length`` in scope) feeds its total and ETA.
     Passwords go through 0600 option files (``--defaults-extra-file``),
     removed afterwards. ``restore_preamble`` is written to the restore

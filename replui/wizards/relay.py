@@ -28,6 +28,7 @@ from typing import Any, Awaitable, Callable, Sequence
 
 from replui.transport.base import ByteReader, Process
 from replui.wizards.coordinates import HEAD_LIMIT, CoordinateScanner, DumpCoordinates
+from replui.wizards.plan import Progress
 
 __all__ = [
     "PROGRESS_INTERVAL",
@@ -60,23 +61,6 @@ OUTPUT_CAP_BYTES = 64 * 1024  # ... or bytes, whichever comes first; then only c
 
 
 # ----------------------------------------------------------------------------- data
-@dataclass(frozen=True)
-class Progress:
-    """One progress report. ``step`` is ``"stream"``, ``"dump"``, ``"copy"`` or
-    ``"restore"``; ``bytes`` relayed so far (uncompressed SQL text, or file
-    bytes for ``"copy"``); ``seconds`` since the step began;
-    ``rate_bytes_per_s``; ``total_bytes_estimate`` (from information_schema
-    ``data_length``, so only a guess of the text size) and ``eta_seconds``
-    are None when unknown."""
-
-    step: str
-    bytes: int
-    seconds: float
-    rate_bytes_per_s: float
-    total_bytes_estimate: int | None = None
-    eta_seconds: float | None = None
-
-
 @dataclass(frozen=True)
 class DumpResult:
     """The outcome of :func:`~replui.wizards.dumpstream.stream_dump` (or
@@ -207,7 +191,9 @@ class Meter:
             eta = None
             if self.estimate and rate > 0:
                 eta = max(0.0, (self.estimate - self.bytes) / rate)
-            self.on_progress(Progress(self.step, self.bytes, secs, rate, self.estimate, eta))
+            self.on_progress(
+                Progress(bytes=self.bytes, seconds=secs, total=self.estimate, rate=rate, eta=eta)
+            )
 
 
 async def relay_chunks(

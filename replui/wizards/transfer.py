@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import os
 import shlex
-from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Generic, TypeVar
 
 from replui.config import Config, NodeConfig
 from replui.model import BinlogCoordinates
@@ -31,7 +31,7 @@ from replui.wizards.sql import Literal, Statement, change_source, quote_ident
 
 T = TypeVar("T")
 #: What a dump/copy/restore function reports progress and stderr lines to.
-OnProgress = Callable[[dumpstream.Progress], None]
+OnProgress = Callable[[Progress], None]
 OnLine = Callable[[str], None]
 
 #: Never copied: the server's own schemas and replui's rebuild mark.
@@ -179,39 +179,43 @@ async def _no_binlog_node(ctx: StepContext, node: NodeConfig) -> NodeConfig:
     return dataclasses.replace(node, defaults_file=path)
 
 
-async def _with_progress(
-    coro_fn: Callable[[OnProgress, OnLine], Awaitable[T]],
-) -> AsyncIterator[Event | tuple[str, T]]:
-    """Run ``coro_fn(on_progress, on_line)`` as a task; yield its Progress/OutputLine
-    events as they come, then ``("result", value)``. Cancelling the generator
-    cancels the task and waits for its cleanup."""
-    q: asyncio.Queue[Event | None] = asyncio.Queue()
+class ToolRun(Generic[T]):
+    """A dump, copy or restore running as a task: :meth:`events` yields its
+    Progress/OutputLine events as they come and ends when the task ends;
+    :attr:`result` is then its return value (its exception is raised by
+    :meth:`events`). Leaving :meth:`events` early cancels the task and waits
+    for its cleanup."""
 
-    def on_progress(p: dumpstream.Progress) -> None:
-        q.put_nowait(
-            Progress(p.bytes, None, p.seconds, p.total_bytes_estimate, p.rate_bytes_per_s, p.eta_seconds)
-        )
+    def __init__(self, coro_fn: Callable[[OnProgress, OnLine], Awaitable[T]]) -> None:
+        self._coro_fn = coro_fn
+        self._task: asyncio.Future[T] | None = None
 
-    def on_line(line: str) -> None:
-        q.put_nowait(OutputLine(line.rstrip("\n"), "stderr"))
+    async def events(self) -> AsyncIterator[Event]:
+        q: asyncio.Queue[Event | None] = asyncio.Queue()
 
-    task = asyncio.ensure_future(coro_fn(on_progress, on_line))
-    task.add_done_callback(lambda _t: q.put_nowait(None))
-    try:
-        while True:
-            ev = await q.get()
-            if ev is None:
-                break
-            yield ev
-        while not q.empty():
-            ev = q.get_nowait()
-            if ev is not None:
+        def on_line(line: str) -> None:
+            q.put_nowait(OutputLine(line.rstrip("\n"), "stderr"))
+
+        task = self._task = asyncio.ensure_future(self._coro_fn(q.put_nowait, on_line))
+        task.add_done_callback(lambda _t: q.put_nowait(None))
+        try:
+            while (ev := await q.get()) is not None:
                 yield ev
-        yield ("result", task.result())
-    finally:
-        if not task.done():
-            task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+            while not q.empty():
+                if (ev := q.get_nowait()) is not None:
+                    yield ev
+            task.result()  # raises the tool's failure here
+        finally:
+            if not task.done():
+                task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    @property
+    def result(self) -> T:
+        """The task's return value (after :meth:`events` ended). Raises RuntimeError before."""
+        if self._task is None or not self._task.done():
+            raise RuntimeError("the tool has not finished")
+        return self._task.result()
 
 
 def _fail(exc: BaseException, replica: str = "the replica") -> StepFailed:
@@ -276,21 +280,19 @@ def stream_step(
             )
 
         try:
-            async for ev in _with_progress(go):
-                if isinstance(ev, tuple):
-                    res = ev[1]
-                    c = res.coordinates
-                    ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
-                    yield OutputLine(f"dump: {' '.join(res.dump_argv)}", "info")
-                    yield OutputLine(f"restore: {' '.join(res.restore_argv)}", "info")
-                    yield OutputLine(
-                        f"{res.bytes} bytes of SQL in {res.seconds:.1f} s; "
-                        "coordinates from the head of the dump: "
-                        f"{c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""),
-                        "stdout",
-                    )
-                else:
-                    yield ev
+            stream = ToolRun(go)
+            async for ev in stream.events():
+                yield ev
+            res = stream.result
+            c = res.coordinates
+            ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
+            yield OutputLine(f"dump: {' '.join(res.dump_argv)}", "info")
+            yield OutputLine(f"restore: {' '.join(res.restore_argv)}", "info")
+            yield OutputLine(
+                f"{res.bytes} bytes of SQL in {res.seconds:.1f} s; coordinates from the head of the dump: "
+                f"{c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""),
+                "stdout",
+            )
         except (dumpstream.StreamError, TransportError) as exc:
             await _clear_mark_after_guard(ctx, replica, exc)
             raise _fail(exc, replica) from None
@@ -369,19 +371,18 @@ def via_file_steps(
             )
 
         try:
-            async for ev in _with_progress(go):
-                if isinstance(ev, tuple):
-                    fd = ev[1]
-                    ctx.values["file_dump"] = fd
-                    c = fd.coordinates
-                    ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
-                    yield OutputLine(
-                        f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 "
-                        f"{fd.sha256}; coordinates {c.file}:{c.position}",
-                        "stdout",
-                    )
-                else:
-                    yield ev
+            dumping = ToolRun(go)
+            async for ev in dumping.events():
+                yield ev
+            fd = dumping.result
+            ctx.values["file_dump"] = fd
+            c = fd.coordinates
+            ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
+            yield OutputLine(
+                f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 "
+                f"{fd.sha256}; coordinates {c.file}:{c.position}",
+                "stdout",
+            )
         except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
             raise _fail(exc, replica) from None
 
@@ -395,13 +396,12 @@ def via_file_steps(
             )
 
         try:
-            async for ev in _with_progress(go):
-                if isinstance(ev, tuple):
-                    ctx.values["copied"] = dst
-                    os.unlink(fd.path)
-                    yield OutputLine(f"copied to {dst}; sha256 {ev[1]} matches", "stdout")
-                else:
-                    yield ev
+            copying = ToolRun(go)
+            async for ev in copying.events():
+                yield ev
+            ctx.values["copied"] = dst
+            os.unlink(fd.path)
+            yield OutputLine(f"copied to {dst}; sha256 {copying.result} matches", "stdout")
         except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
             raise _fail(exc, replica) from None
 
@@ -428,13 +428,11 @@ def via_file_steps(
             )
 
         try:
-            async for ev in _with_progress(go):
-                if isinstance(ev, tuple):
-                    yield OutputLine(
-                        f"restored {ev[1].bytes} bytes of SQL in {ev[1].seconds:.1f} s", "stdout"
-                    )
-                else:
-                    yield ev
+            restoring = ToolRun(go)
+            async for ev in restoring.events():
+                yield ev
+            done = restoring.result
+            yield OutputLine(f"restored {done.bytes} bytes of SQL in {done.seconds:.1f} s", "stdout")
         except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
             await _clear_mark_after_guard(ctx, replica, exc)
             raise _fail(exc, replica) from None
