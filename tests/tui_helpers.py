@@ -151,7 +151,8 @@ class FakeRun:
         return Step(
             step_id,
             title,
-            f"Why {title.lower()}: the fake plan's teaching text (seed 000).",
+            f"Why {title.lower()}: the fake plan's teaching text "
+            "('MySQL Replication Error', Chameleon Cloud runbook).",
             preview,
             run,
             target,
