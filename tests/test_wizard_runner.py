@@ -38,7 +38,14 @@ def make_step(step_id, log, *, destructive=False, fail=False, target=None, lines
             raise StepFailed(f"{step_id} broke")
 
     return Step(
-        step_id, f"Step {step_id}", f"why {step_id}", f"SELECT '{step_id}'", run, target, destructive, False
+        id=step_id,
+        title=f"Step {step_id}",
+        why=f"why {step_id}",
+        preview=f"SELECT '{step_id}'",
+        run=run,
+        target=target,
+        destructive=destructive,
+        replaces_data=False,
     )
 
 
@@ -219,7 +226,10 @@ async def test_cancel_stops_the_running_command_and_leaves_no_process(tmp_path):
         "fake",
         "F",
         "s",
-        (Step("long", "Long", "why", "sleep 600", run_sleep), make_step("after", log, destructive=True)),
+        (
+            Step(id="long", title="Long", why="why", preview="sleep 600", run=run_sleep),
+            make_step("after", log, destructive=True),
+        ),
     )
 
     def on_event(step, ev):
@@ -392,7 +402,9 @@ async def test_a_cancel_names_its_reason_and_the_step(tmp_path):
         yield OutputLine("never")
 
     res = await run(
-        Plan("fake", "F", "s", (Step("stream", "Stream", "why", "x", run_wait),)), context(), tmp_path
+        Plan("fake", "F", "s", (Step(id="stream", title="Stream", why="why", preview="x", run=run_wait),)),
+        context(),
+        tmp_path,
     )
     assert not res.ok and res.message.startswith("cancelled by SIGTERM at step stream")
     assert "cancelled by SIGTERM at step stream" in res.transcript_path.read_text()
@@ -418,7 +430,10 @@ async def test_every_statement_a_step_executes_is_echoed_to_the_output_and_trans
     ctx.clients["node2"] = FakeClient()
     events = []
     res = await run(
-        Plan("fake", "F", "s", (Step("w", "W", "why", "x", run_sql),)), ctx, tmp_path, events=events
+        Plan("fake", "F", "s", (Step(id="w", title="W", why="why", preview="x", run=run_sql),)),
+        ctx,
+        tmp_path,
+        events=events,
     )
     text = res.transcript_path.read_text()
     assert (

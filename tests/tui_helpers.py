@@ -149,15 +149,15 @@ class FakeRun:
             "verify": "SHOW SLAVE STATUS",
         }[step_id]
         return Step(
-            step_id,
-            title,
-            f"Why {title.lower()}: the fake plan's teaching text "
+            id=step_id,
+            title=title,
+            why=f"Why {title.lower()}: the fake plan's teaching text "
             "('MySQL Replication Error', Chameleon Cloud runbook).",
-            preview,
-            run,
-            target,
-            destructive,
-            replaces_data,
+            preview=preview,
+            run=run,
+            target=target,
+            destructive=destructive,
+            replaces_data=replaces_data,
         )
 
     def plan(self) -> Plan:

@@ -131,28 +131,28 @@ def build_heartbeat_plan(
             writes=True,
         ),
         Step(
-            "write",
-            f"Write the time on {source}",
-            f"The source writes its clock, like the cron job in {SEED}; "
+            id="write",
+            title=f"Write the time on {source}",
+            why=f"The source writes its clock, like the cron job in {SEED}; "
             "the row travels the replication path.",
-            WRITE + ";\n" + READ_BACK + ";",
-            write,
-            source,
-            False,
-            False,
+            preview=WRITE + ";\n" + READ_BACK + ";",
+            run=write,
+            target=source,
+            destructive=False,
+            replaces_data=False,
             writes=True,
         ),
         Step(
-            "read",
-            "Read it on " + ", ".join(replicas),
-            "Each replica shows the row once it has fetched and applied the event: the time that took is "
+            id="read",
+            title="Read it on " + ", ".join(replicas),
+            why="Each replica shows the row once it has fetched and applied the event: the time that took is "
             f"the true lag; comparing clocks gives the skew: 'telling you if the clocks … drift', in {SEED}. "
             f"Waits at most {timeout:.0f} s per replica.",
-            READ_REPLICA.replace("%s", "<server_id of " + source + ">") + ";",
-            read,
-            None,
-            False,
-            False,
+            preview=READ_REPLICA.replace("%s", "<server_id of " + source + ">") + ";",
+            run=read,
+            target=None,
+            destructive=False,
+            replaces_data=False,
         ),
     )
     summary = (

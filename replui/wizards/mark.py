@@ -54,14 +54,15 @@ def clear_mark_step(replica: str) -> Step:
         yield OutputLine(f"{replica}: the rebuild is complete and verified; the mark is removed", "stdout")
 
     return Step(
-        "clear-mark",
-        f"Clear the rebuild mark on {replica}",
-        f"The copied data matched, so {replica} is no longer marked as half-restored (the dashboard stops "
+        id="clear-mark",
+        title=f"Clear the rebuild mark on {replica}",
+        why=f"The copied data matched, so {replica} is no longer marked as half-restored (the "
+        "dashboard stops "
         f"showing rebuild_incomplete). Not written to {replica}'s binlog.",
-        "\n".join(s.shown + ";" for s in CLEAR),
-        run,
-        replica,
-        False,
-        False,
+        preview="\n".join(s.shown + ";" for s in CLEAR),
+        run=run,
+        target=replica,
+        destructive=False,
+        replaces_data=False,
         writes=True,
     )

@@ -148,7 +148,7 @@ class PlanError(ValueError):
 RunFn = Callable[["StepContext"], AsyncIterator[Event]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Step:
     """One step of a plan.
 

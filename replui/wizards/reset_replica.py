@@ -60,15 +60,16 @@ def read_source_coordinates_step(
         yield OutputLine(f"{source}: File {st.binlog.file}, Position {st.binlog.position}", "stdout")
 
     return Step(
-        step_id,
-        f"Read {source}'s current binlog coordinates",
-        f"The replica will start from the source's position now, 'as shown in master status' in {CAUCUS}, "
+        id=step_id,
+        title=f"Read {source}'s current binlog coordinates",
+        why="The replica will start from the source's position now, 'as shown in master "
+        f"status' in {CAUCUS}, "
         "section V.",
-        sql_text,
-        run,
-        source,
-        False,
-        False,
+        preview=sql_text,
+        run=run,
+        target=source,
+        destructive=False,
+        replaces_data=False,
     )
 
 
@@ -184,17 +185,18 @@ def build_reset_replica_plan(
             show_replica_status(dl).sql,
         ),
         Step(
-            "choose-coordinates",
-            f"Choose where {node} resumes",
-            "The executed position when the source still has it (nothing is skipped); after a purge the "
+            id="choose-coordinates",
+            title=f"Choose where {node} resumes",
+            why="The executed position when the source still has it (nothing is skipped); after a purge the "
             "source's oldest binlog from position 4 (every event it still has), naming the purged events "
             "that are lost. Checked against the source's binlogs before anything is changed. The reset "
             f"itself follows {SEED}.",
-            f"{show_replica_status(dl).sql}\\G on {node}; SHOW BINARY LOGS on {source or 'its source'}",
-            choose,
-            node,
-            False,
-            False,
+            preview=f"{show_replica_status(dl).sql}\\G on {node}; SHOW BINARY LOGS on "
+            f"{source or 'its source'}",
+            run=choose,
+            target=node,
+            destructive=False,
+            replaces_data=False,
         ),
         stop_step(
             "stop",

@@ -77,16 +77,17 @@ def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
         ]
     )
     return Step(
-        "test-write",
-        f"Test: a write on {a} appears on {b}, and one on {b} on {a}",
-        f"From {SEED}: 'To test everything is working make an update on each server, and it should appear on "
+        id="test-write",
+        title=f"Test: a write on {a} appears on {b}, and one on {b} on {a}",
+        why=f"From {SEED}: 'To test everything is working make an update on each server, and "
+        "it should appear on "
         f"the other server!' Creates the database replui and its table heartbeat on {a} if missing (they "
         f"replicate to {b}), then writes one row per server.",
-        preview,
-        run,
-        None,
-        False,
-        False,
+        preview=preview,
+        run=run,
+        target=None,
+        destructive=False,
+        replaces_data=False,
         writes=True,
     )
 

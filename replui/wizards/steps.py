@@ -53,14 +53,14 @@ def sql_step(
         return "\n".join(s.shown + ";" for s in make(ctx, ctx.literal(node)))
 
     return Step(
-        id,
-        title,
-        why,
-        preview_of(make, note),
-        run,
-        node,
-        destructive,
-        replaces_data,
+        id=id,
+        title=title,
+        why=why,
+        preview=preview_of(make, note),
+        run=run,
+        target=node,
+        destructive=destructive,
+        replaces_data=replaces_data,
         render=render,
         writes=writes,
         undo=undo,
@@ -103,7 +103,16 @@ def info_step(
         for ln in lines:
             yield OutputLine(ln, "info")
 
-    return Step(id, title, why, preview or "(nothing is run: reasoning only)", run, None, False, False)
+    return Step(
+        id=id,
+        title=title,
+        why=why,
+        preview=preview or "(nothing is run: reasoning only)",
+        run=run,
+        target=None,
+        destructive=False,
+        replaces_data=False,
+    )
 
 
 def describe_channel(node: str, st: NodeStatus) -> list[str]:
@@ -151,7 +160,16 @@ def status_step(
         for ln in describe_channel(node, st):
             yield OutputLine(ln, "stdout")
 
-    return Step(id, title, why, sql_text + "\\G", run, node, False, False)
+    return Step(
+        id=id,
+        title=title,
+        why=why,
+        preview=sql_text + "\\G",
+        run=run,
+        target=node,
+        destructive=False,
+        replaces_data=False,
+    )
 
 
 def caught_up(ch: Channel | None, src: BinlogCoordinates | None) -> bool:
@@ -253,5 +271,12 @@ def verify_step(
     if source:
         preview += f"\n{source_sql} on {source} for its current coordinates"
     return Step(
-        id, f"Verify {replica} is replicating and caught up", why, preview, run, replica, False, False
+        id=id,
+        title=f"Verify {replica} is replicating and caught up",
+        why=why,
+        preview=preview,
+        run=run,
+        target=replica,
+        destructive=False,
+        replaces_data=False,
     )

@@ -91,17 +91,17 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
         else f"every database of {source} except {', '.join(SYSTEM_DATABASES)}"
     )
     return Step(
-        "scope",
-        "Choose the databases to copy",
-        f"In scope: {scope}. Dump the databases you replicate, "
+        id="scope",
+        title="Choose the databases to copy",
+        why=f"In scope: {scope}. Dump the databases you replicate, "
         f"never 'mysql', as {CAUCUS}, section IV, says. Checked before anything is stopped or dropped.",
-        "SHOW DATABASES;\n"
+        preview="SHOW DATABASES;\n"
         "SELECT SUM(data_length + index_length) FROM information_schema.tables "
         "WHERE table_schema IN (<in scope>);",
-        run,
-        source,
-        False,
-        False,
+        run=run,
+        target=source,
+        destructive=False,
+        replaces_data=False,
     )
 
 
@@ -309,21 +309,22 @@ def stream_step(
         )
 
     return Step(
-        "stream",
-        f"Replace {replica}'s data with {source}'s (dump streamed into restore)",
-        f"Dump {source} with its binlog coordinates and restore into {replica} while the dump runs: no file, "
+        id="stream",
+        title=f"Replace {replica}'s data with {source}'s (dump streamed into restore)",
+        why=f"Dump {source} with its binlog coordinates and restore into {replica} while the "
+        "dump runs: no file, "
         f"nothing held whole in memory. {replica} is first marked as being rebuilt (the dashboard shows "
         f"rebuild_incomplete until the data is verified); the restore client checks it reached {replica} "
         "before anything else, then drops the in-scope databases (so no stray table survives); neither the "
         f"drop nor the restore is written to {replica}'s binlog (sql_log_bin=0). {source} is only read. "
         f"{SEEDS}.",
-        _restore_head_preview(None, replica, wizard, source, databases)
+        preview=_restore_head_preview(None, replica, wizard, source, databases)
         + "\n"
         + _dump_preview(config.node(source), config.node(replica), dl, databases, gtid),
-        run,
-        replica,
-        True,
-        True,
+        run=run,
+        target=replica,
+        destructive=True,
+        replaces_data=True,
         render=render,
     )
 
@@ -457,41 +458,42 @@ def via_file_steps(
     dump_cmd = _dump_preview(config.node(source), config.node(replica), dl, databases, gtid).split("\n")[0]
     return [
         Step(
-            "dump-file",
-            f"Dump {source} into a compressed file",
-            f"As in {RAILS_FAILOVER}: '{tool} --single-transaction --master-data | gzip > file'; "
+            id="dump-file",
+            title=f"Dump {source} into a compressed file",
+            why=f"As in {RAILS_FAILOVER}: '{tool} --single-transaction --master-data | gzip > file'; "
             "the sha256 of the file is written beside it.",
-            dump_cmd + " | gzip > <tmpdir>/" + source + ".sql.gz",
-            dump,
-            source,
-            False,
-            False,
+            preview=dump_cmd + " | gzip > <tmpdir>/" + source + ".sql.gz",
+            run=dump,
+            target=source,
+            destructive=False,
+            replaces_data=False,
         ),
         Step(
-            "copy-file",
-            "Copy the file and check its checksum",
-            f"As in {REPLICATION_ERROR}: copy the snapshot to a node with access to the replica "
+            id="copy-file",
+            title="Copy the file and check its checksum",
+            why=f"As in {REPLICATION_ERROR}: copy the snapshot to a node with access to the replica "
             "(scp -3); the sha256 proves the copy is whole.",
-            f"cp <tmpdir>/{source}.sql.gz <tmpdir>/{source}.copy.sql.gz && sha256 check",
-            copy,
-            None,
-            False,
-            False,
+            preview=f"cp <tmpdir>/{source}.sql.gz <tmpdir>/{source}.copy.sql.gz && sha256 check",
+            run=copy,
+            target=None,
+            destructive=False,
+            replaces_data=False,
         ),
         Step(
-            "restore-file",
-            f"Replace {replica}'s data from the file",
-            f"As in {RAILS_FAILOVER}: 'gunzip < file | mysql'. {replica} is marked as being rebuilt until "
+            id="restore-file",
+            title=f"Replace {replica}'s data from the file",
+            why=f"As in {RAILS_FAILOVER}: 'gunzip < file | mysql'. {replica} is marked as "
+            "being rebuilt until "
             "the data is verified; the restore client checks it reached the confirmed server, then drops "
             "the in-scope databases; neither the drop nor the restore is written to its binlog "
             "(sql_log_bin=0).",
-            _restore_head_preview(None, replica, wizard, source, databases)
+            preview=_restore_head_preview(None, replica, wizard, source, databases)
             + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; "
             "init-command=SET SESSION sql_log_bin=0> --batch",
-            restore,
-            replica,
-            True,
-            True,
+            run=restore,
+            target=replica,
+            destructive=True,
+            replaces_data=True,
             render=render,
         ),
     ]
@@ -576,18 +578,18 @@ def point_step(
         "SOURCE_LOG_POS=0", f"SOURCE_LOG_POS={ph_pos}"
     )
     return Step(
-        step_id,
-        title or f"Point {replica} at {source}'s coordinates from the dump",
-        why
+        id=step_id,
+        title=title or f"Point {replica} at {source}'s coordinates from the dump",
+        why=why
         or (
             f"The dump's head says where {source}'s binlog stood at the snapshot (--master-data=2); "
             f"{replica} continues from exactly there, so nothing is applied twice or skipped. {SEEDS}."
         ),
-        preview,
-        run,
-        replica,
-        True,
-        False,
+        preview=preview,
+        run=run,
+        target=replica,
+        destructive=True,
+        replaces_data=False,
         render=render,
     )
 

@@ -196,15 +196,16 @@ def verify_data_step(
         ]
     )
     return Step(
-        step_id,
-        f"Verify the data: {replica} against {source}, table by table",
-        f"Running threads do not prove the copy is right. Every in-scope table is checksummed on {source} "
+        id=step_id,
+        title=f"Verify the data: {replica} against {source}, table by table",
+        why="Running threads do not prove the copy is right. Every in-scope table is "
+        f"checksummed on {source} "
         f"and on {replica} at the same binlog position ({replica}'s SQL thread is held there with START "
         "SLAVE UNTIL); 'verified' only when every checksum matches.",
-        preview,
-        run,
-        replica,
-        False,
-        False,
+        preview=preview,
+        run=run,
+        target=replica,
+        destructive=False,
+        replaces_data=False,
         writes=True,
     )
