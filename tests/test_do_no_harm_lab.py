@@ -369,7 +369,7 @@ async def test_verify_data_finds_a_row_that_differs(healthy_lab):
     config = load_config(lab.config_path)
     dl = dialect_for("mariadb", "10.11.0-MariaDB")
     ctx = StepContext(config=config)
-    ctx.values["databases"] = ["shop"]
+    ctx.state.databases = ["shop"]
 
     async def yes(step):
         return True

@@ -288,7 +288,7 @@ class CannedRun:
         async def point(ctx):
             self.ran.append("change-master")
             if self.differ:
-                ctx.values["data_may_differ"] = self.differ
+                ctx.state.data_may_differ = self.differ
             yield OutputLine("pointed", "stdout")
 
         return Plan(

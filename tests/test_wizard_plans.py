@@ -186,7 +186,9 @@ def test_next_binlog_prefers_the_file_the_source_lists():
 def ctx_for(scenario, **values) -> StepContext:
     cfg, sts = scenario
     ctx = StepContext(config=cfg, statuses={s.name: s for s in sts})
-    ctx.values.update(values, _offline=True)
+    for key, value in values.items():
+        setattr(ctx.state, key, value)
+    ctx.state.offline = True
     return ctx
 
 
@@ -229,7 +231,7 @@ async def test_refuses_a_mysql_gtid_source_before_anything_changes():
 
 
 async def test_refuses_when_the_dump_has_no_coordinates():
-    check = checks.coordinates_present(lambda ctx: ctx.values.get("coordinates"), "the dump")
+    check = checks.coordinates_present(lambda ctx: ctx.state.coordinates, "the dump")
     assert not (await check.evaluate(ctx_for(canned.healthy_pair()))).ok
     ctx = ctx_for(canned.healthy_pair(), coordinates=BinlogCoordinates(None, None))
     assert "missing from the dump" in (await check.evaluate(ctx)).reason
@@ -237,16 +239,16 @@ async def test_refuses_when_the_dump_has_no_coordinates():
 
 async def test_refuses_when_the_source_no_longer_has_the_binlog_file():
     ctx = ctx_for(canned.seed004_purged(), coordinates=BinlogCoordinates("mysql-bin.000002", 5123))
-    check = checks.source_has_binlog("source", lambda c: c.values["coordinates"])
+    check = checks.source_has_binlog("source", lambda c: c.state.coordinates)
     res = await check.evaluate(ctx)
     assert not res.ok and "mysql-bin.000002 is no longer there: source purged it" in res.reason
-    ctx.values["coordinates"] = BinlogCoordinates("mysql-bin.000006", 4)
+    ctx.state.coordinates = BinlogCoordinates("mysql-bin.000006", 4)
     assert (await check.evaluate(ctx)).ok
 
 
 async def test_refuses_an_impossible_position():
     ctx = ctx_for(canned.seed002_crashed_pair(), coordinates=BinlogCoordinates("mysql-bin.000234", 173841457))
-    res = await checks.source_has_binlog("node1", lambda c: c.values["coordinates"]).evaluate(ctx)
+    res = await checks.source_has_binlog("node1", lambda c: c.state.coordinates).evaluate(ctx)
     assert not res.ok and "impossible position" in res.reason
 
 

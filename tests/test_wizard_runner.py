@@ -352,7 +352,7 @@ async def test_the_prompt_shows_the_statements_exactly_as_they_will_run(tmp_path
     step = dataclasses.replace(
         make_step("drop", log, destructive=True),
         preview="DROP DATABASE `<each database in scope>`",
-        render=lambda ctx: "\n".join(f"DROP DATABASE IF EXISTS `{d}`;" for d in ctx.values["databases"]),
+        render=lambda ctx: "\n".join(f"DROP DATABASE IF EXISTS `{d}`;" for d in ctx.state.databases),
     )
 
     async def confirm(s):
@@ -360,7 +360,7 @@ async def test_the_prompt_shows_the_statements_exactly_as_they_will_run(tmp_path
         return True
 
     ctx = context()
-    ctx.values["databases"] = ["shop", "crm"]
+    ctx.state.databases = ["shop", "crm"]
     res = await run(Plan("fake", "F", "s", (step,)), ctx, tmp_path, confirm)
     assert res.ok and shown == ["DROP DATABASE IF EXISTS `shop`;\nDROP DATABASE IF EXISTS `crm`;"]
 

@@ -254,7 +254,7 @@ def build_add_replica_plan(
         verify_data_step(replica, source, sr, ss, timeout=timeout),
         clear_mark_step(replica),
     ]
-    coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
+    coords = lambda ctx: ctx.state.coordinates  # noqa: E731
     data_step = data_step_id(via_file)
     pre = [
         checks.reachable(source, replica),

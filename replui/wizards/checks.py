@@ -2,7 +2,7 @@
 
 Each factory returns a :class:`~replui.wizards.plan.Check` that reads
 ``ctx.statuses`` (the runner refreshes them just before the checks run) and
-``ctx.values``; none writes anything. A failed check's reason names the node
+``ctx.state``; none writes anything. A failed check's reason names the node
 and the fact, e.g. ``"node2 is the source: the target must not be node2"``.
 """
 
@@ -277,4 +277,4 @@ def _can_refresh(ctx: StepContext, node: str) -> bool:
         ctx.config.node(node)
     except (KeyError, AttributeError):
         return False
-    return not ctx.values.get("_offline")
+    return not ctx.state.offline

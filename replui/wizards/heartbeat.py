@@ -57,7 +57,7 @@ def build_heartbeat_plan(
     config: Config, statuses: Statuses, *, source: str | None = None, timeout: float = 30.0, **_: object
 ) -> Plan:
     """Plan: create ``replui.heartbeat`` on S if missing, write the time,
-    read it on every replica of S. ``ctx.values["heartbeat"]`` ends as
+    read it on every replica of S. ``ctx.state.heartbeat`` ends as
     ``{replica: {"lag": s, "skew": s}}``. WizardError when S has no configured replica."""
     sts = status_map(statuses)
     need_node(config, sts, source, "--source")
@@ -69,19 +69,22 @@ def build_heartbeat_plan(
     async def write(ctx: StepContext) -> AsyncIterator[Event]:
         sid = await ctx.scalar(source, "SELECT @@server_id")
         await ctx.execute(source, WRITE)
-        ctx.values["hb_written_at"] = time.monotonic()
+        ctx.state.heartbeat_written_at = time.monotonic()
         rows = await ctx.query(source, READ_BACK)
-        ctx.values["hb"] = (int(sid), rows[0]["ts"])
+        ctx.state.heartbeat_written = (int(sid), rows[0]["ts"])
         skew = await _skew(ctx, source)
-        ctx.values["hb_source_skew"] = skew
+        ctx.state.heartbeat_source_skew = skew
         yield OutputLine(
             f"{source}: wrote ts {rows[0]['ts']} (server_id {sid}); clock skew vs replui {skew:+.3f} s",
             "stdout",
         )
 
     async def read(ctx: StepContext) -> AsyncIterator[Event]:
-        sid, ts = ctx.values["hb"]
-        results = ctx.values.setdefault("heartbeat", {})
+        written = ctx.state.heartbeat_written
+        if written is None:
+            raise StepFailed("nothing was written on the source")
+        sid, ts = written
+        results = ctx.state.heartbeat
         failed = []
         for r in replicas:
             deadline = time.monotonic() + timeout
@@ -97,9 +100,9 @@ def build_heartbeat_plan(
                     seen = time.monotonic()
                     skew = await _skew(ctx, r)
                     raw = _epoch(rows[0]["now"]) - _epoch(ts)
-                    lag = seen - ctx.values["hb_written_at"]
+                    lag = seen - ctx.state.heartbeat_written_at
                     results[r] = {"lag": lag, "skew": skew, "raw": raw}
-                    rel = skew - ctx.values["hb_source_skew"]
+                    rel = skew - ctx.state.heartbeat_source_skew
                     yield OutputLine(
                         f"{r}: heartbeat seen after {lag:.3f} s (true lag); its clock is {rel:+.3f} s from "
                         f"{source}'s, {skew:+.3f} s from replui's",

@@ -17,10 +17,10 @@ import enum
 import inspect
 import time
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Mapping, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Mapping, Union
 
 from replui.config import Config
-from replui.model import NodeStatus
+from replui.model import BinlogCoordinates, NodeStatus
 
 # -- events a step streams -------------------------------------------------------
 
@@ -305,6 +305,64 @@ class Plan:
         return "\n".join(lines).rstrip() + "\n"
 
 
+# -- what steps hand on to later steps -------------------------------------------------------
+
+CoordinatesKey = Literal["coordinates", "peer_coordinates"]
+
+
+@dataclass
+class RunState:
+    """The facts one run's steps hand on to later steps, typed (one field per
+    fact, instead of string keys). Set by the step named in each comment."""
+
+    #: The databases in scope (the ``scope`` step).
+    databases: list[str] | None = None
+    #: Their size in bytes, from information_schema (``scope``): feeds the progress ETA.
+    estimate_bytes: int = 0
+    #: Where the replica continues: the head of the dump (``stream``/``dump-file``),
+    #: or what reset-replica chose (``choose-coordinates``).
+    coordinates: BinlogCoordinates | None = None
+    #: resync-pair: the other node's own binlog position after its restore.
+    peer_coordinates: BinlogCoordinates | None = None
+    #: ``--via-file``: the dump file (a ``dumpfile.FileDump``), its directory and its copy.
+    file_dump: Any = None
+    dump_dir: str | None = None
+    copied: str | None = None
+    #: Private option files to remove, as ``(node, path)``.
+    private_files: list[tuple[str, str]] = field(default_factory=list)
+    #: Replicas a verify step saw running and caught up.
+    replicating: list[str] = field(default_factory=list)
+    #: True once a step compared the copied data and it matched (``verify-data``).
+    data_verified: bool = False
+    #: Why the data may differ although every step passed (reset-replica after a purge).
+    data_may_differ: str = ""
+    #: heartbeat: ``(server_id, ts)`` written on the source, when (monotonic
+    #: seconds), the source's clock skew (seconds), and per replica
+    #: ``{"lag": s, "skew": s, "raw": s}``.
+    heartbeat_written: tuple[int, Any] | None = None
+    heartbeat_written_at: float = 0.0
+    heartbeat_source_skew: float = 0.0
+    heartbeat: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Checks use the statuses they were given, without asking the servers (pure tests).
+    offline: bool = False
+
+    def in_scope(self) -> list[str]:
+        """The databases in scope; StepFailed when the scope step has not run."""
+        if self.databases is None:
+            raise StepFailed("the databases in scope were not chosen (the scope step did not run)")
+        return self.databases
+
+    def coords(self, key: CoordinatesKey) -> BinlogCoordinates | None:
+        """``coordinates`` or ``peer_coordinates``."""
+        return self.coordinates if key == "coordinates" else self.peer_coordinates
+
+    def set_coords(self, key: CoordinatesKey, value: BinlogCoordinates) -> None:
+        if key == "coordinates":
+            self.coordinates = value
+        else:
+            self.peer_coordinates = value
+
+
 # -- the context a step runs in ---------------------------------------------------------
 
 
@@ -318,7 +376,7 @@ class StepContext:
     files and directories live: a ``replui.transport`` Transport, from
     :func:`replui.transport.transport_for`; empty until a step needs one);
     ``cancel`` is set to stop the run; ``log(text)`` writes to the transcript
-    only; ``values`` carries facts from step to step (e.g. ``"coordinates"``
+    only; ``state`` (:class:`RunState`) carries facts from step to step (e.g. the coordinates
     read from the head of a dump); ``secrets`` are masked in all output.
     Blocking client calls run in a worker thread (:meth:`sql`).
     """
@@ -332,7 +390,7 @@ class StepContext:
     #: "SIGTERM"); set it before setting ``cancel``.
     cancel_reason: str = "the operator"
     log: Callable[[str], None] = lambda text: None
-    values: dict[str, Any] = field(default_factory=dict)
+    state: RunState = field(default_factory=RunState)
     secrets: list[str] = field(default_factory=list)
     #: ``async (node) -> Identity`` replacing the live ``@@server_id``… query
     #: (runner tests); None in real runs.

@@ -131,7 +131,7 @@ def build_rebuild_replica_plan(
         checks.log_bin_on(source),
         *checks.dump_source_checks(source, sst),
     ]
-    coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
+    coords = lambda ctx: ctx.state.coordinates  # noqa: E731
     repoint_note = ""
     if current == source or not repl_user:
         pre.insert(2, checks.replicates_from(replica, source))

@@ -28,7 +28,7 @@ from replui.wizards.common import (
     status_map,
     verify_sql,
 )
-from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
+from replui.wizards.plan import CoordinatesKey, Event, OutputLine, Plan, Step, StepContext, StepFailed
 from replui.wizards.repoint import parse_coordinates
 from replui.wizards.sql import (
     Literal,
@@ -45,10 +45,10 @@ SEED = RAILS_FAILOVER
 
 
 def read_source_coordinates_step(
-    source: str, sql_text: str, key: str = "coordinates", step_id: str = "read-coordinates"
+    source: str, sql_text: str, key: CoordinatesKey = "coordinates", step_id: str = "read-coordinates"
 ) -> Step:
     """Read-only: ``SHOW MASTER STATUS`` on ``source``; stores
-    BinlogCoordinates in ``ctx.values[key]``."""
+    BinlogCoordinates in ``ctx.state`` (``key``: coordinates or peer_coordinates)."""
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         st = await ctx.refresh(source)
@@ -56,7 +56,7 @@ def read_source_coordinates_step(
             raise StepFailed(f"{source} is not reachable: {st.error}")
         if st.binlog is None or not st.binlog.file:
             raise StepFailed(f"{source} has no binlog coordinates ({sql_text} is empty): is log_bin on?")
-        ctx.values[key] = st.binlog
+        ctx.state.set_coords(key, st.binlog)
         yield OutputLine(f"{source}: File {st.binlog.file}, Position {st.binlog.position}", "stdout")
 
     return Step(
@@ -155,7 +155,7 @@ def build_reset_replica_plan(
 
     async def choose(ctx: StepContext) -> AsyncIterator[Event]:
         if fixed is not None:
-            ctx.values["coordinates"] = fixed
+            ctx.state.coordinates = fixed
             yield OutputLine(f"the operator chose {fixed.file}:{fixed.position}", "stdout")
             return
         assert source is not None
@@ -164,14 +164,14 @@ def build_reset_replica_plan(
         c, why = choose_coordinates(channel_of(rep), src, source)
         if c is None:
             raise StepFailed(why)
-        ctx.values["coordinates"] = c
+        ctx.state.coordinates = c
         yield OutputLine(f"{node} resumes at {source}'s {c.file}:{c.position}", "stdout")
         if why:
-            ctx.values["data_may_differ"] = f"{why}; rebuild it to be sure: {rebuild}"
+            ctx.state.data_may_differ = f"{why}; rebuild it to be sure: {rebuild}"
             yield OutputLine(f"WARNING: {why}", "stderr")
 
     def make(ctx: StepContext | None, lit: Literal) -> list[Statement]:
-        c = ctx.values.get("coordinates") if ctx is not None else shown_now
+        c = ctx.state.coordinates if ctx is not None else shown_now
         if c is None:
             raise StepFailed("no coordinates were chosen")
         return [change_source(dl, log_file=c.file, log_pos=c.position, use_gtid=gtid_off, literal=lit)]
@@ -248,7 +248,7 @@ def build_reset_replica_plan(
         pre.append(
             checks.source_has_binlog(
                 source,
-                lambda ctx: ctx.values.get("coordinates"),
+                lambda ctx: ctx.state.coordinates,
                 before="stop",
                 needs=("choose-coordinates",),
             )

@@ -143,13 +143,13 @@ def build_resync_pair_plan(
         *transfer_plan_steps(config, sts, a, b, dbs, via_file, False, wizard="resync-pair"),
         point_step(b, a, sb),
         read_source_coordinates_step(
-            b, show_source_status(sb).sql, key="b_coordinates", step_id="read-other-coordinates"
+            b, show_source_status(sb).sql, key="peer_coordinates", step_id="read-other-coordinates"
         ),
         point_step(
             a,
             b,
             sa,
-            key="b_coordinates",
+            key="peer_coordinates",
             step_id="change-master-authoritative",
             title=f"Point {a} at {b}'s current coordinates (crosswise)",
             why=f"As in {SEED}: compare each side's SHOW MASTER STATUS with the other's SHOW SLAVE STATUS "
@@ -176,8 +176,8 @@ def build_resync_pair_plan(
         clear_mark_step(b),
         test_write_step(a, b),
     ]
-    coords = lambda ctx: ctx.values.get("coordinates")  # noqa: E731
-    bcoords = lambda ctx: ctx.values.get("b_coordinates")  # noqa: E731
+    coords = lambda ctx: ctx.state.coordinates  # noqa: E731
+    bcoords = lambda ctx: ctx.state.peer_coordinates  # noqa: E731
     pre = (
         checks.reachable(a, b),
         checks.target_is_not(b, a, "authoritative node"),

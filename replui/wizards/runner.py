@@ -406,8 +406,8 @@ async def _run(
                 f"step {nxt.id} ({nxt.title}) refused by check '{failed[0]}': {failed[1]}",
                 done,
             )
-    differ = str(ctx.values.get("data_may_differ") or "")
-    verified = bool(ctx.values.get("data_verified"))
+    differ = ctx.state.data_may_differ
+    verified = ctx.state.data_verified
     if differ:
         return RunResult(
             True,

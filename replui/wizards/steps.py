@@ -257,7 +257,7 @@ def verify_step(
                     f"{source or 'its source'}{advanced}",
                     "info",
                 )
-                ctx.values.setdefault("replicating", []).append(replica)
+                ctx.state.replicating.append(replica)
                 return
             if time.monotonic() > deadline:
                 err = f" last IO error {ch.last_io_errno}: {ch.last_io_error}" if ch.last_io_errno else ""

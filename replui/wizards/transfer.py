@@ -26,7 +26,7 @@ from replui.transport.base import TransportError
 from replui.wizards import dumpfile, dumpstream
 from replui.wizards.guard import guard_failed, identity_guard
 from replui.wizards.mark import CLEAR, set_mark, set_mark_statements
-from replui.wizards.plan import Event, OutputLine, Progress, Step, StepContext, StepFailed
+from replui.wizards.plan import CoordinatesKey, Event, OutputLine, Progress, Step, StepContext, StepFailed
 from replui.wizards.sql import Literal, Statement, change_source, quote_ident
 
 T = TypeVar("T")
@@ -45,7 +45,7 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
     """Read-only, and run before anything is stopped or dropped: the
     databases to copy (``databases``, else every user database of the source
     — Charles Roth, section IV: 'dump everything except mysql and information_schema')
-    and their size; ``ctx.values["databases"]``, ``ctx.values["estimate_bytes"]``.
+    and their size; ``ctx.state.databases``, ``ctx.state.estimate_bytes``.
     Fails when a named database does not exist on the source, is a system
     schema, or when nothing is left to copy. Any name the server accepts is
     copied as it is (the dump takes the names after ``--``)."""
@@ -78,8 +78,8 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
             f"WHERE table_schema IN ({ph})",
             chosen,
         )
-        ctx.values["databases"] = chosen
-        ctx.values["estimate_bytes"] = int(size or 0)
+        ctx.state.databases = chosen
+        ctx.state.estimate_bytes = int(size or 0)
         yield OutputLine(
             f"in scope: {', '.join(chosen)} (about {int(size or 0) / 1e6:.1f} MB of table data on {source})",
             "stdout",
@@ -127,7 +127,7 @@ def _restore_head_preview(
 ) -> str:
     """The statements a data-replacing step runs before the dump's own, as
     they will run (with ``ctx``) or with placeholders (plan preview)."""
-    in_scope = ctx.values.get("databases") if ctx is not None else None
+    in_scope = ctx.state.databases if ctx is not None else None
     known = in_scope is not None
     dbs = list(in_scope) if in_scope is not None else (databases or ["<each database in scope>"])
     lit = ctx.literal(replica) if ctx is not None else _lit
@@ -175,7 +175,7 @@ async def _no_binlog_node(ctx: StepContext, node: NodeConfig) -> NodeConfig:
         f"!include {node.defaults_file}\n" if node.defaults_file else ""
     ) + '[client]\ninit-command="SET SESSION sql_log_bin=0"\n'
     path = await ctx.transport(node.name).write_private_file(text.encode(), ".cnf")
-    ctx.values.setdefault("_private_files", []).append((node.name, path))
+    ctx.state.private_files.append((node.name, path))
     return dataclasses.replace(node, defaults_file=path)
 
 
@@ -250,10 +250,10 @@ def stream_step(
     """Destructive, replaces data: mark the rebuild on the replica, then
     stream the source's dump into the replica's client, which first reads the
     identity guard and drops the in-scope databases (``sql_log_bin=0``); the
-    dump's coordinates land in ``ctx.values["coordinates"]``."""
+    dump's coordinates land in ``ctx.state.coordinates``."""
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
-        dbs = ctx.values["databases"]
+        dbs = ctx.state.in_scope()
         preamble = restore_preamble(ctx, replica, dbs)
         await set_mark(ctx, replica, wizard, source, dbs)
         rep_cfg = await _no_binlog_node(ctx, config.node(replica))
@@ -275,7 +275,7 @@ def stream_step(
                 on_progress=on_progress,
                 on_line=on_line,
                 cancel=ctx.cancel,
-                estimate_bytes=ctx.values.get("estimate_bytes") or None,
+                estimate_bytes=ctx.state.estimate_bytes or None,
                 restore_preamble=preamble.encode("utf-8"),
             )
 
@@ -285,7 +285,7 @@ def stream_step(
                 yield ev
             res = stream.result
             c = res.coordinates
-            ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
+            ctx.state.coordinates = BinlogCoordinates(c.file, c.position, c.gtid)
             yield OutputLine(f"dump: {' '.join(res.dump_argv)}", "info")
             yield OutputLine(f"restore: {' '.join(res.restore_argv)}", "info")
             yield OutputLine(
@@ -304,7 +304,7 @@ def stream_step(
             _restore_head_preview(ctx, replica, wizard, source, databases)
             + "\n"
             + _dump_preview(
-                config.node(source), config.node(replica), dl, ctx.values.get("databases") or databases, gtid
+                config.node(source), config.node(replica), dl, ctx.state.databases or databases, gtid
             )
         )
 
@@ -330,11 +330,18 @@ def stream_step(
 
 
 async def _remove_private(ctx: StepContext) -> None:
-    for node, path in ctx.values.pop("_private_files", []):
+    files, ctx.state.private_files = ctx.state.private_files, []
+    for node, path in files:
         try:
             await ctx.transport(node).remove(path)
         except Exception:  # noqa: BLE001 - best effort: the transport's cleanup() removes it at the end of the run
             pass
+
+
+def _copied(ctx: StepContext) -> str:
+    if ctx.state.copied is None:
+        raise StepFailed("no copied dump file to restore (the copy step did not finish)")
+    return ctx.state.copied
 
 
 def via_file_steps(
@@ -354,7 +361,7 @@ def via_file_steps(
 
     async def dump(ctx: StepContext) -> AsyncIterator[Event]:
         d = await ctx.transport(source).make_private_dir("replui-dump-")
-        ctx.values["dump_dir"] = d
+        ctx.state.dump_dir = d
         path = os.path.join(d, f"{source}.sql.gz")
 
         def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpfile.FileDump]:
@@ -362,13 +369,13 @@ def via_file_steps(
                 config.node(source),
                 path,
                 source_transport=ctx.transport(source),
-                databases=ctx.values["databases"],
+                databases=ctx.state.in_scope(),
                 gtid=gtid,
                 flavor=dl.flavor.value,
                 on_progress=on_progress,
                 on_line=on_line,
                 cancel=ctx.cancel,
-                estimate_bytes=ctx.values.get("estimate_bytes") or None,
+                estimate_bytes=ctx.state.estimate_bytes or None,
             )
 
         try:
@@ -376,9 +383,9 @@ def via_file_steps(
             async for ev in dumping.events():
                 yield ev
             fd = dumping.result
-            ctx.values["file_dump"] = fd
+            ctx.state.file_dump = fd
             c = fd.coordinates
-            ctx.values["coordinates"] = BinlogCoordinates(c.file, c.position, c.gtid)
+            ctx.state.coordinates = BinlogCoordinates(c.file, c.position, c.gtid)
             yield OutputLine(
                 f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 "
                 f"{fd.sha256}; coordinates {c.file}:{c.position}",
@@ -388,8 +395,10 @@ def via_file_steps(
             raise _fail(exc, replica) from None
 
     async def copy(ctx: StepContext) -> AsyncIterator[Event]:
-        fd = ctx.values["file_dump"]
-        dst = os.path.join(ctx.values["dump_dir"], f"{source}.copy.sql.gz")
+        fd = ctx.state.file_dump
+        if ctx.state.dump_dir is None or fd is None:
+            raise StepFailed("no dump file to copy (the dump step did not finish)")
+        dst = os.path.join(ctx.state.dump_dir, f"{source}.copy.sql.gz")
 
         def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[str]:
             return dumpfile.copy_file(
@@ -400,25 +409,25 @@ def via_file_steps(
             copying = ToolRun(go)
             async for ev in copying.events():
                 yield ev
-            ctx.values["copied"] = dst
+            ctx.state.copied = dst
             os.unlink(fd.path)
             yield OutputLine(f"copied to {dst}; sha256 {copying.result} matches", "stdout")
         except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
             raise _fail(exc, replica) from None
 
     async def restore(ctx: StepContext) -> AsyncIterator[Event]:
-        dbs = ctx.values["databases"]
+        dbs = ctx.state.in_scope()
         preamble = restore_preamble(ctx, replica, dbs)
         await set_mark(ctx, replica, wizard, source, dbs)
         rep_cfg = await _no_binlog_node(ctx, config.node(replica))
-        fd = ctx.values["file_dump"]
+        fd = ctx.state.file_dump
         for ln in preamble.splitlines():
             yield OutputLine(f"{replica} (restore client)> {ln}", "info")
 
         def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpstream.DumpResult]:
             return dumpfile.restore_from_file(
                 rep_cfg,
-                ctx.values["copied"],
+                _copied(ctx),
                 replica_transport=ctx.transport(replica),
                 sha256=fd.sha256,
                 flavor=dl.flavor.value,
@@ -439,7 +448,7 @@ def via_file_steps(
             raise _fail(exc, replica) from None
         finally:
             await _remove_private(ctx)
-            d = ctx.values.get("dump_dir")
+            d = ctx.state.dump_dir
             if d:
                 try:
                     await ctx.transport(source).remove_tree(d)
@@ -504,7 +513,7 @@ def point_step(
     source: str,
     dl: Dialect,
     *,
-    key: str = "coordinates",
+    key: CoordinatesKey = "coordinates",
     host: str | None = None,
     port: int | None = None,
     user: str | None = None,
@@ -516,7 +525,7 @@ def point_step(
     why: str | None = None,
 ) -> Step:
     """``CHANGE MASTER TO`` on ``replica`` with the coordinates in
-    ``ctx.values[key]`` (and connection settings when given). With
+    ``ctx.state`` (``key``: coordinates or peer_coordinates; and connection settings when given). With
     ``use_gtid`` (MariaDB) sets ``gtid_slave_pos`` from the dump and uses
     ``MASTER_USE_GTID=slave_pos`` instead of file/position."""
     ph_file = (
@@ -559,7 +568,7 @@ def point_step(
         return out
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
-        c = ctx.values.get(key)
+        c = ctx.state.coords(key)
         if c is None or not c.file:
             raise StepFailed("no coordinates from the dump: refusing to point the replica anywhere")
         pw = password if password is not None else (password_fn() if password_fn else None)
@@ -568,7 +577,7 @@ def point_step(
             yield OutputLine("Query OK", "stdout")
 
     def render(ctx: StepContext) -> str:
-        c = ctx.values.get(key)
+        c = ctx.state.coords(key)
         if c is None or not c.file:
             raise LookupError("coordinates not known yet")
         return ";\n".join(s.shown for s in statements(c, ctx.literal(replica), shown_pw)) + ";"

@@ -20,7 +20,7 @@ both sides would:
 
 "Verified" only when every table exists on both sides with equal checksums;
 otherwise the step fails naming each table that differs. The result is
-``ctx.values["data_verified"] = True``.
+``ctx.state.data_verified = True``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def verify_data_step(
     timeout: float = 120.0,
     step_id: str = "verify-data",
 ) -> Step:
-    """The step that compares ``ctx.values["databases"]`` on ``source`` and
+    """The step that compares ``ctx.state.databases`` on ``source`` and
     ``replica`` (see the module text). ``timeout`` (seconds) bounds the wait
     for the replica to reach the source's position. Fails when a table
     differs or is missing on one side, or when the source never held still
@@ -92,7 +92,7 @@ def verify_data_step(
     pos_sql = show_source_status(dl_source).sql
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
-        dbs = list(ctx.values.get("databases") or [])
+        dbs = list(ctx.state.databases or [])
         if not dbs:
             raise StepFailed("no databases in scope to compare")
         tables = await _tables(ctx, source, dbs)
@@ -165,7 +165,7 @@ def verify_data_step(
                     yield OutputLine(f"{'same   ' if same else 'DIFFERS'} {key}: {a} / {b}", "stdout")
                 if differ:
                     raise StepFailed(f"the data differs on {replica}: " + "; ".join(differ))
-                ctx.values["data_verified"] = True
+                ctx.state.data_verified = True
                 yield OutputLine(
                     f"verified: all {len(tables)} tables are identical on {source} and {replica} "
                     f"at {p1[0]}:{p1[1]}",
