@@ -244,7 +244,7 @@ def test_a_non_ascii_replication_password_works(healthy_lab, monkeypatch):
 
 
 async def test_identity_is_read_from_global_values_on_the_writing_connection(healthy_lab):
-    from replui.wizards.plan import StepContext
+    from replui.wizards.context import StepContext
     from replui.wizards.runner import read_identity
 
     lab = healthy_lab
@@ -269,7 +269,7 @@ async def test_a_proxy_switched_at_the_prompt_cannot_make_the_restore_write_else
     from tcp_proxy import SwitchableProxy
 
     from replui.wizards.catalogue import build_plan
-    from replui.wizards.plan import StepContext
+    from replui.wizards.context import StepContext
     from replui.wizards.runner import run_plan
 
     lab = healthy_lab
@@ -360,7 +360,8 @@ def test_resync_pair_shows_and_logs_every_statement_and_verifies_the_data(health
 
 async def test_verify_data_finds_a_row_that_differs(healthy_lab):
     from replui.mysql.dialect import dialect_for
-    from replui.wizards.plan import Plan, StepContext
+    from replui.wizards.context import StepContext
+    from replui.wizards.plan import Plan
     from replui.wizards.runner import run_plan
     from replui.wizards.verify_data import verify_data_step
 
@@ -432,7 +433,8 @@ async def test_a_cancelled_rebuild_leaves_a_mark_that_status_reports_until_a_reb
 ):
     from replui.cli import main
     from replui.wizards.catalogue import build_plan
-    from replui.wizards.plan import StepContext, StepState
+    from replui.wizards.context import StepContext
+    from replui.wizards.plan import StepState
     from replui.wizards.runner import run_plan
 
     lab = healthy_lab

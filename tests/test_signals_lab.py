@@ -28,7 +28,8 @@ import pytest
 
 from replui.transport.local import terminate_tree
 from replui.wizards import cli
-from replui.wizards.plan import Identity, OutputLine, Plan, Step, StepContext
+from replui.wizards.context import StepContext
+from replui.wizards.plan import Identity, OutputLine, Plan, Step
 
 pytestmark = pytest.mark.lab
 

@@ -16,7 +16,7 @@ from replui.config import Config, NodeConfig
 from replui.transport import LocalTransport, Transport, transport_for
 from replui.transport.base import Process
 from replui.wizards import dumpfile, dumpstream, relay
-from replui.wizards.plan import StepContext
+from replui.wizards.context import StepContext
 
 WIZARDS = Path(replui.transport.__file__).resolve().parent.parent / "wizards"
 #: What only the transport package may know about: how a local command is stopped.

@@ -19,7 +19,7 @@ from replui.wizards import checks
 from replui.wizards.catalogue import NAMES as WIZARDS
 from replui.wizards.catalogue import build_plan
 from replui.wizards.common import WizardError
-from replui.wizards.plan import StepContext
+from replui.wizards.context import StepContext
 from replui.wizards.repoint import next_binlog_name, parse_coordinates
 from replui.wizards.sql import (
     change_source,

@@ -11,6 +11,7 @@ import sys
 import canned
 
 from replui.transport.local import LocalTransport
+from replui.wizards.context import StepContext
 from replui.wizards.plan import (
     Check,
     CheckResult,
@@ -19,7 +20,6 @@ from replui.wizards.plan import (
     Plan,
     Progress,
     Step,
-    StepContext,
     StepFailed,
     StepState,
 )

@@ -290,7 +290,8 @@ def test_without_yes_a_wrong_node_name_stops_before_data_is_replaced(healthy_lab
 async def test_dump_killed_mid_stream_fails_the_step_and_leaves_the_source_untouched(healthy_lab):
     from replui.monitor import Monitor
     from replui.wizards.catalogue import build_plan
-    from replui.wizards.plan import StepContext, StepState
+    from replui.wizards.context import StepContext
+    from replui.wizards.plan import StepState
     from replui.wizards.runner import run_plan
 
     lab = healthy_lab

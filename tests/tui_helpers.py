@@ -26,7 +26,8 @@ from replui.ui.app import ReplUIApp
 from replui.ui.screens.confirm import CancelRestoreScreen, ConfirmScreen
 from replui.ui.screens.wizard import WizardScreen
 from replui.ui.theme_files import bundled_theme_dir
-from replui.wizards.plan import Identity, OutputLine, Plan, Progress, Step, StepContext
+from replui.wizards.context import StepContext
+from replui.wizards.plan import Identity, OutputLine, Plan, Progress, Step
 
 SIZE = (160, 50)
 MIB = 1024 * 1024

@@ -35,7 +35,8 @@ from replui.ui.themes import register_themes
 
 if TYPE_CHECKING:  # replui.monitor imports the analysis; the app only needs the protocol
     from replui.monitor import StatusSource
-    from replui.wizards.plan import Plan, StepContext
+    from replui.wizards.context import StepContext
+    from replui.wizards.plan import Plan
 
 
 class ReplUIApp(App[None]):

@@ -32,8 +32,9 @@ from replui.wizards.common import (
     status_map,
     verify_sql,
 )
+from replui.wizards.context import StepContext
 from replui.wizards.mark import clear_mark_step
-from replui.wizards.plan import Check, CheckResult, Plan, Step, StepContext
+from replui.wizards.plan import Check, CheckResult, Plan, Step
 from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
 from replui.wizards.sql import Literal, Statement, create_replication_user, start_replica, stop_replica
 from replui.wizards.steps import Make, sql_step, stop_step, verify_step

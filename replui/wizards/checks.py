@@ -12,7 +12,8 @@ from typing import Callable, Sequence
 
 from replui.analysis.topology import match_source
 from replui.model import BinlogCoordinates, Channel, NodeStatus
-from replui.wizards.plan import Check, CheckResult, StepContext
+from replui.wizards.context import StepContext
+from replui.wizards.plan import Check, CheckResult
 
 
 def _status(ctx: StepContext, node: str) -> NodeStatus:

@@ -37,7 +37,8 @@ from replui.wizards.catalogue import positive_seconds  # noqa: F401 - the --time
 if TYPE_CHECKING:
     from replui.config import Config
     from replui.model import NodeStatus
-    from replui.wizards.plan import Event, Plan, Step, StepContext
+    from replui.wizards.context import StepContext
+    from replui.wizards.plan import Event, Plan, Step
 
 #: The wizard names, from the catalogue (which imports no wizard module).
 WIZARD_NAMES = catalogue.NAMES
@@ -311,7 +312,8 @@ async def _run(
     steps only (the runner stops before the first step that writes).
     ``ctx``, ``refresh_statuses`` and ``transcript_dir`` are for tests
     (canned plans)."""
-    from replui.wizards.plan import OutputLine, Progress, StepContext, StepState, StepStatus
+    from replui.wizards.context import StepContext
+    from replui.wizards.plan import OutputLine, Progress, StepState, StepStatus
     from replui.wizards.runner import run_plan
 
     if ctx is None:

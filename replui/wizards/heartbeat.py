@@ -20,7 +20,8 @@ from replui.config import Config
 from replui.sources import CAUCUS
 from replui.wizards import checks
 from replui.wizards.common import Statuses, WizardError, downstream_of, identities, need_node, status_map
-from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
+from replui.wizards.context import StepContext
+from replui.wizards.plan import Event, OutputLine, Plan, Step, StepFailed
 from replui.wizards.sql import Statement
 from replui.wizards.steps import sql_step
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import AsyncIterator
 
 from replui.mysql import marker
-from replui.wizards.plan import Event, OutputLine, Step, StepContext
+from replui.wizards.context import StepContext
+from replui.wizards.plan import Event, OutputLine, Step
 from replui.wizards.sql import Literal, Statement
 
 

@@ -32,7 +32,8 @@ from replui.wizards.common import (
     status_map,
     verify_sql,
 )
-from replui.wizards.plan import Plan, StepContext
+from replui.wizards.context import StepContext
+from replui.wizards.plan import Plan
 from replui.wizards.sql import (
     Literal,
     Statement,

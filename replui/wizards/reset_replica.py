@@ -28,7 +28,8 @@ from replui.wizards.common import (
     status_map,
     verify_sql,
 )
-from replui.wizards.plan import CoordinatesKey, Event, OutputLine, Plan, Step, StepContext, StepFailed
+from replui.wizards.context import CoordinatesKey, StepContext
+from replui.wizards.plan import Event, OutputLine, Plan, Step, StepFailed
 from replui.wizards.repoint import parse_coordinates
 from replui.wizards.sql import (
     Literal,

@@ -22,9 +22,10 @@ from replui.wizards.common import (
     status_map,
     verify_sql,
 )
+from replui.wizards.context import StepContext
 from replui.wizards.heartbeat import CREATE, _epoch
 from replui.wizards.mark import clear_mark_step
-from replui.wizards.plan import Event, OutputLine, Plan, Step, StepContext, StepFailed
+from replui.wizards.plan import Event, OutputLine, Plan, Step, StepFailed
 from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
 from replui.wizards.reset_replica import read_source_coordinates_step
 from replui.wizards.sql import show_source_status, start_replica, stop_replica

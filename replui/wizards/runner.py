@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+from replui.wizards.context import StepContext
 from replui.wizards.plan import (
     Check,
     Event,
@@ -43,7 +44,6 @@ from replui.wizards.plan import (
     Plan,
     Progress,
     Step,
-    StepContext,
     StepState,
     StepStatus,
 )

@@ -14,7 +14,8 @@ from typing import AsyncIterator, Callable, Sequence
 from replui.model import BinlogCoordinates, Channel, NodeStatus
 from replui.sources import CRASH_RESYNC, REPLICATION_ERROR
 from replui.wizards.checks import channel_of
-from replui.wizards.plan import Event, OutputLine, Step, StepContext, StepFailed
+from replui.wizards.context import StepContext
+from replui.wizards.plan import Event, OutputLine, Step, StepFailed
 from replui.wizards.sql import Literal, Statement, offline_literal
 
 Make = Callable[["StepContext | None", Literal], Sequence[Statement]]

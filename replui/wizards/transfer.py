@@ -24,9 +24,10 @@ from replui.mysql.dialect import Dialect
 from replui.sources import CAUCUS, RAILS_FAILOVER, REPLICATION_ERROR
 from replui.transport.base import TransportError
 from replui.wizards import dumpfile, dumpstream
+from replui.wizards.context import CoordinatesKey, StepContext
 from replui.wizards.guard import guard_failed, identity_guard
 from replui.wizards.mark import CLEAR, set_mark, set_mark_statements
-from replui.wizards.plan import CoordinatesKey, Event, OutputLine, Progress, Step, StepContext, StepFailed
+from replui.wizards.plan import Event, OutputLine, Progress, Step, StepFailed
 from replui.wizards.sql import Literal, Statement, change_source, quote_ident
 
 T = TypeVar("T")

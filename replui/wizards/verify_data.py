@@ -30,7 +30,8 @@ from typing import Any, AsyncIterator
 
 from replui.mysql.dialect import Dialect
 from replui.wizards.checks import channel_of
-from replui.wizards.plan import Event, OutputLine, Step, StepContext, StepFailed
+from replui.wizards.context import StepContext
+from replui.wizards.plan import Event, OutputLine, Step, StepFailed
 from replui.wizards.sql import Literal, quote_ident, show_source_status
 
 

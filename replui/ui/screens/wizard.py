@@ -35,7 +35,8 @@ from textual.worker import Worker
 from replui.ui.screens.confirm import CancelRestoreScreen, ConfirmScreen
 from replui.ui.widgets.step_list import StepList
 from replui.ui.widgets.wizard_progress import WizardProgress
-from replui.wizards.plan import Event, OutputLine, Plan, Progress, Step, StepContext, StepState, StepStatus
+from replui.wizards.context import StepContext
+from replui.wizards.plan import Event, OutputLine, Plan, Progress, Step, StepState, StepStatus
 from replui.wizards.runner import RunResult, run_plan
 
 LOG_MAX_LINES = 5000
