@@ -49,19 +49,27 @@ class BinlogFile:
 
 @dataclass(frozen=True)
 class BinlogCoordinates:
-    """A node's own source coordinates (``SHOW MASTER STATUS`` /
-    ``SHOW BINARY LOG STATUS`` on MySQL 8.2+).
+    """Binlog coordinates — the one type for them: a node's own
+    (``SHOW MASTER STATUS`` / ``SHOW BINARY LOG STATUS`` on MySQL 8.2+), the
+    ones at the head of a dump, or where a replica is pointed.
 
-    ``file`` is the current binlog file, ``position`` its write position in bytes,
-    ``gtid`` the executed GTID set (MySQL ``Executed_Gtid_Set``; MariaDB
-    ``@@gtid_binlog_pos``), ``None`` when the server has none.
+    ``file`` is a binlog file, ``position`` a byte offset in it, ``gtid`` the
+    GTID set or position (MySQL ``Executed_Gtid_Set`` / a dump's
+    ``GTID_PURGED``; MariaDB ``@@gtid_binlog_pos`` / ``gtid_slave_pos``);
+    each ``None`` when unknown. ``do_db``/``ignore_db`` are a source's binlog
+    filters (empty elsewhere).
     """
 
-    file: str | None
-    position: int | None
+    file: str | None = None
+    position: int | None = None
     gtid: str | None = None
     do_db: str = ""
     ignore_db: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """Both a file and a position are known (what ``CHANGE MASTER TO`` needs)."""
+        return self.file is not None and self.position is not None
 
 
 #: Canonical channel field name -> the label to show on servers that use the

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from replui.config import NodeConfig
+from replui.model import BinlogCoordinates
 from replui.transport import LocalTransport
-from replui.wizards.coordinates import CoordinateScanner, DumpCoordinates, parse_coordinates
+from replui.wizards.coordinates import CoordinateScanner, parse_coordinates
 from replui.wizards.dumpfile import copy_file, dump_to_file, restore_from_file
 from replui.wizards.dumpstream import StreamCancelled, StreamError, stream_dump
 from replui.wizards.dumptools import ToolInfo, client_argv, dump_argv, parse_tool_version
@@ -137,11 +138,14 @@ def test_dump_command_per_tool_and_version_keeps_the_option_file_first():
 @pytest.mark.parametrize(
     "head, expected",
     [
-        (MARIADB_HEAD, DumpCoordinates("mysql-bin.000002", 1234, None)),
-        (MYSQL57_HEAD, DumpCoordinates("mysql-bin.000003", 154, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5")),
+        (MARIADB_HEAD, BinlogCoordinates("mysql-bin.000002", 1234, None)),
+        (
+            MYSQL57_HEAD,
+            BinlogCoordinates("mysql-bin.000003", 154, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"),
+        ),
         (
             MYSQL8_HEAD,
-            DumpCoordinates(
+            BinlogCoordinates(
                 "binlog.000002",
                 157,
                 "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,4f11fa47-71ca-11e1-9e33-c80aa9429563:1-7",
@@ -149,7 +153,7 @@ def test_dump_command_per_tool_and_version_keeps_the_option_file_first():
         ),
         (
             b"CHANGE MASTER TO MASTER_LOG_FILE='b.000001', MASTER_LOG_POS=4;\n",
-            DumpCoordinates("b.000001", 4, None),
+            BinlogCoordinates("b.000001", 4, None),
         ),
     ],
     ids=["mariadb", "mysql57", "mysql8026", "master-data-1"],
@@ -163,7 +167,7 @@ def test_coordinates_survive_any_split_into_chunks(head):
     whole = (
         parse_coordinates(head)
         if head.startswith(b"-- My")
-        else DumpCoordinates("mysql-bin.000002", 1234, "0-1-5,1-2-9")
+        else BinlogCoordinates("mysql-bin.000002", 1234, "0-1-5,1-2-9")
     )
     for size in (1, 2, 7, 64):
         s = CoordinateScanner()
@@ -185,7 +189,7 @@ def test_a_value_cut_at_the_end_of_a_chunk_is_not_taken():
     s.feed(b"-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=12")
     assert not s.head.complete and not s.head_done
     s.feed(b"34;\n")
-    assert s.head == DumpCoordinates("mysql-bin.000002", 1234, None) and s.head_done
+    assert s.head == BinlogCoordinates("mysql-bin.000002", 1234, None) and s.head_done
 
 
 def test_mariadb_deferred_gtid_is_found_at_the_end_of_a_long_stream():
@@ -196,7 +200,7 @@ def test_mariadb_deferred_gtid_is_found_at_the_end_of_a_long_stream():
         s.feed(row)
     for i in range(0, len(MARIADB_TAIL), 5):
         s.feed(MARIADB_TAIL[i : i + 5])
-    assert s.result() == DumpCoordinates("mysql-bin.000002", 1234, "0-1-5,1-2-9")
+    assert s.result() == BinlogCoordinates("mysql-bin.000002", 1234, "0-1-5,1-2-9")
 
 
 def test_a_head_without_coordinates_ends_the_head_incomplete():
@@ -272,7 +276,7 @@ async def test_relay_copies_every_byte_with_small_chunks_and_reports_progress(tm
     got = (tmp_path / "received").read_bytes()
     assert got == MARIADB_HEAD + b"x" * 3_000_000 + b"END\n"
     assert res.bytes == len(got) and res.dump_rc == 0 and res.restore_rc == 0
-    assert res.coordinates == DumpCoordinates("mysql-bin.000002", 1234, None)
+    assert res.coordinates == BinlogCoordinates("mysql-bin.000002", 1234, None)
     assert events and events[-1].bytes == len(got) and events[-1].total == 3_000_000
     assert all(isinstance(e, Progress) for e in events)
 
@@ -374,7 +378,7 @@ async def test_via_file_round_trip_checks_the_checksum(tmp_path):
     t = LocalTransport(tmp_root=str(tmp_path))
     try:
         fd = await dump_to_file(NODE, str(tmp_path / "d.sql.gz"), source_transport=t, dump_tool=dump)
-        assert fd.coordinates == DumpCoordinates("mysql-bin.000002", 1234, "0-1-5,1-2-9")
+        assert fd.coordinates == BinlogCoordinates("mysql-bin.000002", 1234, "0-1-5,1-2-9")
         assert (tmp_path / "d.sql.gz.sha256").read_text().startswith(fd.sha256)
         digest = await copy_file(fd.path, str(tmp_path / "copy.sql.gz"), sha256=fd.sha256)
         res = await restore_from_file(

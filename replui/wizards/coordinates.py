@@ -8,25 +8,11 @@ size, holding at most a 64 KiB head and tail window.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from replui.model import BinlogCoordinates
 
 HEAD_LIMIT = 64 * 1024  # bytes scanned (and at most held back) at the head
 TAIL_KEEP = 64 * 1024  # bytes kept from the end of the stream for deferred GTIDs
-
-
-@dataclass(frozen=True)
-class DumpCoordinates:
-    """Where the replica starts: ``file``/``position`` (bytes) in the source's
-    binlog and the ``gtid`` position/set (MariaDB ``gtid_slave_pos`` or MySQL
-    ``GTID_PURGED``), each None when the dump did not carry it."""
-
-    file: str | None = None
-    position: int | None = None
-    gtid: str | None = None
-
-    @property
-    def complete(self) -> bool:
-        return self.file is not None and self.position is not None
 
 
 _CHANGE_RE = re.compile(
@@ -40,7 +26,7 @@ _MYSQL_GTID_RE = re.compile(
 )
 
 
-def parse_coordinates(text: bytes) -> DumpCoordinates:
+def parse_coordinates(text: bytes) -> BinlogCoordinates:
     """The coordinates in a piece of dump text (head or tail). Only complete
     statements count (a value cut at the end of ``text`` is ignored); the
     ``--`` comment prefix is optional (``--master-data=1`` writes none).
@@ -52,7 +38,7 @@ def parse_coordinates(text: bytes) -> DumpCoordinates:
     g = _MARIADB_GTID_RE.search(text) or _MYSQL_GTID_RE.search(text)
     if g:
         gtid = "".join(g.group(1).decode("utf-8", "replace").split())
-    return DumpCoordinates(file, pos, gtid)
+    return BinlogCoordinates(file, pos, gtid)
 
 
 class CoordinateScanner:
@@ -66,7 +52,7 @@ class CoordinateScanner:
         self.tail_keep = tail_keep
         self._head = bytearray()
         self._tail = b""
-        self.head = DumpCoordinates()
+        self.head = BinlogCoordinates()
 
     @property
     def head_done(self) -> bool:
@@ -81,9 +67,9 @@ class CoordinateScanner:
         else:
             self._tail = (self._tail + chunk)[-self.tail_keep :]
 
-    def result(self) -> DumpCoordinates:
+    def result(self) -> BinlogCoordinates:
         tail = parse_coordinates(self._tail)
-        return DumpCoordinates(
+        return BinlogCoordinates(
             self.head.file or tail.file,
             self.head.position if self.head.position is not None else tail.position,
             tail.gtid or self.head.gtid,

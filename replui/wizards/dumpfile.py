@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, TypeVar
 
 from replui.config import NodeConfig
+from replui.model import BinlogCoordinates
 from replui.transport.base import Transport
-from replui.wizards.coordinates import CoordinateScanner, DumpCoordinates
+from replui.wizards.coordinates import CoordinateScanner
 from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, client_argv, dump_argv, find_tool
 from replui.wizards.optionfile import client_option_file
 from replui.wizards.relay import (
@@ -47,7 +48,7 @@ class FileDump:
 
     path: str
     sha256: str
-    coordinates: DumpCoordinates
+    coordinates: BinlogCoordinates
     bytes: int
     compressed_bytes: int
     seconds: float

@@ -26,8 +26,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Sequence
 
+from replui.model import BinlogCoordinates
 from replui.transport.base import ByteReader, Process
-from replui.wizards.coordinates import HEAD_LIMIT, CoordinateScanner, DumpCoordinates
+from replui.wizards.coordinates import HEAD_LIMIT, CoordinateScanner
 from replui.wizards.plan import Progress
 
 __all__ = [
@@ -69,7 +70,7 @@ class DumpResult:
     not run), the last stderr lines of each tool, and the commands as run (no
     password in them)."""
 
-    coordinates: DumpCoordinates
+    coordinates: BinlogCoordinates
     bytes: int
     seconds: float
     dump_rc: int | None

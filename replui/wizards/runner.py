@@ -368,11 +368,11 @@ async def _run(
         ctx.echo = narr.echo_for(step)
         t0 = time.monotonic()
         try:
-            err = await _run_step(step, ctx, narr)
+            outcome = await _run_step(step, ctx, narr)
         finally:
             ctx.echo = lambda text: None
         secs = time.monotonic() - t0
-        if err == "cancelled":
+        if outcome.status is StepStatus.CANCELLED:
             narr.emit(step, StepState(StepStatus.CANCELLED, f"cancelled by {ctx.cancel_reason}", secs))
             narr.say(step, f"cancelled after {secs:.2f} s")
             return RunResult(
@@ -382,7 +382,8 @@ async def _run(
                 f"later steps were not run{_left_behind(done + [step])}",
                 None,
             )
-        if err is not None:
+        if outcome.status is StepStatus.FAILED:
+            err = outcome.error
             narr.emit(step, StepState(StepStatus.FAILED, err, secs))
             narr.say(step, f"FAILED after {secs:.2f} s: {err}", "stderr")
             return RunResult(
@@ -471,14 +472,14 @@ async def _stop_and_offer_undo(
             continue
         ctx.echo = narr.echo_for(s.undo)
         try:
-            err = await _run_step(s.undo, ctx, narr)
+            undo_outcome = await _run_step(s.undo, ctx, narr)
         finally:
             ctx.echo = lambda text: None
-        if err is None:
+        if undo_outcome.status is StepStatus.DONE:
             undone.append(s.leaves or s.id)
             narr.say(s.undo, f"undone: {s.undo.title}")
         else:
-            narr.say(s.undo, f"undo failed: {err}", "stderr")
+            narr.say(s.undo, f"undo failed: {undo_outcome.error or 'cancelled'}", "stderr")
     if undone:
         left = [s.leaves for s in done if s.leaves and s.leaves not in undone]
         msg = (
@@ -530,8 +531,21 @@ async def _check_identity(ctx: StepContext, node: str, baseline: dict[str, Ident
     return True, f"identity of {node} confirmed: {live.describe()}"
 
 
-async def _run_step(step: Step, ctx: StepContext, narr: Narrator) -> str | None:
-    """Run one step; None when it succeeded, ``"cancelled"``, or the error text."""
+@dataclass(frozen=True)
+class StepOutcome:
+    """How one step's run ended: ``status`` is DONE, FAILED or CANCELLED;
+    ``error`` the one-line reason when it failed."""
+
+    status: StepStatus
+    error: str = ""
+
+
+DONE = StepOutcome(StepStatus.DONE)
+CANCELLED = StepOutcome(StepStatus.CANCELLED)
+
+
+async def _run_step(step: Step, ctx: StepContext, narr: Narrator) -> StepOutcome:
+    """Run one step and say how it ended (never raises)."""
     queue: asyncio.Queue[object] = asyncio.Queue(maxsize=1000)
     done = object()
 
@@ -559,7 +573,7 @@ async def _run_step(step: Step, ctx: StepContext, narr: Narrator) -> str | None:
                     await task
                 except BaseException:  # noqa: BLE001 - the step's own cleanup ran; we only wait for it
                     pass
-                return "cancelled"
+                return CANCELLED
             ev = getter.result()
             if ev is done:
                 if not task.done():
@@ -574,10 +588,10 @@ async def _run_step(step: Step, ctx: StepContext, narr: Narrator) -> str | None:
     finally:
         cancel_wait.cancel()
     if task.cancelled():
-        return "cancelled"
+        return CANCELLED
     exc = task.exception()
     if exc is None:
-        return None
+        return DONE
     if isinstance(exc, asyncio.CancelledError):
-        return "cancelled"
-    return str(exc) or exc.__class__.__name__
+        return CANCELLED
+    return StepOutcome(StepStatus.FAILED, str(exc) or exc.__class__.__name__)

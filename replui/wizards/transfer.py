@@ -286,7 +286,7 @@ def stream_step(
                 yield ev
             res = stream.result
             c = res.coordinates
-            ctx.state.coordinates = BinlogCoordinates(c.file, c.position, c.gtid)
+            ctx.state.coordinates = c
             yield OutputLine(f"dump: {' '.join(res.dump_argv)}", "info")
             yield OutputLine(f"restore: {' '.join(res.restore_argv)}", "info")
             yield OutputLine(
@@ -386,7 +386,7 @@ def via_file_steps(
             fd = dumping.result
             ctx.state.file_dump = fd
             c = fd.coordinates
-            ctx.state.coordinates = BinlogCoordinates(c.file, c.position, c.gtid)
+            ctx.state.coordinates = c
             yield OutputLine(
                 f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 "
                 f"{fd.sha256}; coordinates {c.file}:{c.position}",
