@@ -10,6 +10,7 @@ import json
 from typing import Any, Sequence
 
 from replui.model import Finding, NodeStatus, Severity, to_jsonable, worst
+from replui.wizards.catalogue import advice_command
 
 EXIT_CODES = {Severity.OK: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 EXIT_UNKNOWN = 3
@@ -101,8 +102,6 @@ def node_json(s: NodeStatus) -> dict[str, Any]:
 
 def finding_json(f: Finding, config_path: str | None = None) -> dict[str, Any]:
     """One finding as JSON; ``command`` is the wizard command to paste (None when it advises none)."""
-    from replui.wizards.catalogue import advice_command
-
     return {
         "severity": f.severity.value,
         "code": f.code,
@@ -201,7 +200,5 @@ def render_text(
             if f.advice:
                 lines.append(f"    advice: {f.advice}")
             if f.wizard:
-                from replui.wizards.catalogue import advice_command
-
                 lines.append(f"    wizard: {advice_command(f, config_path)}")
     return "\n".join(lines)

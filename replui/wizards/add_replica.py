@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import secrets as pysecrets
 import socket
 from typing import Iterable
@@ -29,6 +28,7 @@ from replui.wizards.common import (
     dialect_of,
     identities,
     need_node,
+    password_from_env,
     status_map,
     verify_sql,
 )
@@ -182,9 +182,7 @@ def build_add_replica_plan(
         raise WizardError(f"--source and --replica are both {source}")
     shared = bool(repl_password_env)
     if repl_password_env:
-        pw = os.environ.get(repl_password_env)
-        if pw is None:
-            raise WizardError(f"environment variable {repl_password_env} is not set")
+        pw = password_from_env(repl_password_env)
         user = repl_user or "replui_repl"
     else:
         if repl_user:

@@ -32,7 +32,6 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from replui.wizards import catalogue
-from replui.wizards.catalogue import positive_seconds  # noqa: F401 - the --timeout type, imported by callers
 
 if TYPE_CHECKING:
     from replui.config import Config

@@ -3,6 +3,7 @@ source, the dialect of a node, identities. Pure."""
 
 from __future__ import annotations
 
+import os
 from typing import Iterable, Mapping, NotRequired, Sequence, TypeAlias, TypedDict
 
 from replui.analysis.topology import build_topology, match_source
@@ -20,6 +21,15 @@ class WizardError(Exception):
 
 
 Statuses: TypeAlias = "Mapping[str, NodeStatus] | Sequence[NodeStatus]"
+
+
+def password_from_env(var: str) -> str:
+    """The replication password held by environment variable ``var`` (the
+    password is never taken on the command line). WizardError when unset."""
+    pw = os.environ.get(var)
+    if pw is None:
+        raise WizardError(f"environment variable {var} is not set")
+    return pw
 
 
 def status_map(statuses: Statuses) -> dict[str, NodeStatus]:

@@ -10,7 +10,6 @@ the coordinates from the head of the dump, start, verify. S is only read.
 
 from __future__ import annotations
 
-import os
 from typing import Iterable
 
 from replui.config import Config
@@ -24,6 +23,7 @@ from replui.wizards.common import (
     dialect_of,
     identities,
     need_node,
+    password_from_env,
     source_of,
     status_map,
     verify_sql,
@@ -142,9 +142,7 @@ def build_rebuild_replica_plan(
             raise WizardError(
                 "--repl-user needs --repl-password-env VAR (the password is never taken on the command line)"
             )
-        pw = os.environ.get(repl_password_env)
-        if pw is None:
-            raise WizardError(f"environment variable {repl_password_env} is not set")
+        pw = password_from_env(repl_password_env)
         scfg = config.node(source)
         if current is not None or ch is not None:
             was = current or (f"{ch.source_host}:{ch.source_port}" if ch is not None else "")

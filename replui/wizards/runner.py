@@ -82,28 +82,16 @@ async def read_identity(ctx: StepContext, node: str) -> Identity:
     where it exists (not on MariaDB). Raises NodeError when the node cannot be asked."""
     if ctx.identity_reader is not None:
         return await ctx.identity_reader(node)
-    row = (
-        await ctx.query(
-            node,
-            "SELECT @@global.server_id AS server_id, @@global.hostname AS hostname, @@global.port AS port",
-        )
-    )[0]
-    uuid = None
-    try:
-        uuid = await ctx.scalar(node, "SELECT @@global.server_uuid")
-    except Exception:  # noqa: BLE001 - MariaDB: unknown system variable (1193)
-        uuid = None
+    ident = await asyncio.to_thread(
+        ctx.client(node).identity
+    )  # NodeClient.identity: one read of @@global values
+    uuid = ident.get("server_uuid")
     return Identity(
-        int(row["server_id"]), str(uuid) if uuid else None, str(row["hostname"]), int(row["port"])
+        int(str(ident["server_id"])),
+        str(uuid) if uuid else None,
+        str(ident["hostname"]),
+        int(str(ident["port"])),
     )
-
-
-def _fmt_event(ev: Event) -> str | None:
-    if isinstance(ev, OutputLine):
-        return ev.text if ev.stream != "stderr" else f"[stderr] {ev.text}"
-    if isinstance(ev, Progress):
-        return None
-    return None
 
 
 async def run_plan(
@@ -348,9 +336,8 @@ async def _run(
                     f"stopped: the operator declined step {step.id} ({step.title})",
                     done,
                 )
-            if (
-                step.target
-            ):  # the prompt may have waited long: check again on the connection that writes, then bind it
+            # the prompt may have waited long: check again on the connection that writes, then bind it
+            if step.target:
                 ok, why = await _check_identity(ctx, step.target, baseline)
                 narr.say(step, why + ("; replui's connection to it is bound to this identity" if ok else ""))
                 if not ok:

@@ -10,8 +10,6 @@ never the command line, and is masked everywhere.
 
 from __future__ import annotations
 
-import os
-
 from replui.config import Config
 from replui.wizards import checks
 from replui.wizards.common import (
@@ -20,6 +18,7 @@ from replui.wizards.common import (
     dialect_of,
     identities,
     need_replica,
+    password_from_env,
     source_of,
     status_map,
     verify_sql,
@@ -50,9 +49,7 @@ def build_set_repl_password_plan(
             "--repl-password-env VAR is required: the name of an environment variable holding the "
             "replication password (never given on the command line)"
         )
-    pw = os.environ.get(repl_password_env)
-    if pw is None:
-        raise WizardError(f"environment variable {repl_password_env} is not set")
+    pw = password_from_env(repl_password_env)
     source = source_of(sts, node)
     dl = dialect_of(sts, node)
     user = ch.source_user if ch is not None else None

@@ -169,6 +169,19 @@ def _dump_preview(
     )
 
 
+async def _begin_restore(
+    ctx: StepContext, config: Config, source: str, replica: str, wizard: str
+) -> tuple[str, NodeConfig]:
+    """What every data-replacing step does first, after the operator's yes:
+    build the restore preamble (identity guard, then the drops; refuses
+    without a confirmed identity), mark the rebuild on ``replica``, and write
+    the restore client's option file. Returns ``(preamble, replica config)``."""
+    dbs = ctx.state.in_scope()
+    preamble = restore_preamble(ctx, replica, dbs)
+    await set_mark(ctx, replica, wizard, source, dbs)
+    return preamble, await _no_binlog_node(ctx, config.node(replica))
+
+
 async def _no_binlog_node(ctx: StepContext, node: NodeConfig) -> NodeConfig:
     """A copy of ``node`` whose option file also sets ``init-command=SET SESSION sql_log_bin=0``
     (a 0600 file on the replica's transport, chaining the node's own ``defaults_file``)."""
@@ -255,9 +268,7 @@ def stream_step(
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         dbs = ctx.state.in_scope()
-        preamble = restore_preamble(ctx, replica, dbs)
-        await set_mark(ctx, replica, wizard, source, dbs)
-        rep_cfg = await _no_binlog_node(ctx, config.node(replica))
+        preamble, rep_cfg = await _begin_restore(ctx, config, source, replica, wizard)
         yield OutputLine(
             f"streaming {', '.join(dbs)} from {source} into {replica} (no intermediate file)", "info"
         )
@@ -417,10 +428,7 @@ def via_file_steps(
             raise _fail(exc, replica) from None
 
     async def restore(ctx: StepContext) -> AsyncIterator[Event]:
-        dbs = ctx.state.in_scope()
-        preamble = restore_preamble(ctx, replica, dbs)
-        await set_mark(ctx, replica, wizard, source, dbs)
-        rep_cfg = await _no_binlog_node(ctx, config.node(replica))
+        preamble, rep_cfg = await _begin_restore(ctx, config, source, replica, wizard)
         fd = ctx.state.file_dump
         for ln in preamble.splitlines():
             yield OutputLine(f"{replica} (restore client)> {ln}", "info")

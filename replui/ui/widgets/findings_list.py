@@ -10,13 +10,12 @@ from textual.widgets import DataTable, Static
 
 from replui.model import Finding
 from replui.ui.rows import SYMBOLS
+from replui.wizards.catalogue import advice_command
 
 
 def describe(f: Finding, config_path: str | None = None) -> str:
     """The full text of finding ``f`` for the detail box, with the wizard
     command to paste (``--config config_path``)."""
-    from replui.wizards.catalogue import advice_command
-
     where = ", ".join(f.nodes)
     if f.channel:
         where += f" (channel '{f.channel}')"
