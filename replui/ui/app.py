@@ -48,7 +48,7 @@ class ReplUIApp(App[None]):
     ``$XDG_CONFIG_HOME/replui/themes``).
     """
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "dashboard.tcss", "wizard.tcss", "dialogs.tcss"]
     TITLE = "replui"
     BINDINGS = [
         Binding("r", "refresh_now", "Refresh"),
