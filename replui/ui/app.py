@@ -48,7 +48,7 @@ class ReplUIApp(App[None]):
     ``$XDG_CONFIG_HOME/replui/themes``).
     """
 
-    CSS_PATH = ["app.tcss", "dashboard.tcss", "wizard.tcss", "dialogs.tcss"]
+    CSS_PATH = ["app.tcss", "dashboard.tcss", "wizard.tcss", "confirm.tcss", "picker.tcss", "dialogs.tcss"]
     TITLE = "replui"
     BINDINGS = [
         Binding("r", "refresh_now", "Refresh"),
@@ -274,5 +274,6 @@ class ReplUIApp(App[None]):
         return screen
 
     def action_help(self) -> None:
+        """``?``: the help of the screen it was pressed on (its ``HELP`` text)."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(getattr(self.screen, "HELP", None)))

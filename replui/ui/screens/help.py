@@ -33,15 +33,22 @@ Press escape, q or ? to close."""
 
 
 class HelpScreen(ModalScreen[None]):
+    """``HelpScreen(text=None)``: ``text`` (plain, no markup) is the help of the
+    screen ``?`` was pressed on (its ``HELP``); the dashboard's by default."""
+
     BINDINGS = [
         ("escape", "close", "Close"),
         ("q", "close", "Close"),
         ("question_mark", "close", "Close"),
     ]
 
+    def __init__(self, text: str | None = None) -> None:
+        super().__init__()
+        self.text = text or HELP_TEXT
+
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Static(HELP_TEXT, id="help-text")
+            yield Static(self.text, id="help-text", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
