@@ -24,14 +24,14 @@ async def test_1062_break_is_highlighted_on_the_real_lab(healthy_lab):
     try:
         async with app.run_test(size=SIZE) as pilot:
             n2 = app.dashboard.pane("node2")
-            assert not n2.row("ch0-last_sql_errno").has_class("-error")
+            assert not n2.row("ch0-last_sql_error").has_class("-error")
             break_with_duplicate_key(healthy_lab, key=9101)
             await refresh(app, pilot)
-            assert n2.row("ch0-last_sql_errno").has_class("-error")
+            assert n2.row("ch0-last_sql_error").has_class("-error")
             assert n2.row("ch0-sql_running").has_class("-error")
-            assert "1062" in str(n2.row("ch0-last_sql_errno").render())
+            assert "1062" in str(n2.row("ch0-last_sql_error").render())
             assert any(f.code == "sql_error" and f.errno == 1062 for f in app.findings)
-            assert not app.dashboard.pane("node1").row("ch0-last_sql_errno").has_class("-error")
+            assert not app.dashboard.pane("node1").row("ch0-last_sql_error").has_class("-error")
     finally:
         monitor.close()
 

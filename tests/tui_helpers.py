@@ -30,7 +30,7 @@ from replui.wizards.context import StepContext
 from replui.wizards.plan import Identity, OutputLine, Plan, Progress, Step
 
 SIZE = (160, 50)
-#: The terminal sizes every main screen is snapshotted at: the 80x24 of tmux or screen on a jump host, and a wide one.
+#: The sizes every main screen is snapshotted at: 80x24 (tmux or screen on a jump host) and a wide one.
 SIZES = {"80x24": (80, 24), "160x45": (160, 45)}
 MIB = 1024 * 1024
 

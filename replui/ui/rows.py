@@ -1,13 +1,16 @@
 """What a node pane shows, as plain data (no textual): a fixed list of rows.
 
-Every pane shows the same rows in the same order, with the same number of
-lines per row, so the coordinates of all nodes line up on one screen line:
+Every pane shows the same rows in the same order, one line each, so the
+coordinates of all nodes line up on one screen line. What a repair needs
+first comes first:
 
-* identity: address, server, server_id, server_uuid, read_only, log_bin, GTID mode
 * source coordinates (``SHOW MASTER STATUS``): File, Position, GTID set, binlogs
 * one replica section per channel slot (the dashboard passes the maximum
   channel count over all nodes; empty slots are blank rows), labelled with the
-  server's own column names (:meth:`replui.model.Channel.label`).
+  server's own column names (:meth:`replui.model.Channel.label`); the source
+  by its node name when it is a configured node; each error as one row
+  ``errno: text`` (the whole text is in :func:`error_lines`)
+* identity: address, server, server_id, server_uuid, read_only, log_bin, GTID mode
 
 Each row carries ``field``: the canonical name a :class:`~replui.model.Finding`
 uses in ``fields``, so findings can mark the row.
@@ -16,16 +19,14 @@ uses in ``fields``, so findings can mark the row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from replui.model import Channel, Finding, NodeStatus, Severity
-
-#: Lines taken by the error-text rows (label line + wrapped text).
-ERROR_ROW_LINES = 3
 
 
 @dataclass(frozen=True)
 class Row:
-    """One line (or ``lines`` lines) of a pane.
+    """One line of a pane.
 
     ``key`` is unique in the pane and stable (used as widget id), ``field`` the
     canonical field name findings refer to (``""`` for none), ``kind`` is
@@ -37,7 +38,6 @@ class Row:
     value: str = ""
     field: str = ""
     kind: str = "field"
-    lines: int = 1
     channel: str | None = None
 
 
@@ -63,21 +63,26 @@ NODE_FIELD_ROWS: dict[str, str] = {
     "binlog_files": "binlog_files",
 }
 
-CHANNEL_FIELDS: tuple[tuple[str, int], ...] = (
-    ("source_host", 1),
-    ("io_running", 1),
-    ("sql_running", 1),
-    ("source_log_file", 1),
-    ("read_source_log_pos", 1),
-    ("relay_source_log_file", 1),
-    ("exec_source_log_pos", 1),
-    ("seconds_behind_source", 1),
-    ("last_io_errno", 1),
-    ("last_io_error", ERROR_ROW_LINES),
-    ("last_sql_errno", 1),
-    ("last_sql_error", ERROR_ROW_LINES),
+CHANNEL_FIELDS: tuple[str, ...] = (
+    "source_host",
+    "io_running",
+    "sql_running",
+    "source_log_file",
+    "read_source_log_pos",
+    "relay_source_log_file",
+    "exec_source_log_pos",
+    "seconds_behind_source",
+    "last_io_error",
+    "last_sql_error",
 )
-CHANNEL_FIELD_ALIASES = {"source_port": "source_host", "io_state": "io_running", "sql_state": "sql_running"}
+#: Finding fields shown on another field's row (an error's number is on its text's row).
+CHANNEL_FIELD_ALIASES = {
+    "source_port": "source_host",
+    "io_state": "io_running",
+    "sql_state": "sql_running",
+    "last_io_errno": "last_io_error",
+    "last_sql_errno": "last_sql_error",
+}
 
 
 def _onoff(v: bool | None) -> str:
@@ -161,46 +166,88 @@ def source_rows(s: NodeStatus) -> list[Row]:
     ]
 
 
-def _channel_value(c: Channel, f: str) -> str:
+_ERRORS = {"last_io_error": "last_io_errno", "last_sql_error": "last_sql_errno"}
+
+
+def _channel_value(c: Channel, f: str, source_name: str | None = None) -> str:
     if f == "source_host":
-        return f"{c.source_host or '—'}:{_num(c.source_port)}"
+        address = f"{c.source_host or '—'}:{_num(c.source_port)}"
+        return f"{source_name} ({address})" if source_name else address
     if f == "seconds_behind_source":
         return "NULL (unknown)" if c.seconds_behind_source is None else str(c.seconds_behind_source)
     if f in ("read_source_log_pos", "exec_source_log_pos"):
         return _num(getattr(c, f))
-    if f in ("last_io_error", "last_sql_error"):
-        return getattr(c, f) or ""
+    if f in _ERRORS:
+        errno, text = getattr(c, _ERRORS[f]), getattr(c, f) or ""
+        if not errno and not text:
+            return "0" if errno == 0 else "—"
+        return f"{errno}: {text}" if errno else text
     v = getattr(c, f)
     return "—" if v is None or v == "" else str(v)
 
 
-def channel_rows(slot: int, c: Channel | None, note: str = "") -> list[Row]:
-    """Rows of channel slot ``slot``: ``c``'s values, or blank rows with
+def channel_rows(slot: int, c: Channel | None, note: str = "", source_name: str | None = None) -> list[Row]:
+    """Rows of channel slot ``slot``: ``c``'s values (its source shown as
+    ``source_name`` when that is a configured node), or blank rows with
     ``note`` in the heading when the node has no channel in this slot."""
     p = f"ch{slot}-"
     if c is None:
         rows = [Row(p + "heading", note, kind="heading")]
-        rows += [Row(p + f, "", "", f, lines=n) for f, n in CHANNEL_FIELDS]
+        rows += [Row(p + f, "", "", f) for f in CHANNEL_FIELDS]
         return rows
     title = f"Replica channel '{c.name}'" if c.name else "Replica (default channel)"
     rows = [Row(p + "heading", title, kind="heading", channel=c.name)]
-    for f, n in CHANNEL_FIELDS:
+    for f in CHANNEL_FIELDS:
         label = f"{c.label('source_host')}:port" if f == "source_host" else c.label(f)
-        rows.append(Row(p + f, label, _channel_value(c, f), f, lines=n, channel=c.name))
+        rows.append(Row(p + f, label, _channel_value(c, f, source_name), f, channel=c.name))
     return rows
 
 
-def pane_rows(s: NodeStatus, slots: int) -> list[Row]:
-    """All rows of ``s``'s pane with ``slots`` channel sections (>= 1)."""
-    rows = identity_rows(s) + source_rows(s)
+def source_names(s: NodeStatus, others: Sequence[NodeStatus]) -> list[str | None]:
+    """Per channel of ``s``: the configured node it replicates from (by
+    :func:`replui.analysis.topology.match_source` over ``others``), or None."""
+    from replui.analysis.topology import match_source
+
+    return [match_source(c, s, others)[0] if others else None for c in s.channels]
+
+
+def pane_rows(s: NodeStatus, slots: int, others: Sequence[NodeStatus] = ()) -> list[Row]:
+    """All rows of ``s``'s pane with ``slots`` channel sections (>= 1); each
+    channel's source is named when it is one of ``others`` (the latest
+    statuses of every configured node)."""
+    rows = source_rows(s)
     channels = list(s.channels) if s.reachable else []
+    names = source_names(s, others) if channels else []
     for i in range(max(1, slots)):
         if i < len(channels):
-            rows += channel_rows(i, channels[i])
+            rows += channel_rows(i, channels[i], source_name=names[i])
         else:
             note = "" if i or not s.reachable else "Replica: not a replica"
             rows += channel_rows(i, None, note)
-    return rows
+    return rows + identity_rows(s)
+
+
+def error_lines(s: NodeStatus) -> list[str]:
+    """The whole text of every error ``s`` shows: the client error of an
+    unreachable node, else each channel's ``Last_IO_Error``/``Last_SQL_Error``
+    with its number, under the server's own labels (e.g.
+    ``"Last_SQL_Error 1062: Could not execute …"``); [] when there is none."""
+    if not s.reachable:
+        if s.errno is None and (s.error or "").startswith("waiting"):
+            return []
+        text = s.error or "no answer"
+        if s.errno is not None and text.startswith(f"{s.errno}"):
+            text = text[len(str(s.errno)) :].lstrip(" :")
+        return [f"UNREACHABLE: error {s.errno}: {text}" if s.errno is not None else f"UNREACHABLE: {text}"]
+    out = []
+    for c in s.channels:
+        where = f"channel '{c.name}' " if c.name else ""
+        for f, errno_field in _ERRORS.items():
+            errno, text = getattr(c, errno_field), getattr(c, f) or ""
+            if errno or text:
+                number = f" {errno}" if errno else ""
+                out.append(f"{where}{c.label(f)}{number}: {' '.join(text.split())}")
+    return out
 
 
 def row_marks(s: NodeStatus, findings: list[Finding]) -> dict[str, Severity]:
@@ -220,7 +267,7 @@ def row_marks(s: NodeStatus, findings: list[Finding]) -> dict[str, Severity]:
     for fld, sev in field_marks(findings, s.name, None).items():
         if fld in NODE_FIELD_ROWS:
             mark(NODE_FIELD_ROWS[fld], sev)
-    channel_keys = dict(CHANNEL_FIELDS)
+    channel_keys = set(CHANNEL_FIELDS)
     for i, c in enumerate(s.channels if s.reachable else ()):
         for fld, sev in field_marks(findings, s.name, c.name).items():
             if fld in NODE_FIELD_ROWS:

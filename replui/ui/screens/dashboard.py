@@ -1,20 +1,36 @@
-"""The dashboard: header, one pane per node side by side, findings, footer."""
+"""The dashboard: header, the nodes (side-by-side panes, or the compact
+comparison table when the panes do not fit), findings, footer.
+
+Which form shows the nodes follows the width (panes when each gets
+:data:`PANE_MIN_WIDTH` cells, else the table); ``v`` overrides it. The
+findings take a share of the height that ``+``/``-`` change (down to hidden).
+When a replica has an error, every pane gets an error banner of the same
+height right under its title (so the rows still line up) and ``e`` shows the
+whole text of every error.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from enum import Enum
+from typing import TYPE_CHECKING, Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.css.query import NoMatches
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from replui.config import Config
 from replui.model import Finding, NodeStatus
+from replui.ui.freshness import is_stale
+from replui.ui.rows import error_lines
+from replui.ui.screens.help import HelpScreen
+from replui.ui.widgets.compare_table import CompareTable, NodeColumn
 from replui.ui.widgets.findings_list import FindingsList
-from replui.ui.widgets.header import DashboardHeader
+from replui.ui.widgets.header import DashboardHeader, freshness_summary
 from replui.ui.widgets.node_pane import NodePane, placeholder
 
 if TYPE_CHECKING:  # replui.ui.app imports this module
@@ -22,28 +38,97 @@ if TYPE_CHECKING:  # replui.ui.app imports this module
 
     from replui.ui.app import ReplUIApp
 
+#: Narrowest a side-by-side pane may be (cells): a 21-cell label, a mark and a binlog file name.
+PANE_MIN_WIDTH = 42
+#: Heights of the findings area, smallest first (``+``/``-`` move along; "hidden" hides it).
+FINDINGS_SIZES = ("hidden", "small", "medium", "large")
 
-def channel_slots(statuses: list[NodeStatus]) -> int:
-    """Channel sections per pane: the most channels any node has, at least 1."""
-    return max([len(s.channels) for s in statuses if s.reachable] + [1])
+
+class View(Enum):
+    """How the nodes are shown: by the width (``AUTO``), or as the operator chose with ``v``."""
+
+    AUTO = "auto"
+    PANES = "panes"
+    TABLE = "table"
+
+
+HELP = """\
+replui — the dashboard
+
+Each node's source coordinates (SHOW MASTER STATUS), replica channels
+(SHOW SLAVE STATUS / SHOW REPLICA STATUS) and identity, under the server's
+own labels (Master_Log_File on MariaDB and MySQL < 8.0.22, Source_Log_File on
+MySQL 8.0.22+). The rows line up across nodes, so a replica's
+Master_Log_File/Read_Master_Log_Pos compares on one line with its source's
+File/Position. Wide terminals show one pane per node; narrow ones a table
+with one column per node (v switches).
+
+Keys
+  w       wizard: pick a repair, see its plan, run it (enter on a
+          finding does the same, pre-filled from that finding)
+  r       read every node now (the header says "refreshing" until done)
+  e       the whole text of every error (Last_IO_Error, Last_SQL_Error,
+          connection errors)
+  v       view: panes / table / by the width
+  f       the findings list (↑/↓ to read each finding's advice)
+  + / -   findings bigger / smaller (down to hidden)
+  tab     next area; ↑/↓, PgUp/PgDn scroll the focused one
+  t       next theme
+  ?       this help
+  q       quit
+
+Marks (colour and symbol, so they read in monochrome)
+  ✖   critical: replication is broken or data may differ
+  ▲   warning: something to check
+  ✔   ok
+
+Freshness: each pane says when its node was last read; "▲ STALE" means its
+last read is older than two poll intervals (a poll is hanging or failing).
+Seconds_Behind_Master NULL means unknown (a thread is stopped), never 0.
+
+Press escape, q or ? to close."""
 
 
 class DashboardScreen(Screen[None]):
     """Shows ``statuses`` (name -> latest status) and ``findings``; :meth:`show` updates.
-    ``w`` (or enter on a finding) opens the wizard picker."""
+    ``read_at`` maps a node to the ``clock()`` time its status was read."""
 
-    BINDINGS = [Binding("w", "app.wizard", "Wizard")]
+    HELP = HELP
+    BINDINGS = [
+        Binding("w", "app.wizard", "Wizard"),
+        Binding("r", "app.refresh_now", "Refresh"),
+        Binding("e", "errors", "Errors"),
+        Binding("v", "view", "View"),
+        Binding("f", "findings", "Findings"),
+        Binding("plus,equals_sign", "findings_size(1)", "Size", key_display="+/-"),
+        Binding("minus", "findings_size(-1)", "Smaller findings", show=False),
+    ]
 
     if TYPE_CHECKING:  # how Textual itself types ``app`` (MessagePump); no runtime change
         app = getters.app(ReplUIApp)
 
-    def __init__(self, config: Config, statuses: dict[str, NodeStatus], findings: list[Finding]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        statuses: dict[str, NodeStatus],
+        findings: list[Finding],
+        read_at: dict[str, float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(id="dashboard")
         self.config = config
         self.names = [n.name for n in config.nodes]
         self.statuses = dict(statuses)
         self.findings = list(findings)
+        self.read_at = read_at if read_at is not None else {}
+        self.clock = clock
+        self.view = View.AUTO
+        self.findings_size = "medium"
+        self.refreshing = 0
         self._ready = False
+        self._panes: dict[str, NodePane] = {}
+        self._banner = -1
+        self._shown_view: View | None = None
 
     def _status(self, name: str) -> NodeStatus:
         if name in self.statuses:
@@ -54,6 +139,11 @@ class DashboardScreen(Screen[None]):
     def _known(self) -> list[NodeStatus]:
         return [self.statuses[n] for n in self.names if n in self.statuses]
 
+    def ages(self) -> dict[str, float | None]:
+        """Seconds since each node was read (None: not read yet), in config order."""
+        now = self.clock()
+        return {n: (now - self.read_at[n]) if n in self.read_at else None for n in self.names}
+
     # typed accessors
     @property
     def header(self) -> DashboardHeader:
@@ -63,21 +153,38 @@ class DashboardScreen(Screen[None]):
     def findings_list(self) -> FindingsList:
         return self.query_one(FindingsList)
 
+    @property
+    def compare(self) -> CompareTable:
+        return self.query_one(CompareTable)
+
     def pane(self, name: str) -> NodePane:
         """The pane of node ``name``."""
-        for p in self.query(NodePane):
-            if p.node_name == name:
-                return p
-        raise NoMatches(f"no pane for node {name!r}")
+        if name not in self._panes:
+            raise NoMatches(f"no pane for node {name!r}")
+        return self._panes[name]
 
     def compose(self) -> ComposeResult:
         yield DashboardHeader()
         slots = channel_slots(self._known())
+        interval = self.config.poll_interval
         with ScrollableContainer(id="panes"):
             for name in self.names:
-                yield NodePane(self._status(name), self.findings, slots)
+                pane = NodePane(
+                    self._status(name),
+                    self.findings,
+                    slots,
+                    self._known(),
+                    read_at=self.read_at.get(name),
+                    poll_interval=interval,
+                    clock=self.clock,
+                )
+                self._panes[name] = pane
+                yield pane
+        table = CompareTable()
+        table.poll_interval = interval
+        yield table
         yield FindingsList(self.findings)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_findings_list_wizard_requested(self, message: FindingsList.WizardRequested) -> None:
         message.stop()
@@ -85,20 +192,142 @@ class DashboardScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self._ready = True
+        self._apply_findings_size()
         await self.show(self.statuses, self.findings)
+        self.set_interval(1.0, self.tick)
 
     def on_unmount(self) -> None:
         self._ready = False
 
-    async def show(self, statuses: dict[str, NodeStatus], findings: list[Finding]) -> None:
-        """Show the latest ``statuses`` and ``findings`` in every pane, the header and the list.
+    # ---- layout -------------------------------------------------------------------
+    def shown_view(self) -> View:
+        """PANES or TABLE: what the operator chose, else what the width allows."""
+        if self.view is not View.AUTO:
+            return self.view
+        fits = self.size.width >= len(self.names) * PANE_MIN_WIDTH + 2
+        return View.PANES if fits else View.TABLE
+
+    def banner_lines(self) -> int:
+        """The height of the error banners: 0 when no node has an error, else 2
+        lines on a short terminal and 4 on a tall one."""
+        if not any(self.statuses[n].reachable and error_lines(self.statuses[n]) for n in self.statuses):
+            return 0
+        return 2 if self.size.height < 35 else 4
+
+    async def on_resize(self, event: Resize) -> None:
+        await self.show(self.statuses, self.findings, force=True)
+
+    def _apply_findings_size(self) -> None:
+        for size in FINDINGS_SIZES:
+            self.set_class(size == self.findings_size, f"-findings-{size}")
+
+    # ---- updates ------------------------------------------------------------------
+    async def show(
+        self,
+        statuses: dict[str, NodeStatus],
+        findings: list[Finding],
+        read_at: dict[str, float] | None = None,
+        *,
+        force: bool = False,
+    ) -> None:
+        """Show the latest ``statuses`` and ``findings`` (``read_at``: when each
+        was read) in the nodes' view, the header and the list. Only what
+        changed is redrawn; ``force`` redraws the view (its size changed).
 
         Before the screen is mounted this only stores them; mounting shows them."""
         self.statuses, self.findings = dict(statuses), list(findings)
+        if read_at is not None:
+            self.read_at = read_at
         if not self._ready:
             return
+        view = self.shown_view()
+        if view is not self._shown_view:
+            self._shown_view = view
+            self.query_one("#panes").display = view is View.PANES
+            self.compare.display = view is View.TABLE
+            force = True
         slots = channel_slots(self._known())
-        for name in self.names:
-            await self.pane(name).show(self._status(name), self.findings, slots)
-        self.header.show(self.names, self._known(), self.findings)
+        banner = self.banner_lines()
+        known = self._known()
+        if view is View.PANES:
+            if banner != self._banner or force:
+                for p in self._panes.values():
+                    p.banner.display = banner > 0
+                    p.banner.styles.height = banner
+            for name in self.names:
+                await self.pane(name).show(
+                    self._status(name), self.findings, slots, known, self.read_at.get(name)
+                )
+        else:
+            ages = self.ages()
+            columns = {n: NodeColumn(self._status(n), ages[n]) for n in self.names}
+            self.compare.show(self.names, columns, self.findings, slots, banner, force=force)
+        self._banner = banner
+        self.header.show(self.names, known, self.findings)
+        self._show_freshness()
         self.findings_list.show(self.findings)
+
+    def tick(self) -> None:
+        """Every second: the ages move (titles repaint, stale nodes are flagged)."""
+        if not self._ready:
+            return
+        if self._shown_view is View.PANES:
+            for p in self._panes.values():
+                p.tick()
+        elif self._shown_view is View.TABLE:
+            self.compare.show_ages(self.ages())
+        self._show_freshness()
+
+    def _show_freshness(self) -> None:
+        ages = self.ages()
+        interval = self.config.poll_interval
+        stale = any(is_stale(a, interval) for a in ages.values())
+        self.header.show_freshness(freshness_summary(ages, interval, self.refreshing), stale)
+
+    def set_refreshing(self, count: int) -> None:
+        """``count`` nodes are being read on the operator's ``r`` (0: done)."""
+        self.refreshing = count
+        if self._ready:
+            self._show_freshness()
+
+    # ---- actions ------------------------------------------------------------------
+    def error_text(self) -> str:
+        """The whole text of every node's errors, node by node (the ``e`` dialog)."""
+        parts = ["Errors — the whole text of every node's errors", ""]
+        for n in self.names:
+            lines = error_lines(self._status(n))
+            if lines:
+                parts.append(n)
+                parts += [f"  {line}" for line in lines]
+                parts.append("")
+        if len(parts) == 2:
+            parts += ["No node reports an error.", ""]
+        parts.append("Press escape, q or ? to close.")
+        return "\n".join(parts)
+
+    def action_errors(self) -> None:
+        self.app.push_screen(HelpScreen(self.error_text()))
+
+    async def action_view(self) -> None:
+        order = [View.AUTO, View.PANES, View.TABLE]
+        self.view = order[(order.index(self.view) + 1) % len(order)]
+        await self.show(self.statuses, self.findings, force=True)
+        shown = self.shown_view().value
+        self.notify(f"View: {shown}" + (" (by the width)" if self.view is View.AUTO else ""), timeout=2)
+
+    def action_findings(self) -> None:
+        """Focus the findings list (showing it first if it was hidden)."""
+        if self.findings_size == "hidden":
+            self.findings_size = "medium"
+            self._apply_findings_size()
+        self.findings_list.table.focus()
+
+    def action_findings_size(self, step: int) -> None:
+        i = FINDINGS_SIZES.index(self.findings_size)
+        self.findings_size = FINDINGS_SIZES[max(0, min(len(FINDINGS_SIZES) - 1, i + step))]
+        self._apply_findings_size()
+
+
+def channel_slots(statuses: list[NodeStatus]) -> int:
+    """Channel sections per pane: the most channels any node has, at least 1."""
+    return max([len(s.channels) for s in statuses if s.reachable] + [1])

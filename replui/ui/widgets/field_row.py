@@ -1,9 +1,8 @@
 """One aligned row of a node pane: ``[mark] label  value``.
 
 Rendered from the widget's own width so every pane lays its rows out the same
-way: a value too long for its line ends with an ellipsis (the full text of
-errors is in the findings list). Multi-line rows (error texts) put the label
-on the first line and wrap the value over the others.
+way: a value too long for its line ends with an ellipsis (the whole text of
+errors is in the pane's error banner and one key away, ``e``).
 """
 
 from __future__ import annotations
@@ -48,7 +47,6 @@ class FieldRow(Widget):
         self.row = row
         self.mark: Severity | None = None
         self.label_width = label_width
-        self.styles.height = row.lines
 
     def update_row(self, row: Row, mark: Severity | None, label_width: int) -> None:
         if (row, mark, label_width) == (self.row, self.mark, self.label_width):
@@ -77,11 +75,5 @@ class FieldRow(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(sym + gap, style="bold")
         text.append(fit(row.label, lw).ljust(lw) + " ", style="dim" if self.mark is None else "")
-        if row.lines <= 1:
-            text.append(
-                fit(row.value, width - lw - 2 - len(gap)), style="bold" if self.mark is not None else ""
-            )
-            return text
-        for line in wrap_lines(row.value, width - 2, row.lines - 1):
-            text.append("\n  " + line)
+        text.append(fit(row.value, width - lw - 2 - len(gap)), style="bold" if self.mark is not None else "")
         return text

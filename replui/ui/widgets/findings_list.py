@@ -1,5 +1,10 @@
 """The findings list: one table row per finding, and the selected finding's
-full message and advice below it."""
+full message and advice below it.
+
+The columns get explicit widths from their content and the list's width (the
+code and node columns whole, the message the rest), set again on every
+change and resize: auto-sized columns kept their header's width when the
+findings arrived after the first paint."""
 
 from __future__ import annotations
 
@@ -51,29 +56,55 @@ class FindingsList(Vertical):
 
     def compose(self) -> ComposeResult:
         table: DataTable[str] = DataTable(id="findings-table", cursor_type="row", zebra_stripes=False)
-        table.border_title = "Findings"
         yield table
         with VerticalScroll(id="finding-detail-scroll"):
-            yield Static("", id="finding-detail")
+            yield Static("", id="finding-detail", markup=False)
 
     def on_mount(self) -> None:
-        self.table.add_columns("", "Code", "Nodes", "Message")
-        self.show(self.findings)
+        self.border_title = "Findings"
+        self._width = 0
+        self.show(self.findings, force=True)
 
-    def show(self, findings: list[Finding]) -> None:
-        # Called after every node's poll: leave the table (and the reader's
-        # cursor) alone when the findings are what is already shown.
-        if self.table.row_count and list(findings) == self.findings:
+    def on_resize(self) -> None:
+        if self.size.width != self._width:
+            self.show(self.findings, force=True)
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """The table's rows: ``(symbol, code, nodes, message)`` per finding."""
+        if not self.findings:
+            return [("✔", "ok", "", "no findings: replication looks healthy")]
+        return [
+            (
+                SYMBOLS[f.severity],
+                f.code,
+                ", ".join(f.nodes) + (f" ['{f.channel}']" if f.channel else ""),
+                " ".join(f.message.split()),
+            )
+            for f in self.findings
+        ]
+
+    def show(self, findings: list[Finding], *, force: bool = False) -> None:
+        """Show ``findings``; the cursor stays on its row where it can. Called
+        after every poll: the table is left alone (and the reader's cursor) when
+        the findings are what is already shown, unless ``force``."""
+        if not force and self.table.row_count and list(findings) == self.findings:
             return
         table = self.table
         keep = table.cursor_row if table.row_count else 0
         self.findings = list(findings)
-        table.clear()
-        if not findings:
-            table.add_row("✔", "ok", "", "no findings: replication looks healthy")
-        for f in findings:
-            nodes = ", ".join(f.nodes) + (f" ['{f.channel}']" if f.channel else "")
-            table.add_row(SYMBOLS[f.severity], f.code, nodes, f.message)
+        rows = self.rows()
+        code_w = max(len("Code"), *(len(r[1]) for r in rows))
+        nodes_w = min(24, max(len("Nodes"), *(len(r[2]) for r in rows)))
+        self._width = self.size.width
+        # 3 columns of 1-cell padding each side, the symbol, and a scrollbar's 2 cells
+        msg_w = max(20, self._width - code_w - nodes_w - 1 - 8 - 2)
+        table.clear(columns=True)
+        table.add_column("", width=1, key="sev")
+        table.add_column("Code", width=code_w, key="code")
+        table.add_column("Nodes", width=nodes_w, key="nodes")
+        table.add_column("Message", width=msg_w, key="message")
+        for r in rows:
+            table.add_row(*r)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
         self._show_detail(table.cursor_row)

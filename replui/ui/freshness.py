@@ -1,0 +1,41 @@
+"""How fresh each node's data is: the age of its last read, in words, and
+whether it is stale (older than two poll intervals: a poll that should have
+answered twice has not). Plain functions, no Textual."""
+
+from __future__ import annotations
+
+#: A node's data is stale when its last read is older than this many poll intervals.
+STALE_INTERVALS = 2
+
+
+def is_stale(age: float | None, poll_interval: float) -> bool:
+    """True when ``age`` (seconds since the node was last read; None: never
+    read) is older than :data:`STALE_INTERVALS` poll intervals (seconds)."""
+    return age is not None and age > STALE_INTERVALS * poll_interval
+
+
+def human_seconds(seconds: float) -> str:
+    """``9.4 → "9s"``, ``75 → "1m15s"``, ``7300 → "2h01m"`` (whole seconds, rounded)."""
+    s = int(round(max(0.0, seconds)))
+    if s < 60:
+        return f"{s}s"
+    m, s = divmod(s, 60)
+    if m < 60:
+        return f"{m}m{s:02d}s"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m"
+
+
+def age_text(age: float | None) -> str:
+    """``None → "not read yet"``, ``0.4 → "read now"``, ``14.2 → "read 14s ago"``,
+    ``125 → "read 2m05s ago"`` (``age`` in seconds since the read)."""
+    if age is None:
+        return "not read yet"
+    if age < 1:
+        return "read now"
+    return f"read {human_seconds(int(age))} ago"
+
+
+def freshness_text(age: float | None, poll_interval: float) -> str:
+    """:func:`age_text`, prefixed ``"▲ STALE "`` when :func:`is_stale`."""
+    return ("▲ STALE " if is_stale(age, poll_interval) else "") + age_text(age)
