@@ -26,16 +26,18 @@ def human_seconds(seconds: float) -> str:
     return f"{h}h{m:02d}m"
 
 
-def age_text(age: float | None) -> str:
-    """``None → "not read yet"``, ``0.4 → "read now"``, ``14.2 → "read 14s ago"``,
-    ``125 → "read 2m05s ago"`` (``age`` in seconds since the read)."""
+def age_text(age: float | None, poll_interval: float) -> str:
+    """``"live"`` while the node answers every poll (``age``, seconds since its
+    last read, at most one poll interval and a second); else ``"read 14s ago"``,
+    ``"read 2m05s ago"``; ``"not read yet"`` for None. The words change only
+    when a poll is late, so an idle dashboard repaints nothing for them."""
     if age is None:
         return "not read yet"
-    if age < 1:
-        return "read now"
+    if age <= poll_interval + 1:
+        return "live"
     return f"read {human_seconds(int(age))} ago"
 
 
 def freshness_text(age: float | None, poll_interval: float) -> str:
     """:func:`age_text`, prefixed ``"▲ STALE "`` when :func:`is_stale`."""
-    return ("▲ STALE " if is_stale(age, poll_interval) else "") + age_text(age)
+    return ("▲ STALE " if is_stale(age, poll_interval) else "") + age_text(age, poll_interval)

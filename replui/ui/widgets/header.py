@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from replui.model import Finding, NodeStatus, Severity, worst
-from replui.ui.freshness import age_text, human_seconds, is_stale
+from replui.ui.freshness import age_text, is_stale
 from replui.ui.rows import CSS_CLASS, SYMBOLS
 
 
@@ -25,22 +25,23 @@ def topology_text(names: list[str], statuses: list[NodeStatus]) -> str:
 
 def freshness_summary(ages: dict[str, float | None], poll_interval: float, refreshing: int = 0) -> str:
     """``"↻ refreshing 3 nodes…"`` while ``r``'s polls are out; else the stale
-    nodes (``"▲ STALE node3 read 14s ago"``), else when the oldest was read
-    (``"all read ≤ 2s ago"``). ``ages``: seconds since each node was read."""
+    nodes (``"▲ STALE node3 read 14s ago"``), else ``"all live"`` or when the
+    oldest was read (``"oldest read 3s ago"``). ``ages``: seconds since each
+    node was read."""
     if refreshing:
         return f"↻ refreshing {refreshing} node{'s' if refreshing != 1 else ''}…"
     stale = [n for n, a in ages.items() if is_stale(a, poll_interval)]
     if stale:
-        shown = ", ".join(f"{n} {age_text(ages[n])}" for n in stale[:3])
+        shown = ", ".join(f"{n} {age_text(ages[n], poll_interval)}" for n in stale[:3])
         more = f" +{len(stale) - 3}" if len(stale) > 3 else ""
         return f"▲ STALE {shown}{more}"
     known = [a for a in ages.values() if a is not None]
     if not known:
         return "not read yet"
-    oldest = max(known)
-    if len(ages) == 1 or oldest < 1:
-        return age_text(oldest) if len(ages) == 1 else "all read now"
-    return f"all read ≤ {human_seconds(int(oldest))} ago"
+    text = age_text(max(known), poll_interval)
+    if len(known) < len(ages):
+        return f"{len(ages) - len(known)} not read yet"
+    return ("all " if len(ages) > 1 else "") + text if text == "live" else f"oldest {text}"
 
 
 class DashboardHeader(Static):

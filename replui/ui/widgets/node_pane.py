@@ -60,12 +60,22 @@ class PaneTitle(Widget):
     def __init__(self, pane: "NodePane") -> None:
         super().__init__(classes="pane-title")
         self.pane = pane
+        self._shown: tuple[str, str] = ("", "")
 
-    def render(self) -> Text:
+    def update_if_changed(self) -> None:
+        """Repaint when the text changed (an age crossed into "read 3s ago", a severity moved)."""
+        if self.texts() != self._shown:
+            self.refresh()
+
+    def texts(self) -> tuple[str, str]:
+        """``(left, right)``: the name and severity, and the freshness."""
         p = self.pane
         sev = pane_severity(p.status, p.findings)
         left = p.node_name + (f"  {SYMBOLS[sev]} {sev.value}" if sev is not None else "")
-        right = freshness_text(p.age(), p.poll_interval)
+        return left, freshness_text(p.age(), p.poll_interval)
+
+    def render(self) -> Text:
+        left, right = self._shown = self.texts()
         width = max(1, self.content_size.width)
         if len(left) + 2 + len(right) > width:
             return Text(fit(left, width))
@@ -177,7 +187,7 @@ class NodePane(Vertical):
         down = not s.reachable
         if down != self.has_class("-down"):
             self.set_class(down, "-down")
-        self.title.refresh()
+        self.title.update_if_changed()
         text = self._down_text()
         if force or text != self._shown_down:
             self._shown_down = text
@@ -190,7 +200,7 @@ class NodePane(Vertical):
         if stale != self._stale:
             self._stale = stale
             self.set_class(stale, "-stale")
-        self.title.refresh()
+        self.title.update_if_changed()
 
     async def show(
         self,
