@@ -50,7 +50,7 @@ if str(ROOT) not in sys.path:
 from replui.lab.lab import Lab  # noqa: E402
 from replui.lab.server import LabError  # noqa: E402
 
-POLL_INTERVAL = 2
+POLL_INTERVAL = int(os.environ.get("BENCH_POLL_INTERVAL", "2"))
 SIZE = (160, 45)
 #: Words of the dashboard's help dialog: their arrival on the terminal is the repaint after ``?``.
 HELP_MARKER = "Marks (colour and symbol"
@@ -260,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
                 term.stop()
             rows.append((n, tui, poll, lat))
             extra = (
-                f", key to repaint median {statistics.median(lat):.0f} ms, max {max(lat):.0f} ms"
+                f", key to repaint median {statistics.median(lat):.0f} ms, max {max(lat):.0f} ms "
+                f"(each: {' '.join(f'{x:.0f}' for x in lat)})"
                 if lat
                 else ""
             )
