@@ -58,7 +58,10 @@ def make_app(
     or a monitor; themes from ``theme_dirs`` (default: the bundled ones only)."""
     monitor = static_monitor(source) if callable(source) else source
     dirs = [bundled_theme_dir()] if theme_dirs is None else list(theme_dirs)
-    return ReplUIApp(monitor, theme=theme, poll=poll, theme_dirs=dirs)
+    app = ReplUIApp(monitor, theme=theme, poll=poll, theme_dirs=dirs)
+    if not poll:
+        app.clock = lambda: 1000.0  # ages on screen stand still: "live", whatever the machine's speed
+    return app
 
 
 def with_status(monitor: StaticMonitor, name: str, **changes) -> NodeStatus:
