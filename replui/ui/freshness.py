@@ -4,6 +4,8 @@ answered twice has not). Plain functions, no Textual."""
 
 from __future__ import annotations
 
+from replui.units import human_seconds
+
 #: A node's data is stale when its last read is older than this many poll intervals.
 STALE_INTERVALS = 2
 
@@ -12,18 +14,6 @@ def is_stale(age: float | None, poll_interval: float) -> bool:
     """True when ``age`` (seconds since the node was last read; None: never
     read) is older than :data:`STALE_INTERVALS` poll intervals (seconds)."""
     return age is not None and age > STALE_INTERVALS * poll_interval
-
-
-def human_seconds(seconds: float) -> str:
-    """``9.4 → "9s"``, ``75 → "1m15s"``, ``7300 → "2h01m"`` (whole seconds, rounded)."""
-    s = int(round(max(0.0, seconds)))
-    if s < 60:
-        return f"{s}s"
-    m, s = divmod(s, 60)
-    if m < 60:
-        return f"{m}m{s:02d}s"
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m"
 
 
 def age_text(age: float | None, poll_interval: float) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from replui.model import Channel, Finding, NodeStatus, Severity
+from replui.units import human_bytes
 
 
 @dataclass(frozen=True)
@@ -91,16 +92,6 @@ def _onoff(v: bool | None) -> str:
 
 def _num(v: int | None) -> str:
     return "—" if v is None else str(v)
-
-
-def human_bytes(n: int) -> str:
-    """``n`` bytes as B/KiB/MiB/GiB/TiB with one decimal above bytes."""
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover
 
 
 def identity_rows(s: NodeStatus) -> list[Row]:

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
+from replui.units import human_bytes
 from replui.wizards import catalogue
 
 if TYPE_CHECKING:
@@ -362,9 +363,9 @@ async def _run(
         elif isinstance(ev, Progress):
             if ev.seconds - last_progress[0] >= 1.0:
                 last_progress[0] = ev.seconds
-                rate = f", {ev.rate / 1e6:.1f} MB/s" if ev.rate else ""
+                rate = f", {human_bytes(ev.rate)}/s" if ev.rate else ""
                 eta = f", ETA {ev.eta:.0f} s" if ev.eta is not None else ""
-                safe.write(f"  .. {ev.bytes / 1e6:.1f} MB in {ev.seconds:.0f} s{rate}{eta}\n")
+                safe.write(f"  .. {human_bytes(ev.bytes)} in {ev.seconds:.0f} s{rate}{eta}\n")
         safe.flush()
 
     try:
