@@ -90,3 +90,80 @@ async def test_at_80x24_every_node_of_a_pair_is_on_screen():
         assert "node1" in text and "node2" in text
         # the coordinates of both nodes are readable on one screen
         assert text.count("mysql-bin.000002") >= 2
+
+
+async def test_a_failing_channels_error_is_near_the_top_of_its_pane_and_whole_on_e():
+    app = make_app(canned.broken_pair_1062)
+    async with app.run_test(size=SIZES["160x45"]) as pilot:
+        await pilot.pause()
+        n2, n1 = app.dashboard.pane("node2"), app.dashboard.pane("node1")
+        banner = n2.banner
+        assert banner.display and banner.region.y <= n2.region.y + 1  # right under the title
+        assert "Last_SQL_Error 1062: Could not execute" in str(banner.render())
+        assert n1.banner.region.height == banner.region.height  # rows still line up
+        assert n1.row("binlog_file").region.y == n2.row("binlog_file").region.y
+        await pilot.press("e")
+        whole = app.screen.query_one("#help-text").render()
+        assert "end_log_pos 1874" in str(whole)  # the end of the error text, cut in the panes
+
+
+async def test_a_node_read_longer_ago_than_two_poll_intervals_is_flagged_stale():
+    mon = static_monitor(canned.healthy_pair, poll_interval=2)
+    app = make_app(mon)
+    now = [1000.0]
+    app.clock = lambda: now[0]
+    async with app.run_test(size=SIZES["160x45"]) as pilot:
+        await pilot.pause()
+        assert "all live" in str(app.dashboard.header.render())
+        app.read_at["node2"] = 990.0  # node2's poll hangs: its last answer is 10 s old
+        app.dashboard.tick()
+        await pilot.pause()
+        pane = app.dashboard.pane("node2")
+        assert pane.has_class("-stale") and not app.dashboard.pane("node1").has_class("-stale")
+        assert "STALE read 10s ago" in str(pane.title.render())
+        assert "STALE node2 read 10s ago" in str(app.dashboard.header.render())
+
+
+async def test_r_says_it_is_refreshing_until_every_node_answered():
+    mon = static_monitor(canned.healthy_pair)
+    app = make_app(mon)
+    gate = __import__("threading").Event()
+    real = mon.poll
+
+    def held(name):
+        gate.wait(10)
+        return real(name)
+
+    async with app.run_test(size=SIZES["160x45"]) as pilot:
+        mon.poll = held  # type: ignore[method-assign]
+        await pilot.press("r")
+        await pilot.pause()
+        assert "refreshing 2 nodes" in str(app.dashboard.header.render())
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "all live" in str(app.dashboard.header.render())
+
+
+async def test_the_source_is_shown_by_its_node_name():
+    app = make_app(canned.healthy_pair)
+    async with app.run_test(size=SIZES["160x45"]) as pilot:
+        await pilot.pause()
+        assert app.dashboard.pane("node2").row("ch0-source_host").row.value == "node1 (127.0.0.1:33061)"
+
+
+async def test_v_switches_between_panes_and_the_table_and_findings_resize_down_to_hidden():
+    app = make_app(canned.healthy_pair)
+    async with app.run_test(size=SIZES["160x45"]) as pilot:
+        await pilot.pause()
+        dash = app.dashboard
+        assert dash.query_one("#panes").display and not dash.compare.display
+        await pilot.press("v", "v")  # auto → panes → table
+        assert dash.compare.display and not dash.query_one("#panes").display
+        for _ in range(3):
+            await pilot.press("minus")
+        await pilot.pause()
+        assert not dash.findings_list.display or dash.findings_list.region.height == 0
+        await pilot.press("f")
+        await pilot.pause()
+        assert dash.findings_list.region.height > 0 and app.focused is dash.findings_list.table

@@ -60,11 +60,10 @@ async def test_confirm_dialog_before_the_destructive_step_needs_the_node_name(tm
         text = log_text(screen)
         assert "[note] brackets stay as typed" in text and "[stream] 48.0 MiB restored" in text
         assert "verified: node2 runs both threads" in text
-        assert screen.outcome.display and "✔ DONE" in str(
-            screen.outcome.render()
-        )  # no data was compared: not "verified"
+        # no data was compared: not "verified"
+        assert screen.outcome.display and "✔ DONE" in screen.outcome_message
         assert screen.result.transcript_path and screen.result.transcript_path.exists()
-        assert str(screen.result.transcript_path) in str(screen.outcome.render())
+        assert str(screen.result.transcript_path) in screen.outcome_message
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.dashboard
@@ -86,9 +85,8 @@ async def test_declining_stops_the_run_and_no_later_step_runs(tmp_path):
             "change-master": "pending",
             "verify": "pending",
         }
-        assert "declined" in str(screen.outcome.render()) and "Stream node1's dump into node2" in str(
-            screen.outcome.render()
-        )
+        assert "declined" in screen.outcome_message
+        assert "Stream node1's dump into node2" in screen.outcome_message
 
 
 async def test_output_lines_reach_the_log_and_the_progress_bar_advances(tmp_path):
@@ -289,7 +287,7 @@ async def test_restart_replication_through_the_confirm_dialog_on_the_lab(healthy
             )
             await pilot.pause()
             assert app.dashboard.pane("node2").row("ch0-io_running").row.value == "Yes"
-            assert "✔ DONE" in str(wizard.outcome.render()) and "VERIFIED" not in str(wizard.outcome.render())
+            assert "✔ DONE" in wizard.outcome_message and "VERIFIED" not in wizard.outcome_message
     finally:
         monitor.close()
 
@@ -414,3 +412,518 @@ async def test_a_signal_at_a_prompt_answers_no_and_exits(tmp_path):
     assert (
         app.return_code == 143 and fake.ran == ["inspect"] and "cancelled by SIGTERM" in screen.result.message
     )
+
+
+# -- every terminal size: layout, the output that follows, dialogs that fit, words -----------------
+
+#: Every size the wizard screen and its dialogs must work at (tmux on a jump host … a wide desktop).
+ALL_SIZES = [(80, 24), (100, 30), (160, 45), (220, 50)]
+
+
+def size_id(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
+
+
+def start_plan(app, fake: FakeRun, plan, tmp_path) -> WizardScreen:
+    """Start ``plan`` (steps made by ``fake``) on the wizard screen."""
+    return app.start_wizard(plan, context=fake.context(app), refresh_statuses=False, transcript_dir=tmp_path)
+
+
+def long_output_plan(fake: FakeRun, lines: int = 300):
+    """Three steps: a long output, a destructive step (its confirm dialog covers the screen),
+    then more output ending in ``verified: the last line``."""
+    from replui.wizards.plan import Plan
+
+    return Plan(
+        "fake-long",
+        "A long output (fake)",
+        "A fake plan with a long output.",
+        (
+            fake.step("inspect", "Show node2's replica status", [f"status line {i}" for i in range(lines)]),
+            fake.step(
+                "change-master",
+                "Point node2 at node1's coordinates",
+                ["CHANGE MASTER done"],
+                destructive=True,
+            ),
+            fake.step(
+                "verify",
+                "Verify node2 replicates",
+                [f"verify line {i}" for i in range(lines)] + ["verified: the last line"],
+            ),
+        ),
+    )
+
+
+def shown_lines(log) -> list[str]:
+    """The lines of ``log`` its region shows now."""
+    top, height = int(log.scroll_y), log.scrollable_content_region.height
+    return list(log.lines[top : top + height])
+
+
+def inside(screen, widget) -> bool:
+    """``widget`` is shown (a region of at least a row) wholly inside ``screen``'s region."""
+    r = widget.region
+    return widget.display and r.height > 0 and r.width > 0 and screen.region.contains_region(r)
+
+
+def assert_layout(app, screen: WizardScreen) -> None:
+    """The output keeps a third of the screen; the step list, the progress (when shown) and the
+    outcome (when shown) are on screen and overlap nothing."""
+    height = app.size.height
+    log = screen.output
+    assert log.region.height * 3 >= height, f"the output has {log.region.height} rows of {height}"
+    assert log.scrollable_content_region.height >= 3
+    assert inside(screen, log) and inside(screen, screen.step_list)
+    assert screen.step_list.scrollable_content_region.height >= 3
+    parts = [log, screen.step_list]
+    for part in (screen.progress, screen.outcome):
+        if part.display:
+            assert inside(screen, part), part
+            parts.append(part)
+    for i, a in enumerate(parts):
+        for b in parts[i + 1 :]:
+            assert not a.region.overlaps(b.region), (a, b)
+
+
+@pytest.mark.parametrize("size", ALL_SIZES, ids=size_id)
+async def test_the_wizard_screen_fits_every_size_while_running_and_after_a_failure(tmp_path, size):
+    app, fake = make_app(), FakeRun(gate_open=False)
+    async with app.run_test(size=size) as pilot:
+        screen = await start_wizard(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.press(*"node2", "enter")
+        await stream_running(pilot, screen)
+        await pilot.pause()
+        assert screen.progress.display
+        assert_layout(app, screen)
+        fake.gate.set()
+        await confirm_shown(pilot, app)
+        await pilot.press("escape")  # no: the run fails at change-master
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        assert screen.outcome.display and not screen.result.ok
+        assert_layout(app, screen)
+        assert screen.outcome.region.height <= 3  # compact: it never pushes the output away
+        assert str(screen.result.transcript_path) in screen.outcome_message
+
+
+@pytest.mark.parametrize("size", ALL_SIZES, ids=size_id)
+async def test_the_step_detail_has_room_or_is_one_key_away(tmp_path, size):
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=size) as pilot:
+        screen = await start_wizard(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        detail = screen.query_one("#wizard-detail")
+        if size[0] >= 120:  # side by side
+            assert inside(screen, detail) and detail.region.width >= 50
+        else:  # the step list takes the width; d shows the detail in its place, d again the list
+            assert not detail.display and screen.step_list.region.width >= size[0] - 2
+            await pilot.press("d")
+            await pilot.pause()
+            assert inside(screen, detail) and detail.region.width >= size[0] - 2
+            assert not screen.step_list.display
+            await pilot.press("d")
+            await pilot.pause()
+            assert screen.step_list.display and not detail.display
+        assert_layout(app, screen)
+
+
+async def test_the_running_step_is_kept_in_view_in_a_short_step_list(tmp_path):
+    import asyncio
+
+    from replui.wizards.plan import OutputLine, Plan, Step
+
+    async def quick(ctx):
+        yield OutputLine("ok", "stdout")
+
+    async def hold(ctx):
+        yield OutputLine("holding", "stdout")
+        await asyncio.Event().wait()
+
+    steps = tuple(
+        Step(
+            id=f"s{i}",
+            title=f"Check number {i} on node2",
+            why="A check.",
+            preview="SELECT 1",
+            run=hold if i == 13 else quick,
+            target="node2",
+        )
+        for i in range(1, 15)
+    )
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = start_plan(app, fake, Plan("fake-many", "Many steps (fake)", "s", steps), tmp_path)
+        await until(pilot, lambda: screen.is_mounted and screen.step_list.state_of("s13") == "running", "s13")
+        await pilot.pause()
+        steps_view, row = screen.step_list, screen.step_list.row("s13")
+        top, height = steps_view.scroll_y, steps_view.scrollable_content_region.height
+        assert top <= row.virtual_region.y and row.virtual_region.bottom <= top + height
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+
+
+@pytest.mark.parametrize("size", ALL_SIZES, ids=size_id)
+async def test_the_output_follows_the_newest_line_through_a_dialog_and_the_outcome(tmp_path, size):
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=size) as pilot:
+        screen = start_plan(app, fake, long_output_plan(fake), tmp_path)
+        await confirm_shown(pilot, app)  # it covered the screen while 300 lines were written
+        await pilot.press("y")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        assert screen.outcome.display
+        log = screen.output
+        assert log.is_vertical_scroll_end and "verified: the last line" in shown_lines(log)
+
+
+async def test_page_keys_scroll_the_output_from_the_screen_and_end_follows_again(tmp_path):
+    from replui.ui.screens.wizard import WizardOutput
+
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = start_plan(app, fake, long_output_plan(fake), tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.press("y")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        log = screen.output
+        assert screen.step_list.has_focus  # the keys act from the screen, the log need not be focused
+        bottom = log.scroll_y
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert log.scroll_y < bottom
+        await pilot.press("home")
+        await pilot.pause()
+        assert log.scroll_y == 0
+        screen.post_message(WizardOutput(["one more line"]))
+        await pilot.pause()
+        assert log.scroll_y == 0  # read back: new lines do not move the output
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert log.scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert log.is_vertical_scroll_end
+        screen.post_message(WizardOutput(["and the newest line"]))
+        await pilot.pause()
+        assert log.is_vertical_scroll_end and "and the newest line" in shown_lines(log)
+        keys = {key: b.binding for key, b in screen.active_bindings.items()}
+        for key in ("escape", "pageup", "pagedown", "end", "tab", "question_mark"):
+            assert key in keys and keys[key].show, key
+        assert "PgUp" in str(log.border_subtitle)
+
+
+async def long_confirm(pilot, app, fake: FakeRun, tmp_path, size):
+    """The confirm dialog of the stream step with a long preview and why."""
+    from dataclasses import replace
+
+    from replui.wizards.plan import Plan
+
+    plan = fake.plan()
+    stream = plan.steps[1]
+    long = replace(
+        stream,
+        preview="\n".join(f"mariadb-dump --part {i} shop | mariadb shop" for i in range(40)),
+        why=" ".join(["The dump is streamed into the restore."] * 30),
+    )
+    plan = Plan(plan.wizard, plan.title, plan.summary, (plan.steps[0], long, *plan.steps[2:]))
+    start_plan(app, fake, plan, tmp_path)
+    return await confirm_shown(pilot, app)
+
+
+@pytest.mark.parametrize("size", ALL_SIZES, ids=size_id)
+async def test_the_confirm_dialog_fits_and_its_answer_is_always_visible(tmp_path, size):
+    from textual.widgets import Button
+
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=size) as pilot:
+        dialog = await long_confirm(pilot, app, fake, tmp_path, size)
+        await pilot.pause()
+        box = dialog.query_one("#confirm-box")
+        assert dialog.region.contains_region(box.region)
+        body = dialog.query_one("#confirm-body")
+        assert body.max_scroll_y > 0  # the long parts scroll inside the box
+        for w in (dialog.name_input, dialog.confirm_button, dialog.query_one("#confirm-no", Button)):
+            assert inside(dialog, w) and box.region.contains_region(w.region), w
+            assert not w.region.overlaps(body.region)
+        await pilot.press(*"node2", "enter")
+        second = await confirm_shown(pilot, app, other_than=dialog)
+        for w in (second.confirm_button, second.query_one("#confirm-no", Button)):
+            assert inside(second, w), w
+        await pilot.press("n")
+
+
+@pytest.mark.parametrize("size", ALL_SIZES, ids=size_id)
+async def test_the_cancel_question_fits_every_size(tmp_path, size):
+    from textual.widgets import Button
+
+    app, fake = make_app(), FakeRun(gate_open=True, block=True)
+    async with app.run_test(size=size) as pilot:
+        screen = await start_wizard(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.press(*"node2", "enter")
+        await stream_running(pilot, screen)
+        await pilot.press("escape")
+        dialog = await cancel_dialog_shown(pilot, app)
+        await pilot.pause()
+        for bid in ("#cancel-restore-yes", "#cancel-restore-no"):
+            assert inside(dialog, dialog.query_one(bid, Button)), bid
+        assert dialog.region.contains_region(dialog.query_one("#cancel-restore-box").region)
+        await pilot.press("y")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+
+
+async def test_walk_a_wizard_through_its_confirm_dialog_at_80x24(tmp_path):
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_wizard(app, pilot, fake, tmp_path)
+        dialog = await confirm_shown(pilot, app)
+        assert dialog.needs_name and dialog.name_input.has_focus and inside(dialog, dialog.name_input)
+        await pilot.press(*"node2")
+        await pilot.pause()
+        assert not dialog.confirm_button.disabled and inside(dialog, dialog.confirm_button)
+        await pilot.press("enter")
+        second = await confirm_shown(pilot, app, other_than=dialog)
+        assert fake.ran == ["inspect", "stream"] and second.step.id == "change-master"
+        await pilot.press("y")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        assert screen.result.ok and fake.ran == ["inspect", "stream", "change-master", "verify"]
+        assert "verified: node2 runs both threads" in shown_lines(screen.output)
+        assert_layout(app, screen)
+
+
+async def test_the_step_detail_shows_the_exact_statements_once_rendered(tmp_path):
+    from dataclasses import replace
+
+    from replui.wizards.plan import Plan
+
+    exact = (
+        "STOP SLAVE;\nCHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000009', MASTER_LOG_POS=77;\nSTART SLAVE;"
+    )
+    fake = FakeRun()
+    plan = fake.plan()
+    cm = replace(plan.steps[2], render=lambda ctx: exact)
+    plan = Plan(plan.wizard, plan.title, plan.summary, (*plan.steps[:2], cm, plan.steps[3]))
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = start_plan(app, fake, plan, tmp_path)
+        first = await confirm_shown(pilot, app)
+        screen.show_step(2)
+        assert "MASTER_LOG_POS=5400" in str(
+            screen.query_one("#step-preview", Static).render()
+        )  # the plan's text
+        await pilot.press(*"node2", "enter")
+        second = await confirm_shown(pilot, app, other_than=first)
+        assert exact in str(second.query_one("#confirm-preview", Static).render())
+        assert exact in str(screen.query_one("#step-preview", Static).render())  # the same text as the dialog
+        await pilot.press("y")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        screen.show_step(2)
+        assert exact in str(screen.query_one("#step-preview", Static).render())
+
+
+async def test_a_finished_step_shows_its_progress_complete(tmp_path):
+    from replui.wizards.plan import OutputLine, Plan, Progress, Step
+
+    async def copy(ctx):
+        yield OutputLine("copying", "stdout")
+        yield Progress(bytes=12 * MIB, seconds=3.0, total=48 * MIB)  # the last event: 25 %
+
+    fake = FakeRun()
+    plan = Plan(
+        "fake-copy",
+        "Copy (fake)",
+        "s",
+        (
+            Step(
+                id="copy",
+                title="Copy node1's dump to node2",
+                why="w",
+                preview="scp",
+                run=copy,
+                target="node2",
+            ),
+            fake.plan().steps[2],
+        ),
+    )
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = start_plan(app, fake, plan, tmp_path)
+        await confirm_shown(pilot, app)
+        assert screen.step_list.state_of("copy") == "done"
+        assert screen.progress.display and screen.progress.bar.percentage == 1.0
+        await pilot.press("n")
+
+
+def test_each_wizard_screen_explains_itself():
+    from replui.ui.screens.confirm import CancelRestoreScreen, ConfirmScreen
+
+    for cls in (WizardScreen, ConfirmScreen, CancelRestoreScreen):
+        assert isinstance(cls.HELP, str) and len(cls.HELP) > 200, cls
+    for word in (
+        "✔",
+        "✖",
+        "■",
+        "↷",
+        "?",
+        "▶",
+        "VERIFIED",
+        "DONE, NOT VERIFIED",
+        "PgUp",
+        "End",
+        "tab",
+        "escape",
+    ):
+        assert word in WizardScreen.HELP, word
+    assert "node" in ConfirmScreen.HELP and "half-restored" in CancelRestoreScreen.HELP
+
+
+async def test_question_mark_shows_the_help_of_the_wizard_screen(tmp_path):
+    from replui.ui.screens.help import HelpScreen
+
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_wizard(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        assert app.screen.text == WizardScreen.HELP
+
+
+async def test_a_focused_pane_shows_it(tmp_path):
+    app, fake = make_app(), FakeRun()
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await start_wizard(app, pilot, fake, tmp_path)
+        await confirm_shown(pilot, app)
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        log = screen.output
+        unfocused = log.styles.border_top
+        assert screen.step_list.has_focus and screen.step_list.styles.border_top != unfocused
+        while not log.has_focus:
+            await pilot.press("tab")
+        await pilot.pause()
+        assert log.styles.border_top != unfocused
+
+
+# -- the words: a step is named the same way everywhere, no word twice -------------------------------
+
+
+def every_plan():
+    """One plan of every wizard of the catalogue (and the variants of the plan tests)."""
+    import os
+    from dataclasses import replace
+
+    from replui.wizards.catalogue import NAMES, build_plan
+
+    os.environ.setdefault("REPLUI_TEST_PW", "s3cret")
+    cases = [
+        ("restart-replication", canned.unreachable_pair, {"node": "node1"}),
+        ("repoint", canned.seed002_crashed_pair, {"node": "node2", "next_binlog": True}),
+        ("repoint", canned.seed002_crashed_pair, {"node": "node1", "from_exec_position": True}),
+        ("reset-replica", canned.seed004_purged, {"node": "replica"}),
+        ("heartbeat", canned.four_nodes, {"source": "src"}),
+        ("rebuild-replica", canned.replica_1062, {"source": "source", "replica": "replica"}),
+        (
+            "rebuild-replica",
+            canned.replica_1062,
+            {"source": "source", "replica": "replica", "databases": "shop,crm", "via_file": True},
+        ),
+        ("resync-pair", canned.broken_pair_1062, {"authoritative": "node1", "other": "node2"}),
+        ("add-replica", canned.chain_three, {"source": "a", "replica": "c"}),
+        ("set-repl-password", canned.healthy_pair, {"node": "node2", "repl_password_env": "REPLUI_TEST_PW"}),
+    ]
+    plans = []
+    for name, scenario, options in cases:
+        cfg, sts = scenario()
+        if name == "add-replica":  # c must not be a replica yet
+            sts = [replace(s, channels=()) if s.name == "c" else s for s in sts]
+        plans.append(build_plan(name, cfg, sts, **options))
+    assert {p.wizard for p in plans} == set(NAMES)
+    return plans
+
+
+DOUBLED = __import__("re").compile(r"(?<![\w'])([\w']+(?: [\w']+)?) \1(?![\w'])")
+
+
+def test_every_step_title_names_its_target_once():
+    import re
+
+    for plan in every_plan():
+        for s in (*plan.steps, *(s.undo for s in plan.steps if s.undo is not None)):
+            if s.target:
+                assert re.search(rf"(?<![\w-]){re.escape(s.target)}(?![\w-])", s.title), (
+                    plan.wizard,
+                    s.title,
+                )
+            assert not DOUBLED.search(s.title), (plan.wizard, s.title)
+
+
+def test_every_place_that_shows_a_step_names_it_the_same_way_without_doubled_words():
+    import re
+
+    from replui.ui.screens.confirm import confirm_title
+    from replui.ui.screens.wizard import output_separator, step_heading
+    from replui.ui.widgets.step_list import step_label
+    from replui.wizards.plan import StepStatus
+
+    for plan in every_plan():
+        n = len(plan.steps)
+        for i, s in enumerate(plan.steps, 1):
+            places = [
+                step_label(i, s, StepStatus.DONE),
+                step_heading(i, n, s, StepStatus.RUNNING),
+                output_separator(i, n, s),
+                confirm_title(s),
+            ]
+            for text in places:
+                assert s.title in text and not DOUBLED.search(text), (plan.wizard, text)
+                if s.target:
+                    word = re.compile(rf"(?<![\w-]){re.escape(s.target)}(?![\w-])")
+                    assert len(word.findall(text)) == len(word.findall(s.title)), text
+
+
+async def test_the_undo_offered_after_a_no_is_asked_and_run_on_the_wizard_screen(tmp_path):
+    from dataclasses import replace
+
+    from replui.wizards.plan import OutputLine, Plan, Step
+
+    async def start_again(ctx):
+        yield OutputLine("replication started again", "stdout")
+
+    fake = FakeRun()
+    undo = Step(
+        id="undo-inspect",
+        title="Start replication on node2 again",
+        why="Undo.",
+        preview="START SLAVE;",
+        run=start_again,
+        target="node2",
+        destructive=True,
+    )
+    base = fake.plan()
+    inspect = replace(base.steps[0], undo=undo, leaves="replication is stopped on node2")
+    plan = Plan("fake-undo", "Undo (fake)", "s", (inspect, base.steps[2]))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = start_plan(app, fake, plan, tmp_path)
+        first = await confirm_shown(pilot, app)
+        await pilot.press("n")  # no to change-master: the undo of inspect is offered
+        second = await confirm_shown(pilot, app, other_than=first)
+        assert second.step.id == "undo-inspect"
+        assert "Start replication on node2 again" in str(second.query_one("#confirm-title", Static).render())
+        await pilot.press("y")
+        await until(pilot, lambda: screen.result is not None, "run finished")
+        await pilot.pause()
+        assert app.screen is screen and screen.step_list.state_of("change-master") == "declined"
+        assert "replication started again" in log_text(screen)

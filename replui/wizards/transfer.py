@@ -93,7 +93,7 @@ def scope_step(source: str, databases: list[str] | None) -> Step:
     )
     return Step(
         id="scope",
-        title="Choose the databases to copy",
+        title=f"Choose the databases to copy from {source}",
         why=f"In scope: {scope}. Dump the databases you replicate, "
         f"never 'mysql', as {CAUCUS}, section IV, says. Checked before anything is stopped or dropped.",
         preview="SHOW DATABASES;\n"

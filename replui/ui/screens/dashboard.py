@@ -272,7 +272,8 @@ class DashboardScreen(Screen[None]):
         if not self._ready:
             return
         if self._shown_view is View.PANES:
-            for p in self._panes.values():
+            for name, p in self._panes.items():
+                p.read_at = self.read_at.get(name, p.read_at)
                 p.tick()
         elif self._shown_view is View.TABLE:
             self.compare.show_ages(self.ages())

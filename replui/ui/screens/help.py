@@ -1,11 +1,14 @@
-"""The help screen: keys and what the marks mean."""
+"""The help dialog: the keys of the screen it was asked on and what the marks mean."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 HELP_TEXT = """\
 replui — replication dashboard
@@ -14,8 +17,8 @@ Keys
   r   refresh every node now
   t   next theme
   f   focus the findings list (↑/↓ to read each finding's advice)
-  w   wizard: pick a repair (pre-filled from the selected finding), see its
-      plan, run it; enter on a finding does the same
+  w   wizard: pick a repair (pre-filled from the selected finding),
+      see its plan, run it; enter on a finding does the same
   ?   this help
   q   quit
 
@@ -24,31 +27,56 @@ Marks (colour and symbol, so they read in monochrome)
   ▲   warning: something to check
   ✔   ok
 
-Each pane shows the server's own labels (Master_Log_File on MariaDB and
-MySQL < 8.0.22, Source_Log_File on MySQL 8.0.22+). Rows line up across panes
-so the coordinates of source and replica compare on one line.
-Seconds_Behind_Master NULL means unknown (a thread is stopped), never 0.
+Each pane shows the server's own labels (Master_Log_File on MariaDB
+and MySQL < 8.0.22, Source_Log_File on MySQL 8.0.22+). Rows line up
+across panes so the coordinates of source and replica compare on one
+line. Seconds_Behind_Master NULL means unknown (a thread is stopped),
+never 0."""
 
-Press escape, q or ? to close."""
+#: The hint under the help text: it scrolls, and how to close it.
+HELP_KEYS = "↑/↓ PgUp/PgDn scroll · escape, q or ? close"
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """``(title, body)``: a help text's first line, and the rest without its leading blank lines."""
+    first, _, rest = text.partition("\n")
+    return first.strip(), rest.lstrip("\n")
 
 
 class HelpScreen(ModalScreen[None]):
-    """``HelpScreen(text=None)``: ``text`` (plain, no markup) is the help of the
-    screen ``?`` was pressed on (its ``HELP``); the dashboard's by default."""
+    """``HelpScreen(text=None, title=None)``: ``text`` (plain, no markup) is the
+    help of the screen ``?`` was pressed on (its ``HELP``); the dashboard's by
+    default. The dialog's title is ``title``, else the text's first line. The
+    text scrolls when it is taller than the terminal."""
 
-    BINDINGS = [
-        ("escape", "close", "Close"),
-        ("q", "close", "Close"),
-        ("question_mark", "close", "Close"),
+    #: Below 86 columns (``-narrow``) the dialog drops its padding: 77 columns of text at 80.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (86, "-wide")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+        Binding("question_mark", "close", "Close", show=False),
     ]
 
-    def __init__(self, text: str | None = None) -> None:
+    def __init__(self, text: str | None = None, title: str | None = None) -> None:
         super().__init__()
         self.text = text or HELP_TEXT
+        if title is None:
+            self.help_title, self.body = split_title(self.text)
+        else:
+            self.help_title, self.body = title, self.text
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box"):
-            yield Static(self.text, id="help-text", markup=False)
+        with Vertical(id="help-box") as box:
+            box.border_title = self.help_title
+            box.border_subtitle = HELP_KEYS
+            with VerticalScroll(id="help-scroll"):
+                yield Static(self.body, id="help-text", markup=False)
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll", VerticalScroll).focus()
 
     def action_close(self) -> None:
+        """Close the help."""
         self.dismiss(None)

@@ -1,5 +1,5 @@
 """The wizard screen: a plan's steps with their states, the current step's
-*why* and exact preview, a progress bar for dump/transfer/restore, a live
+*why* and exact statements, a progress bar for dump/transfer/restore, a live
 output log, and the outcome with the transcript path.
 
 The engine (:func:`replui.wizards.runner.run_plan`, the same the CLI runs)
@@ -7,23 +7,32 @@ runs as an async worker on the App (group ``"wizard"``), so it survives the
 confirm dialog pushed over this screen. :class:`WizardRun` turns the runner's
 callbacks into past-tense messages posted to the screen: output lines and
 progress are batched (at most one :class:`WizardOutput` per ``batch_seconds``,
-progress coalesced to the latest event) because a dump prints fast; the Log
-widget is capped (``LOG_MAX_LINES``) and shows text as is (no markup: dump
-output contains ``[``). Before each destructive step the runner awaits
+progress coalesced to the latest event) because a dump prints fast; the log
+(:class:`OutputLog`) is capped (``LOG_MAX_LINES``), shows text as is (no
+markup: dump output contains ``[``) and follows the newest line until the
+operator scrolls back. Before each destructive step the runner awaits
 :meth:`WizardRun.confirm`, which pushes :class:`ConfirmScreen` and awaits its
 answer. ``escape``/``ctrl+c`` set ``ctx.cancel``: the runner cancels the step,
 whose cleanup stops its commands. While a step that replaces data runs they
 first ask (:class:`CancelRestoreScreen`): cancelling leaves the target
 half-restored, so only a yes cancels. When the run ends the App's refresh
 action polls every node, so the dashboard shows the verified result.
+
+Layout at every size: the output keeps at least a third of the height (the
+top part, steps and detail, shrinks first and its step list scrolls); the
+outcome is two or three lines. Narrower than 120 columns the step list takes
+the width and ``d`` shows the browsed step's detail in its place.
 """
 
 from __future__ import annotations
 
 import asyncio
+import textwrap
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -33,13 +42,59 @@ from textual.widgets import Footer, Log, Static
 from textual.worker import Worker
 
 from replui.ui.screens.confirm import CancelRestoreScreen, ConfirmScreen
-from replui.ui.widgets.step_list import StepList
+from replui.ui.widgets.step_list import StepList, step_flags, step_title
 from replui.ui.widgets.wizard_progress import WizardProgress
 from replui.wizards.context import StepContext
 from replui.wizards.plan import Event, OutputLine, Plan, Progress, Step, StepState, StepStatus
 from replui.wizards.runner import RunResult, run_plan
+from replui.wizards.sql import mask
 
 LOG_MAX_LINES = 5000
+
+WIZARD_HELP = """\
+The wizard screen — one repair, run step by step
+
+Panes
+  Steps     every step of the plan and where it stands (↑/↓ browse them)
+  Detail    the browsed step: why it is needed (and the runbook or manual
+            it comes from) and its statements — as planned until the step
+            is reached, then exactly as they run (passwords as ***).
+            Narrower than 120 columns: d (or enter) shows it in place of
+            the steps, d again shows the steps
+  Progress  bytes moved, rate and time left of a dump, copy or restore
+  Output    every statement replui runs and every line the commands print
+            (the same lines go to the transcript). It follows the newest
+            line until you scroll back; End follows again
+
+Keys
+  escape      cancel the run (asks first while data is being replaced);
+              once the run has ended: back to the dashboard
+  PgUp/PgDn   scroll the output (Home: its first line)
+  End         the newest output line, and follow it again
+  tab         next pane (the focused pane has a highlighted border;
+              ↑/↓, PgUp/PgDn scroll the focused pane)
+  ?           this help
+
+Marks of a step
+  ·  not reached yet            ▶  running
+  ?  waiting for your answer    ✔  done
+  ✖  failed, or refused by a check or by the node's identity
+  ■  you said no, or cancelled  ↷  skipped
+  !  changes a server (asks first)
+  !! replaces data (asks for the node's name)
+
+Outcome
+  VERIFIED             every step passed and the copied data was compared
+                       table by table: it matches
+  DONE                 every step passed; no data was compared (nothing was
+                       copied, or the plan has no comparison)
+  DONE, NOT VERIFIED   every step passed but the data may differ (the
+                       outcome says why): rebuild to be sure
+  FAILED / REFUSED     the step named stopped the run; later steps did not
+                       run, and the outcome says what earlier steps left
+  The transcript (its path under the outcome) has the whole run.
+
+Press escape, q or ? to close this help."""
 
 
 # -- messages (past tense: what happened) -----------------------------------------------
@@ -47,11 +102,22 @@ LOG_MAX_LINES = 5000
 
 class WizardStepChanged(Message):
     """Step ``step_id`` changed to ``state`` (``AWAITING`` while the confirm
-    dialog is open); ``message`` says why."""
+    dialog is open); ``message`` says why; ``exact`` is the step's statements
+    as they run (when awaiting or running), ``step`` the step itself."""
 
-    def __init__(self, step_id: str, state: StepStatus, message: str = "", seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        step_id: str,
+        state: StepStatus,
+        message: str = "",
+        seconds: float = 0.0,
+        *,
+        exact: str | None = None,
+        step: Step | None = None,
+    ) -> None:
         super().__init__()
         self.step_id, self.state, self.message, self.seconds = step_id, state, message, seconds
+        self.exact, self.step = exact, step
 
 
 class WizardOutput(Message):
@@ -79,6 +145,12 @@ class WizardFinished(Message):
 
 
 # -- the engine glue ----------------------------------------------------------------
+
+
+def exact_statements(step: Step, ctx: StepContext) -> str:
+    """The step's statements as they run now, every secret masked: the text
+    the runner hands the confirm dialog (``Step.exact_preview``)."""
+    return mask(step.exact_preview(ctx), ctx.secrets)
 
 
 class WizardRun:
@@ -116,12 +188,21 @@ class WizardRun:
             self._schedule()
         elif isinstance(ev, StepState) and step is not None:
             self.flush()
-            self.screen.post_message(WizardStepChanged(step.id, ev.state, ev.message, ev.seconds))
+            exact = exact_statements(step, self.ctx) if ev.state is StepStatus.RUNNING else None
+            self.screen.post_message(
+                WizardStepChanged(step.id, ev.state, ev.message, ev.seconds, exact=exact, step=step)
+            )
 
     async def confirm(self, step: Step) -> bool:
-        """Push the confirm dialog and await the operator's answer."""
+        """Push the confirm dialog and await the operator's answer. ``step``
+        is the runner's copy whose preview is the exact statements: the
+        dialog and the screen's detail show that same text."""
         self.flush()
-        self.screen.post_message(WizardStepChanged(step.id, StepStatus.AWAITING, "waiting for your answer"))
+        self.screen.post_message(
+            WizardStepChanged(
+                step.id, StepStatus.AWAITING, "waiting for your answer", exact=step.preview, step=step
+            )
+        )
         answer = await self.screen.app.push_screen(ConfirmScreen(step), wait_for_dismiss=True)
         return bool(answer)
 
@@ -170,24 +251,100 @@ class WizardRun:
 # -- the screen ------------------------------------------------------------------------
 
 
-def outcome_text(plan: Plan, result: RunResult) -> str:
-    """The outcome line(s) — ``VERIFIED`` only when the data was compared and
-    matched; ``DONE, NOT VERIFIED`` when the data may differ; ``DONE`` when
-    every step passed and no data was replaced — or the failed step and why,
-    then the transcript path."""
+def outcome_head(plan: Plan, result: RunResult) -> str:
+    """The outcome in one line — ``VERIFIED`` only when the data was compared
+    and matched; ``DONE, NOT VERIFIED`` when the data may differ; ``DONE``
+    when every step passed and no data was replaced — or the failed step and
+    why."""
     if result.ok and result.data_may_differ:
-        head = f"▲ DONE, NOT VERIFIED — {result.message}"
-    elif result.ok and result.verified:
-        head = f"✔ VERIFIED — {result.message}"
-    elif result.ok:
-        head = f"✔ DONE — {result.message}"
-    elif result.failed_step is None:
-        head = f"✖ REFUSED before anything changed — {result.message}"
-    else:
-        titles = {s.id: s.title for s in plan.steps}
-        head = f"✖ FAILED at step '{titles.get(result.failed_step, result.failed_step)}' — {result.message}"
-    tail = f"Transcript: {result.transcript_path}" if result.transcript_path else "Transcript: (not written)"
-    return head + "\n" + tail + "\nPress escape to return to the dashboard."
+        return f"▲ DONE, NOT VERIFIED — {result.message}"
+    if result.ok and result.verified:
+        return f"✔ VERIFIED — {result.message}"
+    if result.ok:
+        return f"✔ DONE — {result.message}"
+    if result.failed_step is None:
+        return f"✖ REFUSED before anything changed — {result.message}"
+    steps = {s.id: s for s in plan.steps}
+    failed = steps.get(result.failed_step)
+    name = step_title(failed) if failed is not None else result.failed_step
+    return f"✖ FAILED at step '{name}' — {result.message}"
+
+
+def transcript_line(result: RunResult) -> str:
+    """``Transcript: ~/…/20260101T000000Z-repoint.md`` (the home directory as ``~``)."""
+    path = result.transcript_path
+    if path is None:
+        return "Transcript: (not written)"
+    shown = str(path)
+    home = str(Path.home())
+    if home not in ("", "/") and shown.startswith(home + "/"):
+        shown = "~" + shown[len(home) :]
+    return f"Transcript: {shown}"
+
+
+def outcome_text(plan: Plan, result: RunResult) -> str:
+    """The outcome as the screen shows it: :func:`outcome_head`, then the transcript's path."""
+    return outcome_head(plan, result) + "\n" + transcript_line(result)
+
+
+def step_heading(index: int, total: int, step: Step, state: StepStatus) -> str:
+    """``"Step 2/5: Stop replication on node2  ! destructive  [running]"`` (the detail's heading)."""
+    return f"Step {index}/{total}: {step_title(step)}{step_flags(step)}  [{state}]"
+
+
+def output_separator(index: int, total: int, step: Step) -> str:
+    """``"── step 2/5: Stop replication on node2 ──"``: the output's line before a step's output."""
+    return f"── step {index}/{total}: {step_title(step)} ──"
+
+
+def wrap_line(line: str, width: int) -> list[str]:
+    """``line`` cut into rows of at most ``width`` characters, the rows after
+    the first indented by two spaces (a terminal would wrap it too; the
+    transcript keeps the line whole). ``width`` under 20: the line as is."""
+    if width < 20 or len(line) <= width:
+        return [line]
+    rows = textwrap.wrap(
+        line,
+        width,
+        subsequent_indent="  ",
+        break_long_words=True,
+        break_on_hyphens=False,
+        replace_whitespace=False,
+        drop_whitespace=True,
+    )
+    return rows or [line]
+
+
+class OutputLog(Log):
+    """The run's output. It follows the newest line (Textual's anchor) until
+    the operator scrolls back (wheel, PgUp, Home, ↑); End — or scrolling back
+    to the bottom — follows again. It keeps following when its height
+    changes (the outcome appears) and while a dialog covers the screen.
+    Lines wider than the pane are wrapped when written (:func:`wrap_line`),
+    so nothing hides past its right edge."""
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Self:
+        """Write ``lines``, each wrapped to the pane's width."""
+        width = self.scrollable_content_region.width
+        rows = [row for line in lines for part in line.splitlines() or [""] for row in wrap_line(part, width)]
+        return super().write_lines(rows, scroll_end)
+
+    @property
+    def following(self) -> bool:
+        """True while the log follows the newest line."""
+        # Textual exposes is_anchored but not whether the operator released the anchor.
+        return self.is_anchored and not self._anchor_released
+
+    def follow(self) -> None:
+        """Scroll to the newest line and follow again."""
+        self.scroll_end(animate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.following:
+            self.follow()
 
 
 class WizardScreen(Screen[None]):
@@ -197,11 +354,24 @@ class WizardScreen(Screen[None]):
     App's config and latest statuses). ``result`` is the RunResult once
     finished; ``running`` while the worker runs."""
 
+    HELP = WIZARD_HELP
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    _OUTPUT_KEYS = Binding.Group("Output")
+
     BINDINGS = [
-        Binding("escape", "cancel_or_close", "Cancel / close"),
+        Binding("escape", "cancel_or_close", "Cancel"),
+        Binding("escape", "back", "Back"),
         Binding("ctrl+c", "cancel", "Cancel", show=False, priority=True),
-        Binding("q", "close", "Close"),
-        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("pageup", "output_page(-1)", "Output up", key_display="PgUp", group=_OUTPUT_KEYS),
+        Binding("pagedown", "output_page(1)", "Output down", key_display="PgDn", group=_OUTPUT_KEYS),
+        Binding("end", "output_end", "Follow the output", key_display="End", group=_OUTPUT_KEYS),
+        Binding("home", "output_home", "First output line", show=False),
+        Binding("tab", "app.focus_next", "Next pane"),
+        Binding("d", "toggle_detail", "Details"),
+        Binding("enter", "toggle_detail", "Details", show=False),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("q", "close", "Close", show=False),
     ]
 
     def __init__(
@@ -225,6 +395,12 @@ class WizardScreen(Screen[None]):
         #: The step running now (None between steps and at prompts).
         self.running_step: Step | None = None
         self.cancel_dialog: CancelRestoreScreen | None = None
+        #: The exact statements of each step reached (by step id), as the confirm dialog showed
+        #: them or as they ran; the detail shows them instead of the plan's preview.
+        self.exact: dict[str, str] = {}
+        #: The outcome as shown (``outcome_text``), once finished.
+        self.outcome_message = ""
+        self._progress_step: str | None = None
 
     # typed accessors
     @property
@@ -232,16 +408,20 @@ class WizardScreen(Screen[None]):
         return self.query_one(StepList)
 
     @property
-    def output(self) -> Log:
-        return self.query_one("#wizard-log", Log)
+    def output(self) -> OutputLog:
+        return self.query_one("#wizard-log", OutputLog)
 
     @property
     def progress(self) -> WizardProgress:
         return self.query_one(WizardProgress)
 
     @property
-    def outcome(self) -> Static:
-        return self.query_one("#wizard-outcome", Static)
+    def outcome(self) -> Vertical:
+        return self.query_one("#wizard-outcome", Vertical)
+
+    @property
+    def detail(self) -> VerticalScroll:
+        return self.query_one("#wizard-detail", VerticalScroll)
 
     @property
     def running(self) -> bool:
@@ -255,18 +435,23 @@ class WizardScreen(Screen[None]):
         yield Static(self._title_line(), id="wizard-title", markup=False)
         with Horizontal(id="wizard-top"):
             yield StepList(self.plan.steps)
-            with Vertical(id="wizard-detail"):
+            detail = VerticalScroll(id="wizard-detail")
+            detail.border_title = "Detail"
+            detail.border_subtitle = "↑/↓ PgUp/PgDn"
+            with detail:
                 yield Static("", id="step-heading", markup=False)
-                with VerticalScroll(id="step-why-scroll"):
-                    yield Static("", id="step-why", markup=False)
-                with VerticalScroll(id="step-preview-scroll"):
-                    yield Static("", id="step-preview", markup=False)
+                yield Static("", id="step-why", markup=False)
+                yield Static("", id="step-preview-label", markup=False)
+                yield Static("", id="step-preview", markup=False)
         yield WizardProgress()
-        log = Log(max_lines=LOG_MAX_LINES, highlight=False, id="wizard-log")
+        log = OutputLog(max_lines=LOG_MAX_LINES, highlight=False, id="wizard-log")
         log.border_title = "Output"
+        log.border_subtitle = "PgUp/PgDn/End"
         yield log
-        yield Static("", id="wizard-outcome", markup=False)
-        yield Footer()
+        with Vertical(id="wizard-outcome"):
+            yield Static("", id="outcome-head", markup=False)
+            yield Static("", id="outcome-transcript", markup=False)
+        yield Footer(show_command_palette=False)
 
     def _title_line(self) -> str:
         return f"Wizard {self.plan.wizard}: {self.plan.title} — {self.status_text}"
@@ -281,6 +466,27 @@ class WizardScreen(Screen[None]):
         self.step_list.focus()
         if self.autostart:
             self.start()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # the breakpoint classes (-narrow/-wide) change with the size: so does whether d shows
+        self.call_after_refresh(self.refresh_bindings)
+
+    def on_screen_resume(self) -> None:
+        # back from a dialog: show the newest line (the log may have been written meanwhile)
+        if self.output.following:
+            self.call_after_refresh(self.output.follow)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """escape cancels while the run runs and goes back once it ended (the
+        footer says which); ``d`` shows only where the detail is not already
+        beside the steps."""
+        if action == "toggle_detail":
+            return self.has_class("-narrow")
+        if action == "cancel_or_close":
+            return self.result is None
+        if action == "back":
+            return self.result is not None
+        return True
 
     def start(self) -> Worker[RunResult]:
         """Start the run as an App worker (once)."""
@@ -304,64 +510,82 @@ class WizardScreen(Screen[None]):
         return self.worker
 
     def show_step(self, index: int) -> None:
-        """Show step ``index``'s heading, *why* and exact preview."""
+        """Show step ``index``'s heading, *why* and statements: exact once the
+        step was reached (as confirmed or run), else as planned."""
         if not self.plan.steps:
             return
         index = max(0, min(index, len(self.plan.steps) - 1))
         s = self.plan.steps[index]
         state = self.step_list.rows[index].state if self.step_list.rows else StepStatus.PENDING
-        flags = " — REPLACES DATA" if s.replaces_data else (" — destructive" if s.destructive else "")
         self.query_one("#step-heading", Static).update(
-            f"Step {index + 1}/{len(self.plan.steps)}: {s.title}"
-            + (f" — on {s.target}" if s.target else "")
-            + f"{flags} [{state}]"
+            step_heading(index + 1, len(self.plan.steps), s, state)
         )
         self.query_one("#step-why", Static).update("Why: " + " ".join(s.why.split()))
-        self.query_one("#step-preview", Static).update(
-            s.preview.strip() or "(nothing to run: replui checks only)"
-        )
+        exact = self.exact.get(s.id)
+        if exact is not None or s.render is None:
+            label = "Statements, exactly as they run:"
+            text = exact if exact is not None else s.preview
+        else:
+            label = "Statements as planned (the values earlier steps find are filled in when it runs):"
+            text = s.preview
+        self.query_one("#step-preview-label", Static).update(label)
+        self.query_one("#step-preview", Static).update(text.strip() or "(nothing to run: replui checks only)")
         self.step_list.cursor = index
 
-    def _index(self, step_id: str) -> int:
+    def _index(self, step_id: str) -> int | None:
         for i, s in enumerate(self.plan.steps):
             if s.id == step_id:
                 return i
-        return self.current
+        return None
 
     # messages from the run
     def on_wizard_step_changed(self, message: WizardStepChanged) -> None:
+        if message.exact is not None:
+            self.exact[message.step_id] = message.exact
         i = self._index(message.step_id)
+        if i is None:  # a step outside the plan: the undo of a done step, offered after a no
+            self._other_step_changed(message)
+            return
+        total = len(self.plan.steps)
+        s = self.plan.steps[i]
         self.step_list.set_state(message.step_id, message.state)
         if message.state is StepStatus.RUNNING:
-            self.running_step = self.plan.steps[i]
+            self.running_step = s
+            self.progress.reset()
+            self._progress_step = None
+            self.output.write_line(output_separator(i + 1, total, s))
         elif self.running_step is not None and self.running_step.id == message.step_id:
             self.running_step = None
             self._drop_cancel_dialog()
-        if message.state is StepStatus.RUNNING:
-            self.progress.reset()
-            s = self.plan.steps[i]
-            self.output.write_line(
-                f"── step {i + 1}/{len(self.plan.steps)}: {s.title}"
-                + (f" on {s.target}" if s.target else "")
-                + " ──"
-            )
+        if message.state is StepStatus.DONE and self._progress_step == message.step_id:
+            self.progress.complete()
         self.current = i
         self.show_step(i)
+        self.step_list.keep_in_view(i)
         self._set_status(
             {
-                StepStatus.AWAITING: f"waiting for your answer on step {i + 1}",
-                StepStatus.RUNNING: f"running step {i + 1}/{len(self.plan.steps)}",
-            }.get(message.state, f"step {i + 1} {message.state}")
+                StepStatus.AWAITING: f"waiting for your answer on step {i + 1}/{total}",
+                StepStatus.RUNNING: f"running step {i + 1}/{total}",
+            }.get(message.state, f"step {i + 1}/{total} {message.state}")
         )
 
+    def _other_step_changed(self, message: WizardStepChanged) -> None:
+        step = message.step
+        title = step_title(step) if step is not None else message.step_id
+        if message.state is StepStatus.AWAITING:
+            self.output.write_line(f"── offered: {title} ──")
+            self._set_status(f"waiting for your answer: {title}")
+        else:
+            self._set_status(f"{title}: {message.state}")
+
     def on_wizard_output(self, message: WizardOutput) -> None:
-        # Follow the output unless the operator has focused the log to read back
-        # (Log's own auto_scroll only follows when its layout is current, which
-        # it is not while a confirm dialog covers this screen).
-        follow = not self.output.has_focus or self.output.is_vertical_scroll_end
-        self.output.write_lines(message.lines, scroll_end=follow)
+        self.output.write_lines(message.lines)
+        if self.output.following:
+            # the layout may be stale (a dialog covers the screen): scroll once it is current
+            self.output.follow()
 
     def on_wizard_progressed(self, message: WizardProgressed) -> None:
+        self._progress_step = message.step_id
         self.progress.show(message.progress)
 
     def on_wizard_finished(self, message: WizardFinished) -> None:
@@ -378,16 +602,52 @@ class WizardScreen(Screen[None]):
             if res.verified
             else "done"
         )
-        self.outcome.update(outcome_text(self.plan, message.result))
+        if self._progress_step is None or self._progress_step != res.failed_step:
+            self.progress.display = False  # the outcome says it all: the output gets the rows
+        head, tail = outcome_head(self.plan, res), transcript_line(res)
+        self.outcome_message = head + "\n" + tail
+        self.output.write_lines(["── outcome ──", head, tail])
+        self.query_one("#outcome-head", Static).update(head)
+        self.query_one("#outcome-transcript", Static).update(tail)
         self.outcome.set_class(res.ok and bool(res.data_may_differ), "-warn")
         self.outcome.set_class(res.ok and not res.data_may_differ, "-ok")
-        self.outcome.set_class(not message.result.ok, "-failed")
+        self.outcome.set_class(not res.ok, "-failed")
         self.outcome.display = True
+        self.refresh_bindings()  # escape: back to the dashboard
+        if self.output.following:
+            self.output.follow()
 
     def on_step_list_browsed(self, message: StepList.Browsed) -> None:
         self.show_step(message.index)
 
     # actions
+    def action_output_page(self, direction: int) -> None:
+        """PgUp/PgDn: scroll the output a page (whatever pane has the focus)."""
+        if direction < 0:
+            self.output.scroll_page_up(animate=False)
+        else:
+            self.output.scroll_page_down(animate=False)
+
+    def action_output_home(self) -> None:
+        """Home: the first line of the output (it stops following)."""
+        self.output.scroll_home(animate=False)
+
+    def action_output_end(self) -> None:
+        """End: the newest line of the output, and follow it again."""
+        self.output.follow()
+
+    def action_toggle_detail(self) -> None:
+        """``d``: narrower than 120 columns, the browsed step's detail in
+        place of the step list, and back."""
+        if not self.has_class("-narrow"):
+            return
+        showing = not self.has_class("-show-detail")
+        self.set_class(showing, "-show-detail")
+        if showing and self.step_list.has_focus:
+            self.detail.focus()
+        elif not showing and self.detail.has_focus:
+            self.step_list.focus()
+
     def action_cancel(self) -> None:
         """Set the cancel event: the runner stops the running command. While a
         step that replaces data runs, ask first (only a yes cancels)."""
@@ -419,6 +679,11 @@ class WizardScreen(Screen[None]):
         dialog, self.cancel_dialog = self.cancel_dialog, None
         if dialog is not None and self.app.screen is dialog:
             dialog.dismiss(None)
+
+    def action_back(self) -> None:
+        """escape once the run has ended: back to the dashboard."""
+        if self.app.screen is self:
+            self.dismiss()
 
     def action_close(self) -> None:
         """``q``: back to the dashboard once the run has ended (never mid-run)."""

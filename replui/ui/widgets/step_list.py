@@ -2,7 +2,12 @@
 (so it reads without colour) and a CSS class (``-pending``, ``-awaiting`` (confirm dialog open), ``-running``,
 ``-done``, ``-failed``, ``-refused``, ``-declined``, ``-cancelled``,
 ``-skipped``) the theme colours. ``up``/``down`` browse the steps; the screen
-shows the browsed step's preview and *why*."""
+shows the browsed step's preview and *why*. The list scrolls when it is
+taller than its pane and keeps the browsed (running) step in view.
+
+Every place that shows a step names it by :func:`step_title`: a step's title
+names the node it acts on ("Clear the rebuild mark on node2"), so no view
+appends the target again (the plan tests hold every wizard to it)."""
 
 from __future__ import annotations
 
@@ -30,10 +35,20 @@ STATE_SYMBOLS: dict[StepStatus, str] = {
 STATES = tuple(STATE_SYMBOLS)
 
 
+def step_title(step: Step) -> str:
+    """The step as every view names it: its title, which already names its
+    target node (no view appends ``on <target>``)."""
+    return step.title
+
+
+def step_flags(step: Step) -> str:
+    """``"  !! replaces data"``, ``"  ! destructive"`` or ``""``."""
+    return "  !! replaces data" if step.replaces_data else ("  ! destructive" if step.destructive else "")
+
+
 def step_label(index: int, step: Step, state: StepStatus) -> str:
     """``"✔ 2. Stop and start replication on node2  ! destructive"`` — the row text."""
-    flag = "  !! replaces data" if step.replaces_data else ("  ! destructive" if step.destructive else "")
-    return f"{STATE_SYMBOLS.get(state, '?')} {index}. {step.title}{flag}"
+    return f"{STATE_SYMBOLS.get(state, '?')} {index}. {step_title(step)}{step_flags(step)}"
 
 
 class StepRow(Static):
@@ -73,6 +88,8 @@ class StepList(Widget, can_focus=True):
     def __init__(self, steps: tuple[Step, ...], id: str | None = "step-list") -> None:  # noqa: A002 - Textual's id
         super().__init__(id=id)
         self.steps = steps
+        self.border_title = "Steps"
+        self.border_subtitle = "↑/↓ browse"
 
     def compose(self) -> ComposeResult:
         for i, s in enumerate(self.steps, 1):
@@ -103,6 +120,14 @@ class StepList(Widget, can_focus=True):
         rows = self.rows
         for i, r in enumerate(rows):
             r.set_class(i == new, "-cursor")
+        self.keep_in_view(new)
+
+    def keep_in_view(self, index: int) -> None:
+        """Scroll the list so step ``index`` shows (once the layout is current:
+        a row may just have changed state)."""
+        rows = self.rows
+        if 0 <= index < len(rows):
+            self.call_after_refresh(self.scroll_to_widget, rows[index], animate=False)
 
     def action_move(self, delta: int) -> None:
         if not self.steps:

@@ -2,9 +2,12 @@
 figures — bytes moved (of the total when known), rate and ETA. Fed from the
 step's :class:`~replui.wizards.plan.Progress` events; hidden until the first
 one. Rate and ETA are shown only once time has passed (``seconds > 0``), so
-the line is deterministic for a fixed event."""
+the line is deterministic for a fixed event. When the step ends done the bar
+shows complete (a total is an estimate: the last event may say 25 %)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -87,6 +90,16 @@ class WizardProgress(Vertical):
         else:
             self.bar.update(total=None, progress=p.bytes)
         self.figures.update(describe_progress(p))
+
+    def complete(self) -> None:
+        """The step that showed progress ended done: a full bar, and its last
+        figures without the estimate (no total, no ETA)."""
+        p = self.last
+        if p is None:
+            return
+        full = max(p.bytes, p.total or 0, 1)
+        self.bar.update(total=full, progress=full)
+        self.figures.update("done · " + describe_progress(replace(p, total=None, eta=None)))
 
     def reset(self) -> None:
         """Hide the bar (a new step starts)."""
