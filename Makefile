@@ -5,13 +5,13 @@ BIN       := $(VENV)/bin
 LAB_DIR   ?= .lab
 APT_PKGS  := mariadb-server mariadb-client openssh-server tmux
 
-.PHONY: help install deps system-deps demo test test-fast check lab-up lab-down bench snapshots clean
+.PHONY: help install deps system-deps demo test test-fast check lab-up lab-down bench snapshots screenshots clean
 
 help:
 	@echo "make demo   - install what is needed, start the local lab, open the TUI on it"
 	@echo "make test   - run the whole test suite (real MariaDB servers included)"
 	@echo "make check  - ruff format --check, ruff check, mypy --strict"
-	@echo "make bench  - benchmarks (not tests)"
+	@echo "make bench  - benchmarks (not tests): rebuild speed, idle TUI CPU, key-to-repaint"
 	@echo "make lab-down - stop the demo lab"
 
 $(BIN)/python:
@@ -61,6 +61,11 @@ snapshots: install
 
 bench: deps
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.tui
+
+# The README's screenshots, from the real TUI on a throwaway lab at 80x24 and 160x45.
+screenshots: deps
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	-$(BIN)/replui lab down --dir $(LAB_DIR) 2>/dev/null
