@@ -49,8 +49,8 @@ test: deps
 
 # The guard rails: formatting, lint (line length 110, imports, bugbear) and strict types.
 check: install
-	$(BIN)/ruff format --check replui tests bench
-	$(BIN)/ruff check replui tests bench
+	$(BIN)/ruff format --check replui tests bench docs
+	$(BIN)/ruff check replui tests bench docs
 	$(BIN)/mypy
 
 test-fast: install
