@@ -167,3 +167,17 @@ async def test_v_switches_between_panes_and_the_table_and_findings_resize_down_t
         await pilot.press("f")
         await pilot.pause()
         assert dash.findings_list.region.height > 0 and app.focused is dash.findings_list.table
+
+
+async def test_sigterm_while_the_wizard_picker_is_open_exits_cleanly():
+    import signal
+
+    from replui.ui.screens.wizard_picker import WizardPickerScreen
+
+    app = make_app(canned.broken_pair_1062)
+    async with app.run_test(size=SIZES["80x24"]) as pilot:
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, WizardPickerScreen), "the picker")
+        app.stop_for_signal(signal.SIGTERM)
+        await until(pilot, lambda: app.return_code is not None, "the exit", rounds=500)
+    assert app.return_code == 128 + signal.SIGTERM

@@ -281,8 +281,9 @@ class ReplUIApp(App[None]):
             node = next(iter(replicas or self.names), None)
         self.push_screen(WizardPickerScreen(self.config, self.statuses, finding, node), callback=self._picked)
 
-    def _picked(self, picked: PickedWizard | None) -> None:
-        if picked is not None:
+    def _picked(self, picked: object) -> None:
+        # a PickedWizard, or None/False when the picker was closed (escape, or a signal's "no")
+        if isinstance(picked, PickedWizard):
             self.start_wizard(picked.plan)
 
     def start_wizard(

@@ -84,9 +84,7 @@ Marks (colour and symbol, so they read in monochrome)
 
 Freshness: each pane says when its node was last read; "▲ STALE" means its
 last read is older than two poll intervals (a poll is hanging or failing).
-Seconds_Behind_Master NULL means unknown (a thread is stopped), never 0.
-
-Press escape, q or ? to close."""
+Seconds_Behind_Master NULL means unknown (a thread is stopped), never 0."""
 
 
 class DashboardScreen(Screen[None]):
@@ -294,20 +292,21 @@ class DashboardScreen(Screen[None]):
     # ---- actions ------------------------------------------------------------------
     def error_text(self) -> str:
         """The whole text of every node's errors, node by node (the ``e`` dialog)."""
-        parts = ["Errors — the whole text of every node's errors", ""]
+        parts: list[str] = []
         for n in self.names:
             lines = error_lines(self._status(n))
             if lines:
                 parts.append(n)
                 parts += [f"  {line}" for line in lines]
                 parts.append("")
-        if len(parts) == 2:
-            parts += ["No node reports an error.", ""]
-        parts.append("Press escape, q or ? to close.")
-        return "\n".join(parts)
+        if not parts:
+            parts = ["No node reports an error."]
+        return "\n".join(parts).rstrip()
 
     def action_errors(self) -> None:
-        self.app.push_screen(HelpScreen(self.error_text()))
+        self.app.push_screen(
+            HelpScreen(self.error_text(), title="Errors — the whole text of every node's errors")
+        )
 
     async def action_view(self) -> None:
         order = [View.AUTO, View.PANES, View.TABLE]
