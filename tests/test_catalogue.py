@@ -122,3 +122,21 @@ def test_status_and_the_dashboard_give_the_full_command_to_paste():
     doc = json.loads(to_json(statuses, findings, "lab/replui.toml"))
     assert want in [x["command"] for x in doc["findings"]]
     assert f"Wizard: {want}" in describe(f, "lab/replui.toml")
+
+
+def test_every_wizard_waits_the_same_verify_timeout_by_default_in_cli_and_tui():
+    # one default, so the TUI's picker (builder defaults) and the CLI (catalogue options) agree
+    import importlib
+    import inspect
+
+    from replui.wizards.plan import VERIFY_TIMEOUT
+
+    for w in catalogue.WIZARDS:
+        for opt in w.options:
+            if opt.name == "timeout":
+                assert opt.default == VERIFY_TIMEOUT, w.name
+        module, func = w.builder.split(":")
+        fn = getattr(importlib.import_module(module), func)
+        param = inspect.signature(fn).parameters.get("timeout")
+        if param is not None:
+            assert param.default == VERIFY_TIMEOUT, w.name

@@ -34,7 +34,7 @@ from replui.wizards.common import (
 )
 from replui.wizards.context import StepContext
 from replui.wizards.mark import clear_mark_step
-from replui.wizards.plan import Check, CheckResult, Plan, Step
+from replui.wizards.plan import VERIFY_TIMEOUT, Check, CheckResult, Plan, Step
 from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
 from replui.wizards.sql import Literal, Statement, create_replication_user, start_replica, stop_replica
 from replui.wizards.steps import Make, sql_step, stop_step, verify_step
@@ -159,7 +159,7 @@ def build_add_replica_plan(
     repl_user: str | None = None,
     repl_host: str = "%",
     repl_password_env: str | None = None,
-    timeout: float = 120.0,
+    timeout: float = VERIFY_TIMEOUT,
     **_: object,
 ) -> Plan:
     """Plan: the replication account on S and on R (without binlogging it),

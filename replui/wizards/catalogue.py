@@ -19,6 +19,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from replui.wizards.plan import VERIFY_TIMEOUT
+
 if TYPE_CHECKING:
     from replui.model import Finding
     from replui.wizards.plan import Plan
@@ -102,13 +104,13 @@ class Wizard:
         return plan
 
 
-def _timeout(default: float) -> Option:
+def _timeout() -> Option:
     return Option(
         "timeout",
-        f"seconds to wait for verification, a number > 0 (default {default:g})",
+        f"seconds to wait for verification, a number > 0 (default {VERIFY_TIMEOUT:g})",
         metavar="SECONDS",
         parse=positive_seconds,
-        default=default,
+        default=VERIFY_TIMEOUT,
     )
 
 
@@ -149,7 +151,7 @@ WIZARDS: tuple[Wizard, ...] = (
     Wizard(
         "restart-replication",
         "stop and start the replication threads, then verify",
-        (_NODE, _timeout(60)),
+        (_NODE, _timeout()),
         "replui.wizards.restart_replication:build_restart_replication_plan",
         _node,
     ),
@@ -167,7 +169,7 @@ WIZARDS: tuple[Wizard, ...] = (
                 metavar="USER",
             ),
             _PASSWORD_ENV,
-            _timeout(120),
+            _timeout(),
         ),
         "replui.wizards.rebuild_replica:build_rebuild_replica_plan",
         lambda p: {"source": p.source, "replica": p.subject},
@@ -180,7 +182,7 @@ WIZARDS: tuple[Wizard, ...] = (
             Option("other", "the node rebuilt from the authoritative one", required=True, metavar="NODE"),
             _DATABASES,
             _VIA_FILE,
-            _timeout(120),
+            _timeout(),
         ),
         "replui.wizards.resync_pair:build_resync_pair_plan",
         lambda p: {"authoritative": p.source, "other": p.subject},
@@ -211,7 +213,7 @@ WIZARDS: tuple[Wizard, ...] = (
                 group="where",
                 required=True,
             ),
-            _timeout(120),
+            _timeout(),
         ),
         "replui.wizards.repoint:build_repoint_plan",
         _repoint,
@@ -226,7 +228,7 @@ WIZARDS: tuple[Wizard, ...] = (
                 "binlog coordinates to resume from (default: chosen from the source's binlogs)",
                 metavar="FILE:POS",
             ),
-            _timeout(60),
+            _timeout(),
         ),
         "replui.wizards.reset_replica:build_reset_replica_plan",
         _node,
@@ -248,7 +250,7 @@ WIZARDS: tuple[Wizard, ...] = (
             ),
             Option("repl_host", "the host part of the replication account (default '%')", metavar="HOST"),
             _PASSWORD_ENV,
-            _timeout(120),
+            _timeout(),
         ),
         "replui.wizards.add_replica:build_add_replica_plan",
         lambda p: {"source": p.source, "replica": p.subject},
@@ -256,7 +258,7 @@ WIZARDS: tuple[Wizard, ...] = (
     Wizard(
         "set-repl-password",
         "a replica's IO thread gets 1045: store the replication password again",
-        (_NODE, Option("repl_password_env", _PASSWORD_ENV.help, required=True, metavar="VAR"), _timeout(60)),
+        (_NODE, Option("repl_password_env", _PASSWORD_ENV.help, required=True, metavar="VAR"), _timeout()),
         "replui.wizards.set_repl_password:build_set_repl_password_plan",
         lambda p: {"node": p.subject, "repl_password_env": REPL_PASSWORD_ENV},
     ),
@@ -265,7 +267,7 @@ WIZARDS: tuple[Wizard, ...] = (
         "write a timestamp on the source, read it on every replica: true lag and clock skew",
         (
             Option("source", "the source to write the heartbeat on", required=True, metavar="NODE"),
-            _timeout(30),
+            _timeout(),
         ),
         "replui.wizards.heartbeat:build_heartbeat_plan",
         lambda p: {"source": p.source or p.subject},

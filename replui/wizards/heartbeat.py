@@ -18,10 +18,11 @@ from typing import AsyncIterator
 
 from replui.config import Config
 from replui.sources import CAUCUS
+from replui.units import signed_seconds
 from replui.wizards import checks
 from replui.wizards.common import Statuses, WizardError, downstream_of, identities, need_node, status_map
 from replui.wizards.context import StepContext
-from replui.wizards.plan import Event, OutputLine, Plan, Step, StepFailed
+from replui.wizards.plan import VERIFY_TIMEOUT, Event, OutputLine, Plan, Step, StepFailed
 from replui.wizards.sql import Statement
 from replui.wizards.steps import sql_step
 
@@ -55,7 +56,12 @@ async def _skew(ctx: StepContext, node: str) -> float:
 
 
 def build_heartbeat_plan(
-    config: Config, statuses: Statuses, *, source: str | None = None, timeout: float = 30.0, **_: object
+    config: Config,
+    statuses: Statuses,
+    *,
+    source: str | None = None,
+    timeout: float = VERIFY_TIMEOUT,
+    **_: object,
 ) -> Plan:
     """Plan: create ``replui.heartbeat`` on S if missing, write the time,
     read it on every replica of S. ``ctx.state.heartbeat`` ends as
@@ -76,7 +82,8 @@ def build_heartbeat_plan(
         skew = await _skew(ctx, source)
         ctx.state.heartbeat_source_skew = skew
         yield OutputLine(
-            f"{source}: wrote ts {rows[0]['ts']} (server_id {sid}); clock skew vs replui {skew:+.3f} s",
+            f"{source}: wrote ts {rows[0]['ts']} (server_id {sid}); "
+            f"clock skew vs replui {signed_seconds(skew)}",
             "stdout",
         )
 
@@ -105,8 +112,9 @@ def build_heartbeat_plan(
                     results[r] = {"lag": lag, "skew": skew, "raw": raw}
                     rel = skew - ctx.state.heartbeat_source_skew
                     yield OutputLine(
-                        f"{r}: heartbeat seen after {lag:.3f} s (true lag); its clock is {rel:+.3f} s from "
-                        f"{source}'s, {skew:+.3f} s from replui's",
+                        f"{r}: heartbeat seen after {max(0.0, lag):.3f} s (true lag); "
+                        f"its clock is {signed_seconds(rel)} from "
+                        f"{source}'s, {signed_seconds(skew)} from replui's",
                         "stdout",
                     )
                     break

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 # -- events a step streams -------------------------------------------------------
 
 
+#: How long a wizard waits for its verification by default (seconds), every wizard, TUI and CLI alike.
+VERIFY_TIMEOUT = 120.0
+
+
 @dataclass(frozen=True)
 class OutputLine:
     """One line of a step's output. ``stream`` is ``"stdout"``, ``"stderr"``

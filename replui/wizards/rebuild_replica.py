@@ -29,7 +29,7 @@ from replui.wizards.common import (
     verify_sql,
 )
 from replui.wizards.mark import clear_mark_step
-from replui.wizards.plan import Plan, Step
+from replui.wizards.plan import VERIFY_TIMEOUT, Plan, Step
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 from replui.wizards.transfer import SEEDS, point_step, scope_step, stream_step, via_file_steps
@@ -82,7 +82,7 @@ def build_rebuild_replica_plan(
     via_file: bool = False,
     repl_user: str | None = None,
     repl_password_env: str | None = None,
-    timeout: float = 120.0,
+    timeout: float = VERIFY_TIMEOUT,
     **_: object,
 ) -> Plan:
     """Plan: before, scope (read-only: what is copied, checked before any

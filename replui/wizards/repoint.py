@@ -33,7 +33,7 @@ from replui.wizards.common import (
     verify_sql,
 )
 from replui.wizards.context import StepContext
-from replui.wizards.plan import Plan
+from replui.wizards.plan import VERIFY_TIMEOUT, Plan
 from replui.wizards.sql import (
     Literal,
     Statement,
@@ -71,7 +71,7 @@ def build_repoint_plan(
     to: str | None = None,
     next_binlog: bool = False,
     from_exec_position: bool = False,
-    timeout: float = 120.0,
+    timeout: float = VERIFY_TIMEOUT,
     **_: object,
 ) -> Plan:
     """Plan: reasoning, ``STOP SLAVE``, ``CHANGE MASTER TO MASTER_LOG_FILE=…,

@@ -29,7 +29,7 @@ from replui.wizards.common import (
     verify_sql,
 )
 from replui.wizards.context import CoordinatesKey, StepContext
-from replui.wizards.plan import Event, OutputLine, Plan, Step, StepFailed
+from replui.wizards.plan import VERIFY_TIMEOUT, Event, OutputLine, Plan, Step, StepFailed
 from replui.wizards.repoint import parse_coordinates
 from replui.wizards.sql import (
     Literal,
@@ -125,7 +125,7 @@ def build_reset_replica_plan(
     *,
     node: str | None = None,
     to: str | None = None,
-    timeout: float = 60.0,
+    timeout: float = VERIFY_TIMEOUT,
     **_: object,
 ) -> Plan:
     """Plan: show status, choose the coordinates (read-only, checked before

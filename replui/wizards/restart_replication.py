@@ -17,7 +17,7 @@ from replui.wizards.common import (
     status_map,
     verify_sql,
 )
-from replui.wizards.plan import Plan
+from replui.wizards.plan import VERIFY_TIMEOUT, Plan
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import describe_channel, sql_step, status_step, verify_step
 
@@ -25,7 +25,12 @@ SEED = REPLICATION_ERROR
 
 
 def build_restart_replication_plan(
-    config: Config, statuses: Statuses, *, node: str | None = None, timeout: float = 60.0, **_: object
+    config: Config,
+    statuses: Statuses,
+    *,
+    node: str | None = None,
+    timeout: float = VERIFY_TIMEOUT,
+    **_: object,
 ) -> Plan:
     """Plan: show status, ``STOP SLAVE; START SLAVE`` on ``node``, verify.
     Raises WizardError when ``node`` is unknown."""

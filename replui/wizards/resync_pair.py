@@ -25,7 +25,7 @@ from replui.wizards.common import (
 from replui.wizards.context import StepContext
 from replui.wizards.heartbeat import CREATE, _epoch
 from replui.wizards.mark import clear_mark_step
-from replui.wizards.plan import Event, OutputLine, Plan, Step, StepFailed
+from replui.wizards.plan import VERIFY_TIMEOUT, Event, OutputLine, Plan, Step, StepFailed
 from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
 from replui.wizards.reset_replica import read_source_coordinates_step
 from replui.wizards.sql import show_source_status, start_replica, stop_replica
@@ -37,7 +37,7 @@ SEED = MULTI_MASTER
 WRITE = "REPLACE INTO replui.heartbeat (server_id, ts) VALUES (@@server_id, NOW(6))"
 
 
-def test_write_step(a: str, b: str, timeout: float = 30.0) -> Step:
+def test_write_step(a: str, b: str, timeout: float = VERIFY_TIMEOUT) -> Step:
     """A write on each side must appear on the other (Max Manders: 'make an
     update on each server, and it should appear on the other server!').
     Creates ``replui.heartbeat`` on ``a`` if missing (it replicates to ``b``)
@@ -101,7 +101,7 @@ def build_resync_pair_plan(
     other: str | None = None,
     databases: str | Iterable[str] | None = None,
     via_file: bool = False,
-    timeout: float = 120.0,
+    timeout: float = VERIFY_TIMEOUT,
     **_: object,
 ) -> Plan:
     """Plan: stop both, rebuild B from A, CHANGE MASTER on B (A's dump

@@ -23,7 +23,7 @@ from replui.wizards.common import (
     status_map,
     verify_sql,
 )
-from replui.wizards.plan import Plan
+from replui.wizards.plan import VERIFY_TIMEOUT, Plan
 from replui.wizards.sql import change_source, show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
 
@@ -34,7 +34,7 @@ def build_set_repl_password_plan(
     *,
     node: str | None = None,
     repl_password_env: str | None = None,
-    timeout: float = 60.0,
+    timeout: float = VERIFY_TIMEOUT,
     **_: object,
 ) -> Plan:
     """Plan: show status, stop N's replication, ``CHANGE MASTER TO

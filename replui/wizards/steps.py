@@ -15,7 +15,7 @@ from replui.model import BinlogCoordinates, Channel, NodeStatus
 from replui.sources import CRASH_RESYNC, REPLICATION_ERROR
 from replui.wizards.checks import channel_of
 from replui.wizards.context import StepContext
-from replui.wizards.plan import Event, OutputLine, Step, StepFailed
+from replui.wizards.plan import VERIFY_TIMEOUT, Event, OutputLine, Step, StepFailed
 from replui.wizards.sql import Literal, Statement, offline_literal
 
 Make = Callable[["StepContext | None", Literal], Sequence[Statement]]
@@ -194,7 +194,7 @@ def verify_step(
     replica: str,
     source: str | None,
     *,
-    timeout: float = 60.0,
+    timeout: float = VERIFY_TIMEOUT,
     interval: float = 0.5,
     id: str = "verify",  # noqa: A002 - the step's public keyword, as in Step(id=...)
     why: str = "",

@@ -31,7 +31,7 @@ from typing import Any, AsyncIterator
 from replui.mysql.dialect import Dialect
 from replui.wizards.checks import channel_of
 from replui.wizards.context import StepContext
-from replui.wizards.plan import Event, OutputLine, Step, StepFailed
+from replui.wizards.plan import VERIFY_TIMEOUT, Event, OutputLine, Step, StepFailed
 from replui.wizards.sql import Literal, quote_ident, show_source_status
 
 
@@ -80,7 +80,7 @@ def verify_data_step(
     dl_source: Dialect,
     *,
     attempts: int = 5,
-    timeout: float = 120.0,
+    timeout: float = VERIFY_TIMEOUT,
     step_id: str = "verify-data",
 ) -> Step:
     """The step that compares ``ctx.state.databases`` on ``source`` and
