@@ -85,7 +85,7 @@ async def shoot(config: Path, size: tuple[int, int]) -> None:
             await pilot.pause(0.5)
             app.save_screenshot(f"screenshot-wizard-confirm-{w}x{h}.svg", str(OUT))
             await pilot.press("escape")  # no: nothing is changed
-            await app.workers.wait_for_complete()
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the answer")
     finally:
         monitor.close()
 

@@ -1,9 +1,12 @@
 """The wizard screen driven by Pilot: a fake plan of fake steps
-(``tui_helpers.FakeRun``) on canned statuses (confirm dialog before each destructive step, \
-the node's name typed
-for a step that replaces data, declining stops the run, output in the log,
-the progress bar advancing, cancel), the picker pre-filled from a finding,
-and restart-replication walked through its confirm dialog on the real lab."""
+(``tui_helpers.FakeRun``) on canned statuses (confirm dialog before each
+destructive step, the node's name typed for a step that replaces data,
+declining stops the run, output in the log, the progress bar advancing,
+cancel), the picker pre-filled from a finding, and restart-replication walked
+through its confirm dialog on the real lab. At every terminal size (80x24 …
+220x50): the layout, the output that follows its newest line, the dialogs
+that fit, the exact statements in the detail, the keys and the help; and the
+words: every place names a step the same way, with no word twice."""
 
 from __future__ import annotations
 
@@ -330,12 +333,13 @@ def test_set_repl_password_is_offered_by_the_command_line_and_the_picker():
     from replui.ui.screens.wizard_picker import REPL_PASSWORD_ENV, WIZARD_BLURBS, WIZARD_NAMES
     from replui.wizards.cli import WIZARD_NAMES as CLI_NAMES
     from replui.wizards.cli import _options
+    from replui.wizards.plan import VERIFY_TIMEOUT
 
     assert "set-repl-password" in CLI_NAMES and set(WIZARD_NAMES) == set(CLI_NAMES) == set(WIZARD_BLURBS)
     args = wizard_parser().parse_args(
         ["wizard", "set-repl-password", "--node", "node2", "--repl-password-env", "NEW_PW"]
     )
-    assert _options(args) == {"node": "node2", "repl_password_env": "NEW_PW", "timeout": 60.0}
+    assert _options(args) == {"node": "node2", "repl_password_env": "NEW_PW", "timeout": VERIFY_TIMEOUT}
     f = Finding(
         Severity.CRITICAL, "io_error", ("node2", "node1"), "1045", wizard="set-repl-password", errno=1045
     )

@@ -446,3 +446,14 @@ async def test_every_statement_a_step_executes_is_echoed_to_the_output_and_trans
         isinstance(e, OutputLine) and e.text == "node2> CREATE DATABASE IF NOT EXISTS replui;"
         for _, e in events
     )
+
+
+async def test_the_transcript_names_a_steps_target_once(tmp_path):
+    # a step's title names its target ("Clear the rebuild mark on node2"): nothing appends it again
+    from dataclasses import replace as _replace
+
+    log: list[str] = []
+    step = _replace(make_step("clear", log, target="node2"), title="Clear the rebuild mark on node2")
+    res = await run(Plan("t", "T", "d", (step,)), context(), tmp_path)
+    text = res.transcript_path.read_text()
+    assert "Clear the rebuild mark on node2" in text and "node2 — on node2" not in text

@@ -355,9 +355,7 @@ async def _run(
         elif isinstance(ev, StepState):
             if ev.state is StepStatus.RUNNING and step is not None:
                 stop.step = step
-                safe.write(
-                    f"\n== [{step.id}] {step.title}" + (f" on {step.target}" if step.target else "") + "\n"
-                )
+                safe.write(f"\n== [{step.id}] {step.title}\n")  # a title names its target
             elif stop.step is step:
                 stop.step = None
         elif isinstance(ev, Progress):

@@ -280,10 +280,7 @@ async def _run(
             narr.say(None, msg)
             return RunResult(True, None, msg, None)
         narr.write("")
-        narr.write(
-            f"## Step {i}/{len(plan.steps)}: [{step.id}] {step.title}"
-            + (f" — on {step.target}" if step.target else "")
-        )
+        narr.write(f"## Step {i}/{len(plan.steps)}: [{step.id}] {step.title}")  # a title names its target
         narr.write("")
         narr.write("Why: " + step.why)
         narr.write("")

@@ -38,9 +38,7 @@ A step that REPLACES DATA (a restore) asks for the target node's name:
 type it exactly and press enter (or tab to the red button, enabled only
 once the name matches). y types into the name box there; escape still
 says no. The wizard checks the node's identity (server_id, hostname,
-port) again after your answer, before the first statement runs.
-
-Press escape, q or ? on the help to close it."""
+port) again after your answer, before the first statement runs."""
 
 CANCEL_RESTORE_HELP = """\
 Cancel a running restore?
@@ -57,9 +55,7 @@ Answering
   tab        move between the buttons
 
 If the step ends while this question is open, the question goes away:
-there is nothing left to cancel.
-
-Press escape, q or ? on the help to close it."""
+there is nothing left to cancel."""
 
 
 def confirm_title(step: Step) -> str:
@@ -81,7 +77,6 @@ class ConfirmScreen(ModalScreen[bool]):
     with its exact statements (``Step.exact_preview``, masked) as preview."""
 
     HELP = CONFIRM_HELP
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     BINDINGS = [
         Binding("escape", "decline", "No, stop"),
@@ -180,7 +175,6 @@ class CancelRestoreScreen(ModalScreen[bool]):
     cancels. Dismisses with True (cancel) or False (keep running)."""
 
     HELP = CANCEL_RESTORE_HELP
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     BINDINGS = [
         Binding("escape", "keep", "No, keep restoring"),

@@ -58,9 +58,7 @@ Panes
   Steps     every step of the plan and where it stands (↑/↓ browse them)
   Detail    the browsed step: why it is needed (and the runbook or manual
             it comes from) and its statements — as planned until the step
-            is reached, then exactly as they run (passwords as ***).
-            Narrower than 120 columns: d (or enter) shows it in place of
-            the steps, d again shows the steps
+            is reached, then exactly as they run (passwords as ***)
   Progress  bytes moved, rate and time left of a dump, copy or restore
   Output    every statement replui runs and every line the commands print
             (the same lines go to the transcript). It follows the newest
@@ -71,8 +69,10 @@ Keys
               once the run has ended: back to the dashboard
   PgUp/PgDn   scroll the output (Home: its first line)
   End         the newest output line, and follow it again
+  d, enter    narrower than 120 columns: the browsed step's detail in
+              place of the steps; d again: the steps
   tab         next pane (the focused pane has a highlighted border;
-              ↑/↓, PgUp/PgDn scroll the focused pane)
+              ↑/↓ browse the steps or scroll the focused pane)
   ?           this help
 
 Marks of a step
@@ -92,9 +92,7 @@ Outcome
                        outcome says why): rebuild to be sure
   FAILED / REFUSED     the step named stopped the run; later steps did not
                        run, and the outcome says what earlier steps left
-  The transcript (its path under the outcome) has the whole run.
-
-Press escape, q or ? to close this help."""
+  The transcript (its path under the outcome) has the whole run."""
 
 
 # -- messages (past tense: what happened) -----------------------------------------------
@@ -363,10 +361,17 @@ class WizardScreen(Screen[None]):
         Binding("escape", "cancel_or_close", "Cancel"),
         Binding("escape", "back", "Back"),
         Binding("ctrl+c", "cancel", "Cancel", show=False, priority=True),
-        Binding("pageup", "output_page(-1)", "Output up", key_display="PgUp", group=_OUTPUT_KEYS),
-        Binding("pagedown", "output_page(1)", "Output down", key_display="PgDn", group=_OUTPUT_KEYS),
-        Binding("end", "output_end", "Follow the output", key_display="End", group=_OUTPUT_KEYS),
-        Binding("home", "output_home", "First output line", show=False),
+        # priority: they scroll the output whichever pane has the focus (↑/↓ scroll that pane)
+        Binding(
+            "pageup", "output_page(-1)", "Output up", key_display="PgUp", group=_OUTPUT_KEYS, priority=True
+        ),
+        Binding(
+            "pagedown", "output_page(1)", "Output down", key_display="PgDn", group=_OUTPUT_KEYS, priority=True
+        ),
+        Binding(
+            "end", "output_end", "Follow the output", key_display="End", group=_OUTPUT_KEYS, priority=True
+        ),
+        Binding("home", "output_home", "First output line", show=False, priority=True),
         Binding("tab", "app.focus_next", "Next pane"),
         Binding("d", "toggle_detail", "Details"),
         Binding("enter", "toggle_detail", "Details", show=False),
@@ -437,7 +442,7 @@ class WizardScreen(Screen[None]):
             yield StepList(self.plan.steps)
             detail = VerticalScroll(id="wizard-detail")
             detail.border_title = "Detail"
-            detail.border_subtitle = "↑/↓ PgUp/PgDn"
+            detail.border_subtitle = "↑/↓ scroll"
             with detail:
                 yield Static("", id="step-heading", markup=False)
                 yield Static("", id="step-why", markup=False)
