@@ -23,8 +23,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for path in (ROOT, ROOT / "tests"):  # tests/lab_helpers.py: the tests' own 1062 break
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from lab_helpers import break_with_duplicate_key  # noqa: E402
 
 from replui.config import load_config  # noqa: E402
 from replui.lab.lab import Lab  # noqa: E402
@@ -35,29 +38,6 @@ from replui.wizards import catalogue  # noqa: E402
 
 SIZES = ((80, 24), (160, 45))
 OUT = ROOT / "docs"
-
-
-def break_with_duplicate_key(lab: Lab, key: int = 4242) -> None:
-    lab.sql(
-        "node2",
-        [
-            "SET sql_log_bin=0",
-            "INSERT INTO shop.customers (id, name, email, city, created_at) "
-            f"VALUES ({key}, 'stray', 'stray{key}@example.com', 'Nowhere', NOW())",
-        ],
-    )
-    lab.sql(
-        "node1",
-        "INSERT INTO shop.customers (id, name, email, city, created_at) "
-        f"VALUES ({key}, 'real', 'real{key}@example.com', 'Lisbon', NOW())",
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        row = lab.replica_status("node2")
-        if row and int(row.get("Last_SQL_Errno") or 0) == 1062:
-            return
-        time.sleep(0.2)
-    raise SystemExit("node2 never stopped with 1062")
 
 
 async def until(pilot, cond, what: str, seconds: float = 30.0) -> None:
@@ -95,7 +75,7 @@ def main() -> int:
     lab = None
     try:
         lab = Lab.up(base / "lab", "master-master", 2, echo=print)
-        break_with_duplicate_key(lab)
+        break_with_duplicate_key(lab, key=4242)
         for size in SIZES:
             asyncio.run(shoot(lab.config_path, size))
             print(f"saved the {size[0]}x{size[1]} screenshots in {OUT.name}/")

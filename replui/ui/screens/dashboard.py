@@ -27,7 +27,7 @@ from replui.config import Config
 from replui.model import Finding, NodeStatus
 from replui.ui.freshness import is_stale
 from replui.ui.rows import error_lines
-from replui.ui.screens.help import HelpScreen
+from replui.ui.screens.help import HELP_TEXT, HelpScreen
 from replui.ui.widgets.compare_table import CompareTable, NodeColumn
 from replui.ui.widgets.findings_list import FindingsList
 from replui.ui.widgets.header import DashboardHeader, freshness_summary
@@ -52,46 +52,11 @@ class View(Enum):
     TABLE = "table"
 
 
-HELP = """\
-replui — the dashboard
-
-Each node's source coordinates (SHOW MASTER STATUS), replica channels
-(SHOW SLAVE STATUS / SHOW REPLICA STATUS) and identity, under the server's
-own labels (Master_Log_File on MariaDB and MySQL < 8.0.22, Source_Log_File on
-MySQL 8.0.22+). The rows line up across nodes, so a replica's
-Master_Log_File/Read_Master_Log_Pos compares on one line with its source's
-File/Position. Wide terminals show one pane per node; narrow ones a table
-with one column per node (v switches).
-
-Keys
-  w       wizard: pick a repair, see its plan, run it (enter on a
-          finding does the same, pre-filled from that finding)
-  r       read every node now (the header says "refreshing" until done)
-  e       the whole text of every error (Last_IO_Error, Last_SQL_Error,
-          connection errors)
-  v       view: panes / table / by the width
-  f       the findings list (↑/↓ to read each finding's advice)
-  + / -   findings bigger / smaller (down to hidden)
-  tab     next area; ↑/↓, PgUp/PgDn scroll the focused one
-  t       next theme
-  ?       this help
-  q       quit
-
-Marks (colour and symbol, so they read in monochrome)
-  ✖   critical: replication is broken or data may differ
-  ▲   warning: something to check
-  ✔   ok
-
-Freshness: each pane says when its node was last read; "▲ STALE" means its
-last read is older than two poll intervals (a poll is hanging or failing).
-Seconds_Behind_Master NULL means unknown (a thread is stopped), never 0."""
-
-
 class DashboardScreen(Screen[None]):
     """Shows ``statuses`` (name -> latest status) and ``findings``; :meth:`show` updates.
     ``read_at`` maps a node to the ``clock()`` time its status was read."""
 
-    HELP = HELP
+    HELP = HELP_TEXT
     BINDINGS = [
         Binding("w", "app.wizard", "Wizard"),
         Binding("r", "app.refresh_now", "Refresh"),

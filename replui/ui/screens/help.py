@@ -10,28 +10,40 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+#: The dashboard's help, and the default when a screen has none.
 HELP_TEXT = """\
-replui — replication dashboard
+replui — the dashboard
+
+Each node's source coordinates (SHOW MASTER STATUS), replica channels
+(SHOW SLAVE STATUS / SHOW REPLICA STATUS) and identity, under the server's
+own labels (Master_Log_File on MariaDB and MySQL < 8.0.22, Source_Log_File on
+MySQL 8.0.22+). The rows line up across nodes, so a replica's
+Master_Log_File/Read_Master_Log_Pos compares on one line with its source's
+File/Position. Wide terminals show one pane per node; narrow ones a table
+with one column per node (v switches).
 
 Keys
-  r   refresh every node now
-  t   next theme
-  f   focus the findings list (↑/↓ to read each finding's advice)
-  w   wizard: pick a repair (pre-filled from the selected finding),
-      see its plan, run it; enter on a finding does the same
-  ?   this help
-  q   quit
+  w       wizard: pick a repair, see its plan, run it (enter on a
+          finding does the same, pre-filled from that finding)
+  r       read every node now (the header says "refreshing" until done)
+  e       the whole text of every error (Last_IO_Error, Last_SQL_Error,
+          connection errors)
+  v       view: panes / table / by the width
+  f       the findings list (↑/↓ to read each finding's advice)
+  + / -   findings bigger / smaller (down to hidden)
+  tab     next area; ↑/↓, PgUp/PgDn scroll the focused one
+  t       next theme
+  ?       this help
+  q       quit
 
 Marks (colour and symbol, so they read in monochrome)
   ✖   critical: replication is broken or data may differ
   ▲   warning: something to check
   ✔   ok
 
-Each pane shows the server's own labels (Master_Log_File on MariaDB
-and MySQL < 8.0.22, Source_Log_File on MySQL 8.0.22+). Rows line up
-across panes so the coordinates of source and replica compare on one
-line. Seconds_Behind_Master NULL means unknown (a thread is stopped),
-never 0."""
+Freshness: each pane says when its node was last read; "▲ STALE" means its
+last read is older than two poll intervals (a poll is hanging or failing).
+Seconds_Behind_Master NULL means unknown (a thread is stopped), never 0."""
 
 #: The hint under the help text: it scrolls, and how to close it.
 HELP_KEYS = "↑/↓ PgUp/PgDn scroll · escape, q or ? close"

@@ -45,6 +45,7 @@ class FindingsList(Vertical):
     def __init__(self, findings: list[Finding] | None = None) -> None:
         super().__init__(id="findings")
         self.findings: list[Finding] = list(findings or [])
+        self._width = 0
 
     @property
     def table(self) -> DataTable[str]:
@@ -62,7 +63,6 @@ class FindingsList(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "Findings"
-        self._width = 0
         self.show(self.findings, force=True)
 
     def on_resize(self) -> None:

@@ -44,6 +44,17 @@ def label_width(rows: list[Row]) -> int:
     return max([len(r.label) for r in rows if r.kind == "field"] + [8])
 
 
+def row_widgets(rows: list[Row], marks: dict[str, Severity]) -> list[FieldRow]:
+    """One :class:`FieldRow` per row, marked, with a common label width."""
+    lw = label_width(rows)
+    widgets = []
+    for r in rows:
+        w = FieldRow(r, lw)
+        w.update_row(r, marks.get(r.key), lw)
+        widgets.append(w)
+    return widgets
+
+
 def pane_severity(status: NodeStatus, findings: list[Finding]) -> Severity | None:
     """The worst severity of ``status``'s findings; CRITICAL for an unreachable node."""
     sev = node_severity(status.name, findings)
@@ -159,12 +170,7 @@ class NodePane(Vertical):
         yield PaneTitle(self)
         yield ErrorBanner()
         yield Static(self._down_text(), classes="unreachable", markup=False)
-        lw = label_width(self._rows)
-        marks = row_marks(self.status, self.findings)
-        for r in self._rows:
-            w = FieldRow(r, lw)
-            w.update_row(r, marks.get(r.key), lw)
-            yield w
+        yield from row_widgets(self._rows, row_marks(self.status, self.findings))
 
     def on_mount(self) -> None:
         self._apply_state(force=True)
@@ -221,12 +227,7 @@ class NodePane(Vertical):
         marks = row_marks(status, findings)
         if [r.key for r in rows] != [r.key for r in self._rows]:
             await self.query(FieldRow).remove()
-            widgets = []
-            for r in rows:
-                w = FieldRow(r, lw)
-                w.update_row(r, marks.get(r.key), lw)
-                widgets.append(w)
-            await self.mount_all(widgets)
+            await self.mount_all(row_widgets(rows, marks))
         else:
             for r in rows:
                 self.row(r.key).update_row(r, marks.get(r.key), lw)

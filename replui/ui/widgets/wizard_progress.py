@@ -13,31 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
+from replui.units import human_bytes, human_seconds
 from replui.wizards.plan import Progress
-
-
-def human_bytes(n: float) -> str:
-    """``1536 -> "1.5 KiB"``; binary units, one decimal (bytes as integers)."""
-    n = float(n)
-    if n < 1024:
-        return f"{int(n)} B"
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        n /= 1024.0
-        if n < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}"
-    return f"{n:.1f} TiB"  # pragma: no cover
-
-
-def human_seconds(s: float) -> str:
-    """``75 -> "1m15s"``, ``9.4 -> "9s"`` (whole seconds)."""
-    s = int(round(s))
-    if s < 60:
-        return f"{s}s"
-    m, s = divmod(s, 60)
-    if m < 60:
-        return f"{m}m{s:02d}s"
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m"
 
 
 def describe_progress(p: Progress) -> str:
