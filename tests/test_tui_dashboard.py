@@ -181,3 +181,16 @@ async def test_sigterm_while_the_wizard_picker_is_open_exits_cleanly():
         app.stop_for_signal(signal.SIGTERM)
         await until(pilot, lambda: app.return_code is not None, "the exit", rounds=500)
     assert app.return_code == 128 + signal.SIGTERM
+
+
+async def test_the_table_fills_its_labels_and_widths_when_the_first_statuses_arrive_after_the_first_paint():
+    # Live polling paints the table from placeholders (no labels, short values) before any node
+    # answers; when the statuses arrive, the labels and the column widths must follow them.
+    mon = static_monitor(canned.healthy_pair, poll_interval=60)
+    app = make_app(mon, poll=True)
+    async with app.run_test(size=SIZES["80x24"]) as pilot:
+        await until(pilot, lambda: len(app.statuses) == 2, "both nodes read")
+        await pilot.pause(0.5)
+        cells = [line.strip() for line in screen_text(app).splitlines()]
+        assert "Master_Host:port" in cells
+        assert "node1 (127.0.0.1:33061)" in cells

@@ -28,6 +28,8 @@ from replui.ui.widgets.node_pane import pane_severity
 
 #: Widest the label column gets (cells); longer labels end in "…".
 LABEL_WIDTH = 22
+#: The key of the labels' column (node names are the other columns' keys).
+LABEL_COLUMN = "\x00labels"  # no node name can clash with it
 #: Narrowest a node's column gets before the table scrolls sideways (cells).
 MIN_NODE_WIDTH = 18
 
@@ -72,7 +74,7 @@ class CompareTable(DataTable[Text]):
 
     def __init__(self) -> None:
         super().__init__(id="compare", cursor_type="row", zebra_stripes=False, fixed_columns=1)
-        self._shape: tuple[tuple[str, ...], tuple[str, ...], int] = ((), (), 0)
+        self._shape: tuple[tuple[str, ...], tuple[str, ...], int, int] = ((), (), 0, 0)
         self._cells: dict[tuple[str, str], Text] = {}
         self.poll_interval = 2.0
 
@@ -111,7 +113,6 @@ class CompareTable(DataTable[Text]):
         per_node = {n: pane_rows(columns[n].status, slots, statuses) for n in names}
         marks = {n: row_marks(columns[n].status, findings) for n in names}
         keys = [r.key for r in per_node[names[0]]] if names else []
-        shape = (tuple(names), tuple(keys), banner_lines)
         styles = self._styles()
         cells: dict[tuple[str, str], Text] = {}
         labels: dict[str, Text] = {}
@@ -132,8 +133,12 @@ class CompareTable(DataTable[Text]):
             )
             for n, r in zip(names, rows, strict=True):
                 cells[(key, n)] = self._cell(r, marks[n].get(key), styles)
+        for key, label in labels.items():  # labels are cells of the "label" column
+            cells[(key, LABEL_COLUMN)] = label
+        # rebuilt when the nodes, the rows, the errors row or the column width (it follows the values) change
+        shape = (tuple(names), tuple(keys), banner_lines, self._node_width(names, cells))
         if force or shape != self._shape:
-            self._rebuild(names, columns, findings, labels, cells, banner_lines)
+            self._rebuild(names, columns, findings, labels, cells, banner_lines, shape[-1])
             self._shape = shape
         else:
             for (key, n), text in cells.items():
@@ -173,7 +178,10 @@ class CompareTable(DataTable[Text]):
 
     def _node_width(self, names: list[str], cells: dict[tuple[str, str], Text]) -> int:
         avail = max(0, self.size.width - LABEL_WIDTH - 4)
-        widest = max([len(t.plain) for (k, _), t in cells.items() if k != "errors"] + [MIN_NODE_WIDTH])
+        widest = max(
+            [len(t.plain) for (k, n), t in cells.items() if k != "errors" and n != LABEL_COLUMN]
+            + [MIN_NODE_WIDTH]
+        )
         if not names:
             return widest
         share = avail // len(names) - 2
@@ -187,11 +195,11 @@ class CompareTable(DataTable[Text]):
         labels: dict[str, Text],
         cells: dict[tuple[str, str], Text],
         banner_lines: int,
+        width: int,
     ) -> None:
         cursor = self.cursor_row
         self.clear(columns=True)
-        width = self._node_width(names, cells)
-        self.add_column(Text(""), width=LABEL_WIDTH, key="label")
+        self.add_column(Text(""), width=LABEL_WIDTH, key=LABEL_COLUMN)
         for n in names:
             self.add_column(self._header(n, columns[n], findings), width=width, key=n)
         for key, label in labels.items():
