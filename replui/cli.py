@@ -30,6 +30,30 @@ def _add_config(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="config file (default: ./replui.toml, then $XDG_CONFIG_HOME/replui/config.toml)",
     )
+    add_host_key_option(p)
+
+
+def add_host_key_option(p: argparse.ArgumentParser) -> None:
+    """``--accept-host-key SHA256:…`` (repeatable) on ``p``: see :func:`apply_host_key_option`."""
+    p.add_argument(
+        "--accept-host-key",
+        metavar="SHA256:…",
+        action="append",
+        default=argparse.SUPPRESS,
+        help="trust an SSH host key not yet known, by its fingerprint (written to replui's own known_hosts)",
+    )
+
+
+def apply_host_key_option(args: argparse.Namespace) -> None:
+    """Tell the process's SSH connections to trust the fingerprints given with
+    ``--accept-host-key`` for hosts with no known key (a changed key is still
+    refused: :mod:`replui.transport.hostkeys`)."""
+    accepted = getattr(args, "accept_host_key", None) or []
+    if accepted:
+        from replui.transport.sshhub import hub
+
+        for fingerprint in accepted:
+            hub().policy.accept(fingerprint)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        apply_host_key_option(args)
         code = _dispatch(parser, args)
         sys.stdout.flush()
         return code
@@ -169,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return code if code is not None else 1
+    finally:
+        ssh = sys.modules.get("replui.transport.sshhub")  # loaded only when a node uses SSH
+        if ssh is not None:
+            ssh.close_hub()  # every SSH connection ends with the command
 
 
 if __name__ == "__main__":  # pragma: no cover

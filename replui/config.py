@@ -17,6 +17,18 @@ The file has a ``[defaults]`` table and ``[[nodes]]`` entries::
     host = "db1.example.com"
     port = 3306
 
+    [[nodes]]                  # reached over SSH, through a bastion
+    name = "node2"
+    mysql_via = "ssh"          # "direct" (default), "ssh" or "auto"
+    host = "127.0.0.1"         # as seen from the SSH host, since mysql_via is "ssh"
+    ssh_host = "db2.internal"  # default: host
+    ssh_port = 22              # 1-65535; default: ~/.ssh/config's Port, else 22
+    ssh_user = "admin"         # default: ~/.ssh/config's User, else the local user
+    ssh_identity = "~/.ssh/id_ed25519"  # a private key file; default: agent, ~/.ssh/config
+    ssh_jump = "bastion.example.com"    # ProxyJump hops: "[user@]host[:port]", "a,b",
+                                        # a list of hops, or [] for none
+    ssh_known_hosts = "~/.ssh/known_hosts.db"  # default: ~/.ssh/known_hosts
+
 Every node key may also stand in ``[defaults]``. A node has at most one of
 ``password``, ``password_env`` (an environment variable), ``password_command``
 (a command whose first output line is the password, run without a shell and
@@ -25,7 +37,17 @@ them, in which case ``~/.my.cnf`` ``[client]`` supplies the user and password
 (read by PyMySQL's ``read_default_file``).
 
 The files a node names (``ssl_ca``, ``ssl_cert``, ``ssl_key``, ``socket``,
-``defaults_file``) must exist when the config is loaded; ``~`` is expanded.
+``defaults_file``, ``ssh_identity``, ``ssh_known_hosts``) must exist when the
+config is loaded; ``~`` is expanded. ``socket`` is neither checked nor
+expanded for a node with ``mysql_via = "ssh"`` or ``"auto"``: its ``host``,
+``port`` and ``socket`` are as seen from the database host.
+
+A node with ``mysql_via = "ssh"`` or ``"auto"``, or any of ``ssh_host``,
+``ssh_port``, ``ssh_user``, ``ssh_identity``, ``ssh_jump``, runs its commands
+(dump, restore, tools) on its host over SSH (:attr:`NodeConfig.ssh_target`);
+``mysql_via`` says whether the MySQL connection goes there too (``"ssh"``),
+straight from here (``"direct"``), or straight when it can and else over SSH
+(``"auto"``).
 
 The file is found via ``--config FILE``, then ``./replui.toml``, then
 ``$XDG_CONFIG_HOME/replui/config.toml`` (``~/.config`` when unset).
@@ -47,6 +69,22 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import tomli
+
+from replui.config_ssh import SSH_CONVERTERS, JumpHop, MysqlVia, SshTarget, check_ssh_host
+
+__all__ = [
+    "DEFAULT_PORT",
+    "Config",
+    "ConfigError",
+    "JumpHop",
+    "MysqlVia",
+    "NodeConfig",
+    "SshTarget",
+    "candidate_paths",
+    "find_config",
+    "load_config",
+    "parse_config",
+]
 
 DEFAULT_PORT = 3306
 
@@ -85,6 +123,11 @@ class NodeConfig:
     """One ``[[nodes]]`` entry with ``[defaults]`` applied.
 
     Timeouts are seconds. ``ssl_*`` follow the MySQL client option names.
+    ``ssh_*`` say how to reach the node's host over SSH (see
+    :attr:`ssh_target`; None: ``~/.ssh/config``'s value, else SSH's default);
+    ``ssh_jump`` holds the ProxyJump hops, first hop first.
+    With ``mysql_via`` SSH or AUTO, ``host``/``port``/``socket`` are as seen
+    from the SSH host.
     ``source_path`` and ``index`` say where it was defined (for messages);
     ``key_lines`` maps each key given in the file to where it was given:
     ``(dotted key, line)``, e.g. ``("defaults.password_env", 3)`` for a key
@@ -108,6 +151,13 @@ class NodeConfig:
     connect_timeout: float = 3.0
     read_timeout: float = 5.0
     defaults_file: str | None = None
+    ssh_host: str | None = None
+    ssh_port: int | None = None
+    ssh_user: str | None = None
+    ssh_identity: str | None = None
+    ssh_jump: tuple[JumpHop, ...] = ()
+    ssh_known_hosts: str | None = None
+    mysql_via: MysqlVia = MysqlVia.DIRECT
     source_path: str | None = None
     index: int = 0
     key_lines: Mapping[str, tuple[str, int | None]] = field(default_factory=dict, compare=False, repr=False)
@@ -115,6 +165,47 @@ class NodeConfig:
     @property
     def address(self) -> str:
         return self.socket if self.socket else f"{self.host}:{self.port}"
+
+    @property
+    def uses_ssh(self) -> bool:
+        """True when the node's commands (dump, restore, tools) run on its
+        host over SSH: ``mysql_via`` is SSH or AUTO, or an ``ssh_host``,
+        ``ssh_port``, ``ssh_user``, ``ssh_identity`` or ``ssh_jump`` is set."""
+        return (
+            self.mysql_via != MysqlVia.DIRECT
+            or any(v is not None for v in (self.ssh_host, self.ssh_port, self.ssh_user, self.ssh_identity))
+            or bool(self.ssh_jump)
+        )
+
+    @property
+    def ssh_target(self) -> SshTarget | None:
+        """Where the node's commands run over SSH (host: ``ssh_host``, else
+        ``host``), or None unless :attr:`uses_ssh`."""
+        if not self.uses_ssh:
+            return None
+        return SshTarget(
+            host=self.ssh_host or self.host,
+            port=self.ssh_port,
+            user=self.ssh_user,
+            identity=self.ssh_identity,
+            jump=self.ssh_jump,
+            known_hosts=self.ssh_known_hosts,
+        )
+
+    @property
+    def reach_label(self) -> str:
+        """How replui reaches the server, for the dashboard: ``direct
+        127.0.0.1:3306``, ``direct socket /run/mysqld/mysqld.sock``, ``via ssh
+        db1 → 127.0.0.1:3306`` (plus `` (through jump1)`` with jump hops, by
+        host), or ``direct or via ssh db1 → …`` for AUTO."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        dest = f"socket {self.socket}" if self.socket else f"{host}:{self.port}"
+        target = self.ssh_target
+        if self.mysql_via == MysqlVia.DIRECT or target is None:
+            return f"direct {dest}"
+        how = "via ssh" if self.mysql_via == MysqlVia.SSH else "direct or via ssh"
+        through = f" (through {', '.join(h.host for h in target.jump)})" if target.jump else ""
+        return f"{how} {target.host} → {dest}{through}"
 
     def where(self, key: str) -> tuple[str, int | None]:
         """``(dotted key, line)`` of ``key`` for messages: where the file gave
@@ -226,9 +317,16 @@ _NODE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "read_timeout": ((int, float), "a number of seconds > 0"),
     "password_command_timeout": ((int, float), "a number of seconds > 0"),
     "defaults_file": ((str,), "a MySQL option file path"),
+    "ssh_host": ((str,), "an SSH host name or address"),
+    "ssh_port": ((int,), "a port number 1-65535"),
+    "ssh_user": ((str,), "an SSH user name"),
+    "ssh_identity": ((str,), "a private key file path"),
+    "ssh_jump": ((str, list), "a jump host [user@]host[:port] or a list of them"),
+    "ssh_known_hosts": ((str,), "a known_hosts file path"),
+    "mysql_via": ((str,), '"direct", "ssh" or "auto"'),
 }
 #: Node keys naming a file that must exist when the config is loaded.
-_PATH_KEYS = ("ssl_ca", "ssl_cert", "ssl_key", "socket", "defaults_file")
+_PATH_KEYS = ("ssl_ca", "ssl_cert", "ssl_key", "socket", "defaults_file", "ssh_identity", "ssh_known_hosts")
 _POSITIVE = ("poll_interval", "connect_timeout", "read_timeout", "password_command_timeout")
 _GLOBAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "poll_interval": ((int, float), "a number of seconds > 0"),
@@ -298,17 +396,21 @@ def _check(
     ok = isinstance(value, types) and not (bool not in types and isinstance(value, bool))
     if ok and isinstance(value, float):
         ok = math.isfinite(value)  # inf and nan are no timeouts or thresholds
-    if ok and key == "port":
+    if ok and key in ("port", "ssh_port"):
         ok = 1 <= value <= 65535
     if ok and key in _POSITIVE:
         ok = value > 0
     if ok and key in ("lag_warning", "lag_critical"):
         ok = value >= 0
-    if not ok:
+    message = None if ok else f"expected {expected}, got {value!r}"
+    if ok and key in SSH_CONVERTERS:
+        try:
+            SSH_CONVERTERS[key](value)
+        except ValueError as exc:
+            message = str(exc)
+    if message is not None:
         dotted = f"{table}[{index}].{key}" if table == "nodes" else (f"{table}.{key}" if table else key)
-        raise ConfigError(
-            path, f"expected {expected}, got {value!r}", line=loc.line(table, index, key), key=dotted
-        )
+        raise ConfigError(path, message, line=loc.line(table, index, key), key=dotted)
 
 
 def _file_problem(key: str, path: str) -> str | None:
@@ -334,10 +436,13 @@ def parse_config(text: str, path: str | os.PathLike[str] = "<string>", *, check_
 
     Raises :class:`ConfigError` for TOML syntax errors (with tomli's line),
     unknown keys and tables, wrong types, non-finite numbers, missing
-    ``name``, duplicate names, more than one password source on a node, and
+    ``name``, duplicate names, more than one password source on a node, a
+    bad ``ssh_jump`` hop, ``ssh_host`` or ``ssh_user`` (or ``host`` when it
+    stands for ``ssh_host``), a ``mysql_via`` other than direct/ssh/auto, and
     (with ``check_paths``) a ``ssl_ca``/``ssl_cert``/``ssl_key``/``socket``/
-    ``defaults_file`` that does not exist. Those paths are stored with ``~``
-    expanded.
+    ``defaults_file``/``ssh_identity``/``ssh_known_hosts`` that does not
+    exist (``socket`` only with ``mysql_via = "direct"``). Those paths are
+    stored with ``~`` expanded.
     """
     path = str(path)
     try:
@@ -462,14 +567,28 @@ def parse_config(text: str, path: str | os.PathLike[str] = "<string>", *, check_
             )
             for k in merged
         }
+        for k in SSH_CONVERTERS:
+            if k in merged:
+                merged[k] = SSH_CONVERTERS[k](merged[k])  # checked above: cannot fail
+        remote = merged.get("mysql_via", MysqlVia.DIRECT) != MysqlVia.DIRECT
         for k in _PATH_KEYS:
+            if k == "socket" and remote:
+                continue  # a path on the SSH host: neither expanded nor checked here
             if merged.get(k):
                 merged[k] = os.path.expanduser(merged[k])
                 problem = _file_problem(k, merged[k]) if check_paths else None
                 if problem:
                     raise ConfigError(path, problem, line=key_lines[k][1], key=key_lines[k][0])
         values: dict[str, Any] = {k: (float(v) if k.endswith("_timeout") else v) for k, v in merged.items()}
-        nodes.append(NodeConfig(**values, source_path=path, index=i, key_lines=key_lines))
+        node = NodeConfig(**values, source_path=path, index=i, key_lines=key_lines)
+        if node.uses_ssh and node.ssh_host is None:
+            try:
+                check_ssh_host(node.host)
+            except ValueError as exc:
+                raise node.key_error(
+                    "host", f"{exc} (host is the SSH host while ssh_host is unset)"
+                ) from None
+        nodes.append(node)
 
     if not nodes:
         raise ConfigError(path, "no [[nodes]] entries: expected at least one node")

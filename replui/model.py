@@ -191,6 +191,7 @@ class NodeStatus:
     seconds at the start and end of the poll (None when unknown, e.g. canned
     statuses): they order polls of different nodes, so the analysis can tell
     a replica read after its source from one read before it.
+    ``reached_via`` says how the poll reached the server.
     ``rebuild_mark`` is the mark a data-replacing wizard left on this node and
     did not clear (:class:`~replui.mysql.marker.RebuildMark`): its data may be
     half-restored; None when there is none (or it could not be read: then
@@ -232,6 +233,9 @@ class NodeStatus:
     poll_started: float | None = None
     poll_finished: float | None = None
     rebuild_mark: RebuildMark | None = None
+    #: How this poll reached the server: ``"direct"`` or ``"via ssh root@db1"``
+    #: (None when unknown, e.g. canned statuses or an unreachable node).
+    reached_via: str | None = None
 
     @property
     def is_replica(self) -> bool:

@@ -33,7 +33,7 @@ import pymysql.converters
 import pymysql.cursors
 import pymysql.err
 
-from replui.config import ConfigError, NodeConfig
+from replui.config import ConfigError, MysqlVia, NodeConfig
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -171,6 +171,8 @@ class NodeClient:
         self._password: str | None = None
         self._password_known = False
         self._expected: dict[str, object] | None = None
+        #: How the open connection reached the server: "direct" or "via ssh HOST" (None before any).
+        self.route: str | None = None
 
     # -- connection ---------------------------------------------------------------
 
@@ -241,33 +243,88 @@ class NodeClient:
             return self._conn
         self._drop()
         kw = self._connect_kwargs()
-        try:
-            conn: DictConnection = pymysql.connect(**kw)
-            # An option file may name a socket or database: the node's own
-            # address and no default database win (we never want ~/.my.cnf's
-            # socket used for a remote host).
-            conn.unix_socket = self.node.socket or None
-            conn.host = self.node.host
-            conn.port = self.node.port
-            conn.db = None
-            conn.connect()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a NodeError
-            err = _wrap(exc)
-            if err.errno == ER_ACCESS_DENIED:
-                self._forget_password()  # a rotated password is fetched again next time
-            if self.node.socket and err.errno in (2002, 2003) and self.node.socket not in err.message:
-                detail = err.message.split(": ", 1)[-1]
-                err = NodeError(
-                    2002,
-                    f"Can't connect to the server through socket '{self.node.socket}': {detail}",
-                    connection_lost=True,
-                )
-            raise err from None
+        via = self.node.mysql_via
+        if via is MysqlVia.SSH:
+            conn = self._open(kw, ssh=True)
+        elif via is MysqlVia.AUTO:
+            try:
+                conn = self._open(kw, ssh=False)
+            except NodeError as direct:
+                if not direct.connection_lost or direct.errno == ER_ACCESS_DENIED:
+                    raise
+                try:
+                    conn = self._open(kw, ssh=True)
+                except NodeError as exc:
+                    raise NodeError(
+                        exc.errno, f"{exc.message} (direct: {direct.message})", connection_lost=True
+                    ) from None
+        else:
+            conn = self._open(kw, ssh=False)
         if self._expected:
             self._check_identity(conn)
         self._conn = conn
         self.cache.clear()
         return conn
+
+    def _open(self, kw: dict[str, Any], *, ssh: bool) -> DictConnection:
+        """A new connection, directly or through the node's SSH host; sets
+        :attr:`route`. Raises :class:`NodeError`."""
+        node = self.node
+        sock: socket.socket | None = None
+        if ssh:
+            sock = self._ssh_socket()
+        try:
+            conn: DictConnection = pymysql.connect(**kw)
+            # An option file may name a socket or database: the node's own
+            # address and no default database win (we never want ~/.my.cnf's
+            # socket used for a remote host).
+            conn.unix_socket = node.socket or None
+            conn.host = node.host
+            conn.port = node.port
+            conn.db = None
+            conn.connect(sock=sock)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a NodeError
+            if sock is not None:
+                sock.close()
+            err = _wrap(exc)
+            if err.errno == ER_ACCESS_DENIED:
+                self._forget_password()  # a rotated password is fetched again next time
+            if node.socket and err.errno in (2002, 2003) and node.socket not in err.message:
+                detail = err.message.split(": ", 1)[-1]
+                err = NodeError(
+                    2002,
+                    f"Can't connect to the server through socket '{node.socket}': {detail}",
+                    connection_lost=True,
+                )
+            raise err from None
+        target = node.ssh_target
+        self.route = f"via ssh {target.label}" if ssh and target is not None else "direct"
+        return conn
+
+    def _ssh_socket(self) -> socket.socket:
+        """A socket to the server through the node's SSH host (the hub's shared
+        connection). Raises :class:`NodeError`: 2002/2003 when SSH stands but
+        the server's socket or port refused, errno None when SSH itself failed."""
+        from replui.transport.sshhub import SshError, hub
+
+        node = self.node
+        target = node.ssh_target
+        if target is None:  # MysqlVia.SSH always has a target; kept for the type checker
+            raise NodeError(None, f"{node.name}: no SSH host configured", connection_lost=True)
+        try:
+            return hub().mysql_socket(
+                target, host=node.host, port=node.port, path=node.socket, timeout=node.connect_timeout
+            )
+        except SshError as exc:
+            if exc.stage == "channel":
+                if node.socket:
+                    message = f"Can't connect to the server through socket '{node.socket}' on {target.label}"
+                    raise NodeError(2002, f"{message} ({exc.cause})", connection_lost=True) from None
+                message = f"Can't connect to MySQL server on '{node.host}:{node.port}' via ssh {target.label}"
+                raise NodeError(
+                    2003, f"{message} ({exc.cause.split(': ', 1)[-1]})", connection_lost=True
+                ) from None
+            raise NodeError(None, str(exc), connection_lost=True) from None
 
     # -- identity -------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ The row -> model conversion is pure (:func:`normalise_channel`,
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Callable, Iterable, Mapping
 
@@ -416,7 +417,7 @@ def collect_status(
                 f"unknown: GRANT SELECT ON {marker.DATABASE}.* to the monitoring account)"
             )
         poll_finished = monotonic()
-        return build_status(
+        status = build_status(
             node,
             dialect,
             variables,
@@ -430,5 +431,6 @@ def collect_status(
             poll_finished=poll_finished,
             rebuild_mark=mark,
         )
+        return dataclasses.replace(status, reached_via=getattr(client, "route", None))
     except Exception as exc:  # noqa: BLE001 - never raise to the poller
         return _unreachable(node, exc, collected_at, time.perf_counter() - started, poll_started, monotonic())

@@ -1,5 +1,7 @@
 """Where commands run and how bytes move: :class:`Transport` and its
-implementation :class:`LocalTransport` (commands on this machine).
+implementations :class:`LocalTransport` (commands on this machine) and
+:class:`~replui.transport.ssh.SshTransport` (commands on a database host
+over SSH, through :mod:`replui.transport.sshhub`).
 
 :func:`transport_for` is the one place that decides, from a node's
 configuration, which transport runs commands for it; everything else (the
@@ -31,6 +33,14 @@ __all__ = [
 def transport_for(node: "NodeConfig") -> Transport:
     """A new transport for running ``node``'s commands (its dump or client
     tool) and holding its private files and directories; the caller owns it
-    and calls ``cleanup()`` when done. Today every node's commands run on this
-    machine: a :class:`LocalTransport` (private files in the system temp dir)."""
+    and calls ``cleanup()`` when done. A node reached by SSH
+    (:attr:`~replui.config.NodeConfig.uses_ssh`) runs its commands on its
+    host: an :class:`~replui.transport.ssh.SshTransport` on the process's
+    shared SSH connections; any other node's run on this machine: a
+    :class:`LocalTransport` (private files in the system temp dir)."""
+    target = node.ssh_target
+    if target is not None:
+        from replui.transport.ssh import SshTransport
+
+        return SshTransport(target)
     return LocalTransport()

@@ -364,7 +364,9 @@ def command(name: str, options: Mapping[str, Any], config_path: str | None = Non
 
 def add_parsers(subparsers: Any) -> None:
     """One sub-command per wizard on ``subparsers`` (of ``replui wizard``),
-    each with its own options plus ``--config``, ``--dry-run`` and ``--yes``."""
+    each with its own options plus ``--config``, ``--accept-host-key``, ``--dry-run`` and ``--yes``."""
+    from replui.cli import add_host_key_option
+
     for w in WIZARDS:
         p = subparsers.add_parser(w.name, help=w.summary, description=f"{w.name}: {w.summary}.")
         groups: dict[str, Any] = {}
@@ -387,6 +389,7 @@ def add_parsers(subparsers: Any) -> None:
                     kw["required"] = True
             target.add_argument(o.cli, **kw)
         p.add_argument("--config", "-c", metavar="FILE", help="config file")
+        add_host_key_option(p)
         p.add_argument(
             "--dry-run",
             action="store_true",

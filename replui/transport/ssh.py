@@ -1,0 +1,338 @@
+"""Commands on a database host over SSH: :class:`SshTransport`.
+
+Each command runs in an exec channel of the host's shared connection
+(:mod:`replui.transport.sshhub`), wrapped so that
+
+- it leads its own process group (sshd starts every session with
+  ``setsid()``; the wrapper prints its pid, which is the group's id, before
+  it ``exec``\\s the command), and terminate/kill signal that whole group with
+  ``kill -- -PGID`` over a second channel — a pipeline or a tool's helpers go
+  with it;
+- a missing command is reported at spawn (``command -v``) as
+  :class:`~replui.transport.base.TransportError` naming the host.
+
+Private files (option files with passwords) are written under a directory
+made with ``umask 077; mktemp -d`` on the host, their bytes sent on the
+channel's stdin (never in a command line); :meth:`SshTransport.cleanup`
+kills what still runs and removes every directory it made — over a new
+connection when the old one was dropped.
+
+Everything asyncssh does happens on the hub's loop; the stream objects here
+carry each read, write and drain over to it, so the caller may run on any
+event loop (the TUI's, or ``asyncio.run`` in the CLI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import shlex
+from typing import TYPE_CHECKING, Any
+
+import asyncssh
+
+from replui.transport.base import ByteReader, ByteWriter, TransportError
+from replui.transport.sshhub import SshError, SshHub, describe_failure
+
+if TYPE_CHECKING:
+    from replui.config import SshTarget
+
+__all__ = ["SshTransport", "SshProcess"]
+
+#: The wrapper every command runs in: report a missing command, else print the
+#: process group id and become the command (same pid, so same group).
+_WRAPPER = (
+    'command -v "$1" >/dev/null 2>&1 || { echo "replui-missing" >&2; exit 127; }; '
+    'echo "replui-pgid $$" >&2; exec "$@"'
+)
+_START_TIMEOUT = 30.0  # seconds for a command to report that it started
+
+
+def remote_command(argv: list[str], cwd: str | None = None) -> str:
+    """The command line sent to the host's login shell for ``argv`` (quoted
+    word by word; ``cwd`` entered first)."""
+    inner = _WRAPPER if cwd is None else f"cd {shlex.quote(cwd)} || exit 126; " + _WRAPPER
+    return "exec /bin/sh -c " + shlex.quote(inner) + " sh " + shlex.join(argv)
+
+
+class _Reader:
+    """A remote stream read from another event loop (ByteReader shape)."""
+
+    def __init__(self, hub: SshHub, stream: Any):
+        self._hub = hub
+        self._stream = stream
+
+    async def read(self, n: int = -1) -> bytes:
+        try:
+            data = await self._hub.call(self._stream.read(n))
+        except (asyncssh.Error, OSError):
+            return b""
+        return bytes(data)
+
+    async def readline(self) -> bytes:
+        try:
+            data = await self._hub.call(self._stream.readline())
+        except (asyncssh.Error, OSError):
+            return b""
+        return bytes(data)
+
+
+class _Writer:
+    """A remote stdin written from another event loop (ByteWriter shape).
+    ``close()`` sends EOF (the command sees the end of its input)."""
+
+    def __init__(self, hub: SshHub, stream: Any, where: str):
+        self._hub = hub
+        self._stream = stream
+        self._where = where
+        self._closed = False
+
+    def write(self, data: bytes) -> None:
+        if self._closed:
+            raise BrokenPipeError(f"{self._where}: stdin already closed")
+        self._hub.call_soon(_write_quietly, self._stream, bytes(data))
+
+    async def drain(self) -> None:
+        try:
+            await self._hub.call(self._stream.drain())
+        except (asyncssh.Error, OSError) as exc:
+            raise ConnectionResetError(f"{self._where}: {describe_failure(exc)}") from None
+        if self._stream.channel.is_closing():
+            raise BrokenPipeError(f"{self._where}: the command's input is closed")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._hub.call_soon(_eof_quietly, self._stream)
+
+
+def _text(data: bytes | str | None) -> str:
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    return data or ""
+
+
+def _write_quietly(stream: Any, data: bytes) -> None:
+    with contextlib.suppress(Exception):  # a closed channel shows up at drain()
+        stream.write(data)
+
+
+def _eof_quietly(stream: Any) -> None:
+    with contextlib.suppress(Exception):
+        stream.write_eof()
+
+
+class SshProcess:
+    """A command started by :class:`SshTransport` (see :class:`~replui.transport.base.Process`).
+
+    ``pid`` is the remote process id (also its process group id).
+    """
+
+    def __init__(
+        self, transport: "SshTransport", proc: asyncssh.SSHClientProcess[bytes], argv: list[str], pgid: int
+    ):
+        self._transport = transport
+        self._hub = transport.hub
+        self._proc = proc
+        self.argv = list(argv)
+        self.pid: int | None = pgid
+        where = transport.name
+        self.stdin: ByteWriter | None = _Writer(self._hub, proc.stdin, where)
+        self.stdout: ByteReader = _Reader(self._hub, proc.stdout)
+        self.stderr: ByteReader = _Reader(self._hub, proc.stderr)
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode
+
+    async def wait(self) -> int:
+        with contextlib.suppress(asyncssh.Error, OSError):
+            await self._hub.call(self._proc.wait())
+        rc = self._proc.returncode
+        return rc if rc is not None else -1  # the channel closed with no status: the connection dropped
+
+    def _signal(self, sig: str) -> None:
+        if self.pid is not None:
+            self._hub.submit(self._transport.signal_group(self.pid, sig))
+
+    def terminate(self) -> None:
+        self._signal("TERM")
+
+    def kill(self) -> None:
+        self._signal("KILL")
+
+    async def terminate_tree(self, timeout: float = 5.0) -> int | None:
+        """TERM the remote process group, KILL it after ``timeout`` s, then KILL
+        whatever of the group outlived its leader. The exit status, or None."""
+        if self.pid is not None:
+            with contextlib.suppress(SshError, TransportError):
+                await self._transport.signal_group(self.pid, "TERM")
+            try:
+                await asyncio.wait_for(self.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+            with contextlib.suppress(SshError, TransportError):
+                await self._transport.signal_group(self.pid, "KILL")
+        try:
+            return await asyncio.wait_for(self.wait(), timeout)
+        except asyncio.TimeoutError:
+            return None
+
+    def close(self) -> None:
+        if self._proc.returncode is not None or self._proc.channel.is_closing():
+            self._hub.call_soon(self._proc.close)
+
+    def __repr__(self) -> str:
+        argv0 = self.argv[0] if self.argv else ""
+        return f"<SshProcess {self._transport.name} pid={self.pid} rc={self.returncode} argv0={argv0!r}>"
+
+
+class SshTransport:
+    """Runs commands on ``target``'s host over the hub's shared connection
+    (see :class:`~replui.transport.base.Transport`). ``name`` is
+    ``"ssh:" + target.label``."""
+
+    def __init__(self, target: "SshTarget", hub: SshHub | None = None):
+        from replui.transport.sshhub import hub as default_hub
+
+        self.target = target
+        self.hub = hub if hub is not None else default_hub()
+        self.name = f"ssh:{target.label}"
+        self._dir: str | None = None
+        self._dirs: list[str] = []
+        self._procs: list[SshProcess] = []
+
+    # -- running commands ------------------------------------------------------------
+
+    async def _run(self, command: str, data: bytes | None = None, timeout: float = 30.0) -> tuple[int, str]:
+        """Run ``command`` (a shell line) to its end on the hub; ``(exit status, stdout+stderr)``."""
+
+        async def go() -> tuple[int, str]:
+            conn = await self.hub.connection(self.target)
+            try:
+                result = await asyncio.wait_for(
+                    conn.run(command, input=data, encoding=None, check=False), timeout
+                )
+            except (asyncssh.Error, OSError, asyncio.TimeoutError) as exc:
+                raise SshError(self.target.label, describe_failure(exc, timeout), stage="channel") from None
+            rc = result.exit_status if result.exit_status is not None else -1
+            return rc, _text(result.stdout) + _text(result.stderr)
+
+        try:
+            return await self.hub.call(go())
+        except SshError as exc:
+            raise TransportError(str(exc)) from None
+
+    async def signal_group(self, pgid: int, sig: str) -> None:
+        """Send ``SIG<sig>`` to remote process group ``pgid`` (no error when it is gone)."""
+        await self._run(f"kill -{sig} -- -{int(pgid)} 2>/dev/null; true", timeout=10.0)
+
+    async def spawn(
+        self,
+        argv: list[str],
+        *,
+        stdin: bool = False,
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> SshProcess:
+        """Start ``argv`` on the host; see :meth:`Transport.spawn`. ``env`` is
+        refused (an SSH server takes only the variables it is told to accept,
+        and a value in the command line would show in ``ps``). Raises
+        :class:`TransportError` naming the host when the connection fails or
+        the command is not installed there."""
+        if not argv:
+            raise TransportError("empty command")
+        if env:
+            raise TransportError(f"{self.name}: environment variables cannot be passed to a remote command")
+        command = remote_command(argv, cwd)
+
+        async def go() -> tuple[asyncssh.SSHClientProcess[bytes], str]:
+            conn = await self.hub.connection(self.target)
+            try:
+                proc = await conn.create_process(command, encoding=None)
+            except (asyncssh.Error, OSError) as exc:
+                raise SshError(self.target.label, describe_failure(exc), stage="channel") from None
+            try:
+                first = await asyncio.wait_for(proc.stderr.readline(), _START_TIMEOUT)
+            except (asyncssh.Error, OSError, asyncio.TimeoutError) as exc:
+                proc.close()
+                raise SshError(
+                    self.target.label, f"{argv[0]} did not start: {describe_failure(exc, _START_TIMEOUT)}"
+                ) from None
+            if not stdin:
+                proc.stdin.write_eof()
+            text = first.decode("utf-8", "replace") if isinstance(first, bytes) else str(first)
+            return proc, text.strip()
+
+        try:
+            proc, first = await self.hub.call(go())
+        except SshError as exc:
+            raise TransportError(str(exc)) from None
+        if first == "replui-missing":
+            self.hub.call_soon(proc.close)
+            raise TransportError(f"{argv[0]}: command not found on {self.target.label}")
+        if not first.startswith("replui-pgid "):
+            self.hub.call_soon(proc.close)
+            raise TransportError(f"{argv[0]}: could not start on {self.target.label}: {first[:200]}")
+        sp = SshProcess(self, proc, argv, int(first.split()[1]))
+        if not stdin:
+            sp.stdin = None
+        self._procs = [p for p in self._procs if p.returncode is None]
+        self._procs.append(sp)
+        return sp
+
+    # -- private files and directories -------------------------------------------------------
+
+    async def _mktemp(self, prefix: str) -> str:
+        safe = "".join(ch for ch in prefix if ch.isalnum() or ch in "-_.") or "replui-"
+        rc, out = await self._run(f'umask 077; mktemp -d "${{TMPDIR:-/tmp}}/{safe}XXXXXXXX"')
+        path = out.strip().splitlines()[-1] if out.strip() else ""
+        if rc != 0 or not path.startswith("/"):
+            raise TransportError(f"{self.name}: cannot make a private directory: {out.strip()[:200]}")
+        return path
+
+    async def write_private_file(self, data: bytes, suffix: str = "") -> str:
+        """A new 0600 file holding ``data`` in a 0700 directory on the host; its
+        path there. The bytes travel on the channel's stdin."""
+        if self._dir is None:
+            self._dir = await self._mktemp("replui-")
+        safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch in "-_.")
+        path = f"{self._dir}/f-{secrets.token_hex(6)}{safe_suffix}"
+        rc, out = await self._run(f"umask 077; set -C; cat > {shlex.quote(path)}", data=data)
+        if rc != 0:
+            raise TransportError(f"{self.name}: cannot write a private file: {out.strip()[:200]}")
+        return path
+
+    async def remove(self, path: str) -> None:
+        with contextlib.suppress(TransportError):
+            await self._run(f"rm -f -- {shlex.quote(path)}")
+
+    async def make_private_dir(self, prefix: str = "replui-dir-") -> str:
+        path = await self._mktemp(prefix)
+        self._dirs.append(path)
+        return path
+
+    async def remove_tree(self, path: str) -> None:
+        if path not in self._dirs:
+            raise TransportError(
+                f"{path}: not a directory this transport made on {self.target.label}; not removed"
+            )
+        await self._run(f"rm -rf -- {shlex.quote(path)}")
+        self._dirs.remove(path)
+
+    async def cleanup(self) -> None:
+        """Kill every command still running (its whole group), then remove every
+        directory made here. Idempotent; a dropped connection is opened again."""
+        procs, self._procs = self._procs, []
+        try:
+            if procs:
+                await asyncio.gather(*(p.terminate_tree(2.0) for p in procs), return_exceptions=True)
+        finally:
+            dirs = [*self._dirs, *([self._dir] if self._dir else [])]
+            self._dirs, self._dir = [], None
+            if dirs:
+                with contextlib.suppress(TransportError):
+                    await self._run("rm -rf -- " + " ".join(shlex.quote(d) for d in dirs))
+            for p in procs:
+                p.close()
