@@ -198,14 +198,21 @@ class NodeConfig:
         127.0.0.1:3306``, ``direct socket /run/mysqld/mysqld.sock``, ``via ssh
         db1 → 127.0.0.1:3306`` (plus `` (through jump1)`` with jump hops, by
         host), or ``direct or via ssh db1 → …`` for AUTO."""
+        if self.mysql_via == MysqlVia.DIRECT or self.ssh_target is None:
+            return self.route_label(ssh=False)
+        label = self.route_label(ssh=True)
+        return "direct or " + label if self.mysql_via == MysqlVia.AUTO else label
+
+    def route_label(self, *, ssh: bool) -> str:
+        """One route to the server: ``direct DEST`` or ``via ssh HOST → DEST``
+        (with `` (through HOP, …)``), DEST being ``host:port`` or ``socket PATH``."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         dest = f"socket {self.socket}" if self.socket else f"{host}:{self.port}"
         target = self.ssh_target
-        if self.mysql_via == MysqlVia.DIRECT or target is None:
+        if not ssh or target is None:
             return f"direct {dest}"
-        how = "via ssh" if self.mysql_via == MysqlVia.SSH else "direct or via ssh"
         through = f" (through {', '.join(h.host for h in target.jump)})" if target.jump else ""
-        return f"{how} {target.host} → {dest}{through}"
+        return f"via ssh {target.host} → {dest}{through}"
 
     def where(self, key: str) -> tuple[str, int | None]:
         """``(dotted key, line)`` of ``key`` for messages: where the file gave

@@ -175,6 +175,24 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class UnknownHostKey:
+    """An SSH server offered a host key that no known_hosts file has, for a
+    host with no known key at all: the operator may trust it by its
+    fingerprint (``SHA256:…``, as ``ssh-keygen -lf`` prints it).
+    ``host``/``port`` name the SSH server as connected to."""
+
+    host: str
+    port: int | None
+    fingerprint: str
+    key_type: str
+
+    @property
+    def where(self) -> str:
+        """``host`` or ``[host]:port`` (known_hosts spelling)."""
+        return self.host if self.port in (None, 22) else f"[{self.host}]:{self.port}"
+
+
+@dataclass(frozen=True)
 class NodeStatus:
     """Everything collected from one server in one poll.
 
@@ -233,9 +251,12 @@ class NodeStatus:
     poll_started: float | None = None
     poll_finished: float | None = None
     rebuild_mark: RebuildMark | None = None
-    #: How this poll reached the server: ``"direct"`` or ``"via ssh root@db1"``
-    #: (None when unknown, e.g. canned statuses or an unreachable node).
+    #: How this poll reached the server (``"via ssh db1 → 127.0.0.1:3306"``), or for
+    #: an unreachable node how it was tried; None when unknown (canned statuses).
     reached_via: str | None = None
+    #: Set when the node could not be reached because its SSH host offered a
+    #: key not yet known (the TUI asks whether to trust it).
+    unknown_host_key: UnknownHostKey | None = None
 
     @property
     def is_replica(self) -> bool:

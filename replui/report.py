@@ -73,6 +73,7 @@ def node_json(s: NodeStatus) -> dict[str, Any]:
         "name": s.name,
         "host": s.host,
         "port": s.port,
+        "reached_via": s.reached_via,
         "reachable": s.reachable,
         "error": s.error,
         "errno": s.errno,

@@ -34,6 +34,7 @@ import pymysql.cursors
 import pymysql.err
 
 from replui.config import ConfigError, MysqlVia, NodeConfig
+from replui.model import UnknownHostKey
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -60,9 +61,18 @@ class NodeError(Exception):
     of text, prefixed with the errno when there is one, e.g.
     ``"2003: Can't connect to MySQL server on '127.0.0.1' ([Errno 111] Connection refused)"``.
     ``connection_lost`` says whether the connection was dropped by this error.
+    ``unknown_host_key`` is set when an SSH host offered a key not yet known.
     """
 
-    def __init__(self, errno: int | None, message: str, *, connection_lost: bool = False):
+    def __init__(
+        self,
+        errno: int | None,
+        message: str,
+        *,
+        connection_lost: bool = False,
+        unknown_host_key: UnknownHostKey | None = None,
+    ):
+        self.unknown_host_key = unknown_host_key
         text = " ".join(str(message).split())
         if errno is not None and not text.startswith(f"{errno}:"):
             text = f"{errno}: {text}" if text else str(errno)
@@ -171,7 +181,7 @@ class NodeClient:
         self._password: str | None = None
         self._password_known = False
         self._expected: dict[str, object] | None = None
-        #: How the open connection reached the server: "direct" or "via ssh HOST" (None before any).
+        #: How the open connection reached the server (:meth:`NodeConfig.route_label`; None before any).
         self.route: str | None = None
 
     # -- connection ---------------------------------------------------------------
@@ -256,7 +266,10 @@ class NodeClient:
                     conn = self._open(kw, ssh=True)
                 except NodeError as exc:
                     raise NodeError(
-                        exc.errno, f"{exc.message} (direct: {direct.message})", connection_lost=True
+                        exc.errno,
+                        f"{exc.message} (direct: {direct.message})",
+                        connection_lost=True,
+                        unknown_host_key=exc.unknown_host_key,
                     ) from None
         else:
             conn = self._open(kw, ssh=False)
@@ -297,14 +310,14 @@ class NodeClient:
                     connection_lost=True,
                 )
             raise err from None
-        target = node.ssh_target
-        self.route = f"via ssh {target.label}" if ssh and target is not None else "direct"
+        self.route = node.route_label(ssh=ssh)
         return conn
 
     def _ssh_socket(self) -> socket.socket:
         """A socket to the server through the node's SSH host (the hub's shared
         connection). Raises :class:`NodeError`: 2002/2003 when SSH stands but
         the server's socket or port refused, errno None when SSH itself failed."""
+        from replui.transport.hostkeys import HostKeyUnknown
         from replui.transport.sshhub import SshError, hub
 
         node = self.node
@@ -324,7 +337,11 @@ class NodeClient:
                 raise NodeError(
                     2003, f"{message} ({exc.cause.split(': ', 1)[-1]})", connection_lost=True
                 ) from None
-            raise NodeError(None, str(exc), connection_lost=True) from None
+            unknown = None
+            if isinstance(exc.host_key, HostKeyUnknown):
+                hk = exc.host_key
+                unknown = UnknownHostKey(hk.host, hk.port, hk.fingerprint, hk.key_type)
+            raise NodeError(None, str(exc), connection_lost=True, unknown_host_key=unknown) from None
 
     # -- identity -------------------------------------------------------------------
 

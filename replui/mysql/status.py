@@ -311,8 +311,10 @@ def _unreachable(
     poll_started: float | None = None,
     poll_finished: float | None = None,
 ) -> NodeStatus:
+    unknown_host_key = None
     if isinstance(err, NodeError):
         msg, errno = err.message, err.errno
+        unknown_host_key = err.unknown_host_key
     else:
         text = str(err) if isinstance(err, ValueError) else f"{err.__class__.__name__}: {err}"
         msg, errno = " ".join(text.split()), None
@@ -327,6 +329,8 @@ def _unreachable(
         query_seconds=query_seconds,
         poll_started=poll_started,
         poll_finished=poll_finished,
+        reached_via=node.reach_label,
+        unknown_host_key=unknown_host_key,
     )
 
 

@@ -28,10 +28,11 @@ from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
 
-from replui.model import Finding, NodeStatus, Severity
+from replui.model import Finding, NodeStatus, Severity, UnknownHostKey
 from replui.ui.messages import FindingsUpdated, NodeStatusUpdated
 from replui.ui.screens.dashboard import DashboardScreen
 from replui.ui.screens.help import HelpScreen
+from replui.ui.screens.host_key import HostKeyScreen
 from replui.ui.screens.wizard import WizardScreen
 from replui.ui.screens.wizard_picker import PickedWizard, WizardPickerScreen
 from replui.ui.theme_files import resolve_theme_name
@@ -46,6 +47,12 @@ if TYPE_CHECKING:  # replui.monitor imports the analysis; the app only needs the
 
 #: Polled statuses are shown at most this often (seconds): one analysis and redraw per batch.
 SHOW_SECONDS = 0.25
+
+
+def _trust_host_key(fingerprint: str) -> None:
+    from replui.transport.sshhub import hub
+
+    hub().policy.accept(fingerprint)
 
 
 class ReplUIApp(App[None]):
@@ -104,6 +111,10 @@ class ReplUIApp(App[None]):
         self.dashboard: DashboardScreen | None = None
         #: where wizard transcripts go (None: the config's log_dir, else the XDG state dir)
         self.wizard_transcript_dir: Path | None = None
+        #: SSH host-key fingerprints already asked about (each is asked once per run)
+        self._asked_host_keys: set[str] = set()
+        #: what to call to trust a fingerprint (the process's SSH connections; tests replace it)
+        self.trust_host_key: Callable[[str], None] = _trust_host_key
 
     # ---- lifecycle -------------------------------------------------------
     def on_mount(self) -> None:
@@ -204,6 +215,8 @@ class ReplUIApp(App[None]):
         self.statuses[status.name] = status
         self.poll_counts[status.name] = self.poll_counts.get(status.name, 0) + 1
         self.read_at[status.name] = self.clock()
+        if status.unknown_host_key is not None:
+            self.call_later(self._ask_host_key, status.unknown_host_key)
         if status.name in self._refresh_pending:
             self._refresh_pending.discard(status.name)
             if self.dashboard is not None:
@@ -245,6 +258,25 @@ class ReplUIApp(App[None]):
                 if self.is_running and self.dashboard.is_attached:
                     raise
         self.post_message(FindingsUpdated(self.findings))
+
+    def _ask_host_key(self, key: UnknownHostKey) -> None:
+        """Ask once whether to trust ``key``; a yes trusts it and polls again."""
+        if key.fingerprint in self._asked_host_keys:
+            return
+        self._asked_host_keys.add(key.fingerprint)
+        nodes = [
+            s.name
+            for s in self.statuses.values()
+            if s.unknown_host_key is not None and s.unknown_host_key.fingerprint == key.fingerprint
+        ]
+
+        def answered(trust: bool | None) -> None:
+            if trust:
+                self.trust_host_key(key.fingerprint)
+                self.notify(f"Trusting {key.fingerprint} for {key.where}", title="SSH host key")
+                self.action_refresh_now()
+
+        self.push_screen(HostKeyScreen(key, nodes), callback=answered)
 
     # ---- actions ---------------------------------------------------------
     def action_refresh_now(self) -> None:

@@ -94,6 +94,13 @@ def _num(v: int | None) -> str:
     return "—" if v is None else str(v)
 
 
+def _address(s: NodeStatus) -> str:
+    """``host:port``, or the SSH route when the node is reached through SSH."""
+    if s.reached_via and "ssh" in s.reached_via:
+        return s.reached_via
+    return f"{s.host}:{s.port}"
+
+
 def identity_rows(s: NodeStatus) -> list[Row]:
     up = s.reachable
     server = ""
@@ -104,7 +111,7 @@ def identity_rows(s: NodeStatus) -> list[Row]:
             fl = ""
         server = " ".join(x for x in (fl, version) if x) or "—"
     return [
-        Row("address", "Address", f"{s.host}:{s.port}", "host"),
+        Row("address", "Address", _address(s), "host"),
         Row("server", "Server", server, "version"),
         Row("server_id", "server_id", _num(s.server_id) if up else "", "server_id"),
         Row("server_uuid", "server_uuid", (s.server_uuid or "—") if up else "", "server_uuid"),
