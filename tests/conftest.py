@@ -20,6 +20,9 @@ import os
 
 import pytest
 
+#: the SSH lab's fixtures (``ssh_lab``: database hosts in network namespaces behind a jump host)
+pytest_plugins = ["ssh_fixtures"]
+
 
 def in_ci() -> bool:
     """``CI`` is set to a true value (GitHub Actions and most CI services set CI=true)."""

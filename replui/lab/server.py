@@ -19,7 +19,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection
+from typing import Collection, Sequence
 
 INSTALL_HINT = "apt-get install -y mariadb-server"
 
@@ -163,11 +163,14 @@ def write_my_cnf(
     auto_inc: tuple[int, int],
     read_only: bool,
     buffer_pool: str = "32M",
+    bind_address: str = "127.0.0.1",
 ) -> None:
     """The server's only option file (passed as ``--defaults-file``, so
     ``/etc/mysql`` is never read). Small buffers by default: CI machines have
     2 cores; ``buffer_pool`` (``innodb_buffer_pool_size``, e.g. ``"512M"``) is
-    raised by the benchmark so it measures the tool, not a starved server."""
+    raised by the benchmark so it measures the tool, not a starved server.
+    ``bind_address``: loopback by default; the SSH lab's servers, each alone in
+    a network namespace, listen on ``0.0.0.0``."""
     inc, off = auto_inc
     lines = [
         "[mysqld]",
@@ -178,7 +181,7 @@ def write_my_cnf(
         # a private tmpdir: parallel bootstraps sharing /tmp were seen to collide on #sql-temptable files
         f"tmpdir={_opt(paths.base / 'tmp')}",
         f"port={port}",
-        "bind-address=127.0.0.1",
+        f"bind-address={bind_address}",
         "skip-name-resolve",
         f"server-id={server_id}",
         "log_bin=mysql-bin",
@@ -316,11 +319,14 @@ def _current_user() -> str:
     return pwd.getpwuid(os.geteuid()).pw_name
 
 
-def start(binary: ServerBinary, paths: NodePaths) -> subprocess.Popen[bytes]:
+def start(binary: ServerBinary, paths: NodePaths, prefix: Sequence[str] = ()) -> subprocess.Popen[bytes]:
     """Launch the server detached (own session, so it outlives ``replui lab up``).
-    The process handle lets an in-process caller reap it; its pid is the server's."""
+    The process handle lets an in-process caller reap it; its pid is the server's.
+    ``prefix`` is put before the server's argv, e.g. ``["ip", "netns", "exec", NS]``
+    (the SSH lab); it must exec the server in place (``ip netns exec``, ``env``
+    do), so the pid stays the server's."""
     paths.socket.unlink(missing_ok=True)
-    cmd = [binary.server, f"--defaults-file={paths.my_cnf}", *_user_args(binary)]
+    cmd = [*prefix, binary.server, f"--defaults-file={paths.my_cnf}", *_user_args(binary)]
     return subprocess.Popen(
         cmd,
         stdin=subprocess.DEVNULL,
