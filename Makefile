@@ -3,7 +3,9 @@ PY        ?= python3
 VENV      ?= .venv
 BIN       := $(VENV)/bin
 LAB_DIR   ?= .lab
-APT_PKGS  := mariadb-server mariadb-client openssh-server tmux
+APT_PKGS  := mariadb-server mariadb-client openssh-server openssh-client iproute2 zstd gzip procps tmux
+# commands those packages bring (and a server: mariadbd or mysqld); any one missing installs them all
+APT_CMDS  := sshd ssh scp ssh-keygen ip zstd gzip ps tmux
 
 .PHONY: help install deps system-deps demo test test-fast check lab-up lab-down bench snapshots screenshots clean
 
@@ -26,8 +28,9 @@ install: $(VENV)/.installed
 
 # Debian packages for the lab and the SSH tier; skipped when already present.
 system-deps:
-	@if ! command -v mariadbd >/dev/null 2>&1 && ! command -v mysqld >/dev/null 2>&1 \
-	   || ! command -v sshd >/dev/null 2>&1 && ! test -x /usr/sbin/sshd; then \
+	@missing=; command -v mariadbd >/dev/null 2>&1 || command -v mysqld >/dev/null 2>&1 || missing=1; \
+	for c in $(APT_CMDS); do PATH="$$PATH:/usr/sbin:/sbin" command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS); \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS); fi; \
 	fi
