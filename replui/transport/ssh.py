@@ -163,15 +163,16 @@ class SshProcess:
         self._signal("KILL")
 
     async def terminate_tree(self, timeout: float = 5.0) -> int | None:
-        """TERM the remote process group, KILL it after ``timeout`` s, then KILL
-        whatever of the group outlived its leader. The exit status, or None."""
+        """TERM the remote process group, wait up to ``timeout`` s, then KILL
+        whatever of the group is left (also what outlived an exited leader).
+        The exit status, or None. Each signal is one remote command (a round
+        trip), so a command that has exited costs one."""
         if self.pid is not None:
-            with contextlib.suppress(SshError, TransportError):
-                await self._transport.signal_group(self.pid, "TERM")
-            try:
-                await asyncio.wait_for(self.wait(), timeout)
-            except asyncio.TimeoutError:
-                pass
+            if self._proc.returncode is None:
+                with contextlib.suppress(SshError, TransportError):
+                    await self._transport.signal_group(self.pid, "TERM")
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.wait(), timeout)
             with contextlib.suppress(SshError, TransportError):
                 await self._transport.signal_group(self.pid, "KILL")
         try:
@@ -293,16 +294,22 @@ class SshTransport:
         return path
 
     async def write_private_file(self, data: bytes, suffix: str = "") -> str:
-        """A new 0600 file holding ``data`` in a 0700 directory on the host; its
-        path there. The bytes travel on the channel's stdin."""
-        if self._dir is None:
-            self._dir = await self._mktemp("replui-")
+        """A new 0600 file holding ``data`` in a 0700 directory on the host (made
+        by the same remote command the first time); its path there. The bytes
+        travel on the channel's stdin."""
         safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch in "-_.")
-        path = f"{self._dir}/f-{secrets.token_hex(6)}{safe_suffix}"
-        rc, out = await self._run(f"umask 077; set -C; cat > {shlex.quote(path)}", data=data)
-        if rc != 0:
+        name = f"f-{secrets.token_hex(6)}{safe_suffix}"
+        if self._dir is None:
+            make = 'd=$(mktemp -d "${TMPDIR:-/tmp}/replui-XXXXXXXX") || exit 1; echo "$d"; '
+        else:
+            make = f"d={shlex.quote(self._dir)}; "
+        rc, out = await self._run(f'umask 077; {make}set -C; cat > "$d/{name}"', data=data)
+        lines = out.strip().splitlines()
+        if self._dir is None and rc == 0 and lines and lines[0].startswith("/"):
+            self._dir = lines[0]
+        if rc != 0 or self._dir is None:
             raise TransportError(f"{self.name}: cannot write a private file: {out.strip()[:200]}")
-        return path
+        return f"{self._dir}/{name}"
 
     async def remove(self, path: str) -> None:
         with contextlib.suppress(TransportError):

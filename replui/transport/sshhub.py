@@ -157,6 +157,8 @@ class SshHub:
         self._start_lock = threading.Lock()
         self._conns: dict[Any, asyncssh.SSHClientConnection] = {}
         self._locks: dict[Any, asyncio.Lock] = {}
+        self._bridges: set[asyncio.Future[None]] = set()
+        self._pending: set[concurrent.futures.Future[Any]] = set()
 
     # -- the loop -------------------------------------------------------------------
 
@@ -181,8 +183,12 @@ class SshHub:
             return self._loop
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        """Run ``coro`` on the hub's loop; a concurrent future of its result."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+        """Run ``coro`` on the hub's loop; a concurrent future of its result
+        (kept referenced until done, so a fire-and-forget call still runs)."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+        return future
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the hub's loop and wait (blocking) for its result:
@@ -327,7 +333,9 @@ class SshHub:
         mine, theirs = socket.socketpair()
         mine.setblocking(False)
         reader, writer = await asyncio.open_connection(sock=mine)
-        asyncio.ensure_future(_bridge(reader, writer, chan_reader, chan_writer))
+        task = asyncio.ensure_future(_bridge(reader, writer, chan_reader, chan_writer))
+        self._bridges.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._bridges.discard)
         return theirs
 
     # -- shutdown -----------------------------------------------------------------------

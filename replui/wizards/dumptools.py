@@ -105,10 +105,16 @@ async def find_tool(
         import shutil
 
         path = next((p for p in (shutil.which(n) for n in names) if p), None)
-    elif path is None:
-        script = 'for n in "$@"; do command -v "$n" && exit 0; done; exit 1'
+    elif (
+        path is None
+    ):  # one command finds the tool and asks its version (each remote command costs a round trip)
+        script = (
+            'for n in "$@"; do p=$(command -v "$n") && { echo "$p"; "$p" --version; exit 0; }; done; exit 1'
+        )
         rc, out = await _run_capture(transport, ["sh", "-c", script, "sh", *names])
-        path = out.strip().splitlines()[0] if rc == 0 and out.strip() else None
+        lines = out.strip().splitlines() if rc == 0 else []
+        if lines:
+            return parse_tool_version(lines[0], lines[1] if len(lines) > 1 else "", default_flavor)
     if not path:
         raise TransportError(
             f"none of {', '.join(names)} is installed ({transport.name}); install the MariaDB or MySQL client"
