@@ -147,8 +147,11 @@ class SshProcess:
         return self._proc.returncode
 
     async def wait(self) -> int:
+        """Wait for the command's channel to close; its exit status. Unread
+        output stays readable (asyncssh's ``SSHClientProcess.wait()`` would
+        read — and so take — whatever the relay has not read yet)."""
         with contextlib.suppress(asyncssh.Error, OSError):
-            await self._hub.call(self._proc.wait())
+            await self._hub.call(self._proc.wait_closed())
         rc = self._proc.returncode
         return rc if rc is not None else -1  # the channel closed with no status: the connection dropped
 

@@ -1,0 +1,252 @@
+"""replui on database hosts it reaches only through SSH: real OpenSSH sshd's
+(one per host, each with its own host key, behind a jump host) and real
+MariaDB servers inside network namespaces the fixture made (``ssh_lab``).
+No mocks: the direct connect is proved to fail first, then status, the
+dashboard and rebuild-replica go host → jump → host through replui's SSH
+connections.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from replui.config import load_config
+from replui.monitor import poll_once
+from replui.transport.sshhub import close_hub
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hub(tmp_path, monkeypatch):
+    """Each test gets its own SSH connections and its own replui known_hosts and transcripts."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    close_hub()
+    yield
+    close_hub()
+
+
+def replui(
+    *argv: str, env_home: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``python -m replui ARGV`` as a user runs it (its own process, its own SSH connections)."""
+    env = dict(os.environ)
+    if env_home is not None:
+        env["HOME"] = str(env_home)
+    return subprocess.run(
+        [sys.executable, "-m", "replui", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+def checksums(lab, name: str, databases=("shop",)) -> dict[str, int]:
+    out = {}
+    for db in databases:
+        for (table,) in lab.sql(name, f"SHOW TABLES FROM `{db}`"):
+            (row,) = lab.sql(name, f"CHECKSUM TABLE `{db}`.`{table}`")
+            out[row[0]] = row[1]
+    return out
+
+
+def private_dirs() -> set[str]:
+    """replui's private directories in /tmp (the namespaces share this machine's file system)."""
+    return {p.name for p in Path("/tmp").glob("replui-*")}
+
+
+def test_the_database_hosts_cannot_be_reached_directly(ssh_lab):
+    address = ssh_lab.mysql_address("db1")
+    with pytest.raises(OSError):
+        socket.create_connection(address, timeout=2).close()
+
+
+def test_a_config_that_reaches_its_hosts_only_by_ssh_shows_live_status(ssh_lab, tmp_path):
+    config = load_config(ssh_lab.write_config(tmp_path / "ssh.toml"))
+    statuses = {s.name: s for s in poll_once(config)}
+    for name in ("db1", "db2"):
+        assert statuses[name].reachable, statuses[name].error
+        assert statuses[name].server_id == ssh_lab.server_id(name)
+        assert (
+            statuses[name].reached_via
+            == "via ssh "
+            + ssh_lab.host(name).address
+            + " → 127.0.0.1:3306 (through "
+            + ssh_lab.jump.address
+            + ")"
+        )
+    (channel,) = statuses["db2"].channels
+    assert channel.io_running == "Yes" and channel.sql_running == "Yes"
+
+    out = replui("status", "--json", "--config", str(tmp_path / "ssh.toml"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    doc = json.loads(out.stdout)
+    assert [n["reachable"] for n in doc["nodes"]] == [True, True]
+    assert all(n["reached_via"].startswith("via ssh") for n in doc["nodes"])
+
+
+def test_a_direct_config_fails_where_the_ssh_one_works(ssh_lab, tmp_path):
+    config = load_config(ssh_lab.write_config(tmp_path / "direct.toml", mysql_via="direct"))
+    statuses = poll_once(config)
+    assert not any(s.reachable for s in statuses)
+    auto = load_config(ssh_lab.write_config(tmp_path / "auto.toml", mysql_via="auto"))
+    assert all(s.reachable for s in poll_once(auto))  # direct first, then SSH
+
+
+def test_an_unknown_host_key_is_refused_with_its_fingerprint_until_accepted(ssh_lab, tmp_path):
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)  # an empty ~/.ssh: no key is known
+    path = ssh_lab.write_config(tmp_path / "nokh.toml", known_hosts=False)
+    jump = ssh_lab.jump.fingerprint
+    db1, db2 = ssh_lab.host("db1").fingerprint, ssh_lab.host("db2").fingerprint
+
+    out = replui("status", "--config", str(path), env_home=home)
+    assert out.returncode == 2
+    assert f"unknown host key ssh-ed25519 {jump}" in out.stdout
+    assert f"--accept-host-key {jump}" in out.stdout
+
+    out = replui("status", "--config", str(path), "--accept-host-key", jump, env_home=home)
+    assert out.returncode == 2  # the jump host is trusted now; the database hosts are not
+    assert db1 in out.stdout and db2 in out.stdout
+
+    accepted = ["--accept-host-key", db1, "--accept-host-key", db2]
+    out = replui("status", "--config", str(path), *accepted, env_home=home)
+    assert out.returncode == 0, out.stdout + out.stderr
+    own = Path(os.environ["XDG_CONFIG_HOME"]) / "replui" / "known_hosts"
+    assert oct(own.stat().st_mode & 0o777) == "0o600"
+    assert own.read_text().count("ssh-ed25519") == 3
+
+    out = replui("status", "--config", str(path), env_home=home)  # remembered, nothing to accept
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_changed_host_key_is_refused_naming_both_fingerprints(ssh_lab, tmp_path):
+    path = ssh_lab.write_config(tmp_path / "ssh.toml")
+    before = ssh_lab.host("db2").fingerprint
+    try:
+        after = ssh_lab.rotate_host_key("db2")
+        out = replui("status", "--config", str(path), "--accept-host-key", after)
+        assert out.returncode == 2
+        assert "host key has changed" in out.stdout
+        assert before in out.stdout and after in out.stdout
+        assert "db1 127.0.0.1:3306  mariadb" in out.stdout  # the other host is untouched
+    finally:
+        ssh_lab.write_known_hosts()
+
+
+def test_a_key_the_host_does_not_authorize_is_refused(ssh_lab, tmp_path):
+    key = tmp_path / "stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    text = ssh_lab.config_text().replace(str(ssh_lab.client_key), str(key))
+    (tmp_path / "wrong.toml").write_text(text)
+    statuses = poll_once(load_config(tmp_path / "wrong.toml"))
+    assert not any(s.reachable for s in statuses)
+    assert all("authentication refused" in (s.error or "") for s in statuses)
+
+
+def test_rebuild_replica_runs_host_to_jump_to_host_and_leaves_nothing_behind(ssh_lab, tmp_path):
+    path = ssh_lab.write_config(tmp_path / "ssh.toml")
+    ssh_lab.sql("db2", ["SET sql_log_bin=0", "DELETE FROM shop.orders ORDER BY id LIMIT 3"])  # drift
+    assert checksums(ssh_lab, "db1") != checksums(ssh_lab, "db2")
+    before = private_dirs()
+    out = replui(
+        "wizard", "rebuild-replica", "--config", str(path), "--source", "db1", "--replica", "db2", "--yes"
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr
+    assert "verified: all 2 tables are identical on db1 and db2" in out.stdout
+    assert checksums(ssh_lab, "db1") == checksums(ssh_lab, "db2")
+    assert private_dirs() <= before
+    for host in ("db1", "db2"):
+        assert ssh_lab.remote_processes(host, r"mariadb-dump|mysqldump|mariadb --defaults|sha256sum") == []
+
+
+def _session_sshds(lab, host: str) -> list[int]:
+    """The sshd processes serving open connections on ``host`` (not its listener)."""
+    listener = lab.host(host).pid
+    pids = []
+    for row in lab.remote_processes(host, r"^sshd|/sshd"):
+        pid = int(row.split()[0])
+        if pid != listener:
+            pids.append(pid)
+    return pids
+
+
+def test_an_sshd_killed_mid_transfer_stops_the_wizard_before_change_master(ssh_lab, tmp_path):
+    path = ssh_lab.write_config(tmp_path / "ssh.toml")
+    ssh_lab.sql(
+        "db1",
+        [
+            "CREATE DATABASE IF NOT EXISTS big",
+            "CREATE TABLE IF NOT EXISTS big.t (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(250))",
+            "INSERT INTO big.t (pad) SELECT REPEAT('x', 250) FROM big.seq_1_to_200000",
+        ],
+    )
+    ssh_lab.wait_caught_up(120)
+    before = private_dirs()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "replui",
+            "wizard",
+            "rebuild-replica",
+            "--config",
+            str(path),
+            "--source",
+            "db1",
+            "--replica",
+            "db2",
+            "--databases",
+            "big",
+            "--yes",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ssh_lab.remote_processes("db1", r"mariadb-dump"):
+            assert proc.poll() is None and time.monotonic() < deadline, "the dump never started"
+            time.sleep(0.02)
+        for pid in _session_sshds(ssh_lab, "db1"):
+            os.kill(pid, signal.SIGKILL)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0, output[-3000:]
+    assert "FAILED: step stream" in output, output[-3000:]
+    assert "10.231.1.2" in output.split("FAILED:")[-1] or "db1" in output.split("FAILED:")[-1]
+    assert "== [change-master]" not in output and "== [start]" not in output
+    status = ssh_lab.replica_status("db2")
+    assert status["Slave_SQL_Running"] == "No"  # stopped by the wizard, never restarted
+    for _ in range(50):
+        if not ssh_lab.remote_processes("db1", r"mariadb-dump") and not ssh_lab.remote_processes(
+            "db2", r"mariadb --defaults"
+        ):
+            break
+        time.sleep(0.1)
+    assert ssh_lab.remote_processes("db1", r"mariadb-dump") == []
+    assert ssh_lab.remote_processes("db2", r"mariadb --defaults") == []
+    assert private_dirs() <= before
+
+    # the mark says db2 is half-restored; a rebuild over a new connection repairs it
+    out = replui(
+        "wizard", "rebuild-replica", "--config", str(path), "--source", "db1", "--replica", "db2", "--yes"
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr
+    assert checksums(ssh_lab, "db1", ("shop", "big")) == checksums(ssh_lab, "db2", ("shop", "big"))
+    ssh_lab.sql("db1", "DROP DATABASE big")
