@@ -250,3 +250,56 @@ def test_an_sshd_killed_mid_transfer_stops_the_wizard_before_change_master(ssh_l
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr
     assert checksums(ssh_lab, "db1", ("shop", "big")) == checksums(ssh_lab, "db2", ("shop", "big"))
     ssh_lab.sql("db1", "DROP DATABASE big")
+
+
+async def test_the_dashboard_shows_live_panes_and_runs_rebuild_replica_host_to_jump_to_host(
+    ssh_lab, tmp_path
+):
+    from tui_helpers import confirm_shown, refresh, until
+
+    from replui.monitor import Monitor
+    from replui.ui.app import ReplUIApp
+    from replui.ui.screens.confirm import ConfirmScreen
+    from replui.wizards import catalogue
+
+    config = load_config(ssh_lab.write_config(tmp_path / "ssh.toml"))
+    ssh_lab.sql("db2", ["SET sql_log_bin=0", "DELETE FROM shop.customers ORDER BY id LIMIT 2"])  # drift
+    monitor = Monitor(config)
+    app = ReplUIApp(monitor, theme="dark", poll=False)
+    app.wizard_transcript_dir = tmp_path / "transcripts"
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await refresh(app, pilot)
+            assert app.statuses["db1"].reachable and app.statuses["db2"].reachable
+            address = str(app.dashboard.pane("db2").row("address").render())
+            assert "via ssh 10.231.1.3" in address
+            plan = catalogue.build_plan(
+                "rebuild-replica", config, list(app.statuses.values()), source="db1", replica="db2"
+            )
+            screen = app.start_wizard(plan)
+            answered = None
+            while screen.result is None:
+                await until(
+                    pilot,
+                    lambda previous=answered: (
+                        screen.result is not None
+                        or (isinstance(app.screen, ConfirmScreen) and app.screen is not previous)
+                    ),
+                    "a question or the end",
+                    rounds=20000,
+                )
+                if screen.result is not None:
+                    break
+                dialog = await confirm_shown(pilot, app, other_than=answered)
+                if dialog.step.replaces_data:
+                    dialog.name_input.value = "db2"
+                    await pilot.pause()
+                    await pilot.click("#confirm-yes")
+                else:
+                    await pilot.press("y")
+                answered = dialog
+            assert screen.result.ok, screen.result.message
+            assert "verified" in screen.result.message.lower() or "match" in screen.result.message
+    finally:
+        monitor.close()
+    assert checksums(ssh_lab, "db1") == checksums(ssh_lab, "db2")

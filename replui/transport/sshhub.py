@@ -348,8 +348,12 @@ class SshHub:
         if loop is None or thread is None or not thread.is_alive():
             return
         conns, self._conns = list(self._conns.values()), {}
+        bridges, self._bridges = list(self._bridges), set()
 
         async def shut() -> None:
+            for b in bridges:
+                b.cancel()
+            await asyncio.gather(*bridges, return_exceptions=True)
             for c in reversed(conns):
                 c.close()
             with contextlib.suppress(Exception):
@@ -359,6 +363,8 @@ class SshHub:
             asyncio.run_coroutine_threadsafe(shut(), loop).result(5)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
+        if not thread.is_alive():
+            loop.close()
 
 
 async def _bridge(
