@@ -63,6 +63,17 @@ from replui.wizards.relay import (  # the data types and caps: callers use them 
     tail_text,
     tool_name,
 )
+from replui.wizards.wire import (
+    REPLICA_SH,
+    SOURCE_SH,
+    Codec,
+    Decoder,
+    Wire,
+    WireMeter,
+    choose_wire,
+    encode,
+    read_report,
+)
 
 __all__ = [
     "stream_dump",
@@ -119,6 +130,13 @@ async def stream_dump(
     started = time.monotonic()
     dtool = await find_tool(source_transport, DUMP_TOOLS, dump_tool, flavor)
     ctool = await find_tool(replica_transport, CLIENT_TOOLS, client_tool, flavor)
+    wire = await choose_wire(source_transport, replica_transport, source.name, replica.name)
+    if wire.checked and on_line is not None:
+        on_line(f"transfer: {wire.why}; bytes counted and hashed (SHA-256) at both ends")
+    src_dir = rep_dir = None
+    wire_preamble = encode(restore_preamble, wire.codec)
+    from_source, to_replica = WireMeter(), WireMeter()
+    to_replica(wire_preamble)  # the jump host sends it before the dump's first byte
     src_opt = await source_transport.write_private_file(
         client_option_file(source, flavor=dtool.flavor), ".cnf"
     )
@@ -136,9 +154,15 @@ async def stream_dump(
         dargv = dump_argv(dtool, src_opt, databases=databases, gtid=gtid)
         rargv = client_argv(ctool, rep_opt)
         dname, cname = tool_name(dargv), tool_name(rargv)
-        dump = await source_transport.spawn(dargv)
+        drun, rrun = dargv, rargv
+        if wire.checked:
+            src_dir = await source_transport.make_private_dir("replui-wire-")
+            rep_dir = await replica_transport.make_private_dir("replui-wire-")
+            drun = ["sh", "-c", SOURCE_SH, "sh", src_dir, wire.codec.value, *dargv]
+            rrun = ["sh", "-c", REPLICA_SH, "sh", rep_dir, wire.codec.value, *rargv]
+        dump = await source_transport.spawn(drun)
         tasks.append(asyncio.ensure_future(pump_lines(dump.stderr, dump_tail, on_line, dname)))
-        restore = await replica_transport.spawn(rargv, stdin=True)
+        restore = await replica_transport.spawn(rrun, stdin=True)
         tasks.append(asyncio.ensure_future(pump_lines(restore.stderr, restore_tail, on_line, cname)))
         tasks.append(
             asyncio.ensure_future(restore.stdout.read())
@@ -147,9 +171,22 @@ async def stream_dump(
         async def dump_ok() -> bool:
             return await dump.wait() == 0
 
+        async def read() -> bytes:
+            chunk = await dump.stdout.read(chunk_size)
+            from_source(chunk)
+            to_replica(chunk)
+            return chunk
+
         relay = asyncio.ensure_future(
             relay_chunks(
-                lambda: dump.stdout.read(chunk_size), restore, scanner, meter, True, dump_ok, restore_preamble
+                read,
+                restore,
+                scanner,
+                meter,
+                True,
+                dump_ok,
+                wire_preamble,
+                Decoder(wire.codec) if wire.codec is not Codec.NONE else None,
             )
         )
         tasks.append(relay)
@@ -168,6 +205,14 @@ async def stream_dump(
                 msg = f"{cname} exited before the end of the dump"
             raise StreamError("restore", msg, restore.returncode, tail_text(restore_tail))
         await finish([dump, restore], tasks)
+        note = ""
+        if wire.checked and src_dir and rep_dir:
+            note = await _compare_ends(
+                wire,
+                (from_source, to_replica),
+                (source.name, source_transport, src_dir),
+                (replica.name, replica_transport, rep_dir),
+            )
         return DumpResult(
             scanner.result(),
             meter.bytes,
@@ -178,9 +223,65 @@ async def stream_dump(
             tail_text(restore_tail),
             dargv,
             rargv,
+            note,
         )
     finally:
         await asyncio.shield(finish([dump, restore], tasks))
         await source_transport.remove(src_opt)
         if rep_opt:
             await replica_transport.remove(rep_opt)
+        if src_dir:
+            await source_transport.remove_tree(src_dir)
+        if rep_dir:
+            await replica_transport.remove_tree(rep_dir)
+
+
+async def _compare_ends(
+    wire: Wire,
+    jump: tuple[WireMeter, WireMeter],
+    source_end: tuple[str, Transport, str],
+    replica_end: tuple[str, Transport, str],
+) -> str:
+    """Check that the source sent what the jump host received, and the replica
+    received what the jump host sent (the same bytes, after the preamble it
+    adds); the note for the output. Raises :class:`StreamError` ("restore")
+    when they differ, or an end left no figures."""
+    (name_s, source_t, src_dir), (name_r, replica_t, rep_dir) = source_end, replica_end
+    received, sent_on = jump
+    sent, got = await read_report(source_t, src_dir), await read_report(replica_t, rep_dir)
+    if sent is None or got is None:
+        missing = name_s if sent is None else name_r
+        raise StreamError("restore", f"{missing} left no count and SHA-256 of the bytes it moved", None, "")
+    if got.codec_rc not in (0, None):
+        message = f"{wire.codec.value} on {name_r} failed (exit {got.codec_rc}): the data is incomplete"
+        raise StreamError("restore", message, got.codec_rc, "")
+    legs = (
+        (
+            name_s,
+            "sent",
+            (sent.sha256, sent.bytes),
+            "the jump host received",
+            (received.sha256, received.bytes),
+        ),
+        (
+            "the jump host",
+            "sent",
+            (sent_on.sha256, sent_on.bytes),
+            f"{name_r} received",
+            (got.sha256, got.bytes),
+        ),
+    )
+    for who, verb, one, whom, other in legs:
+        if one != other:
+            raise StreamError(
+                "restore",
+                f"the bytes differ: {who} {verb} {one[1]} (sha256 {one[0][:16]}…), {whom} {other[1]} "
+                f"({other[0][:16]}…)",
+                None,
+                "",
+            )
+    codec = wire.codec.value if wire.codec is not Codec.NONE else "uncompressed"
+    return (
+        f"{codec}: {sent.bytes} bytes on the wire from {name_s}, sha256 {sent.sha256[:16]}… on {name_s} "
+        f"and on the jump host; {got.bytes} bytes into {name_r} with the guard, sha256 equal on both sides"
+    )

@@ -79,6 +79,9 @@ class DumpResult:
     restore_stderr_tail: str = ""
     dump_argv: list[str] = field(default_factory=list)
     restore_argv: list[str] = field(default_factory=list)
+    #: what crossed the network, when an end ran on another host: codec, bytes
+    #: on the wire and the SHA-256 both ends and the jump host agreed on ("" locally)
+    wire_note: str = ""
 
 
 class StreamError(Exception):
@@ -205,30 +208,36 @@ async def relay_chunks(
     require_coordinates: bool,
     before_eof: Callable[[], Awaitable[bool]],
     preamble: bytes = b"",
+    decode: Callable[[bytes], bytes] | None = None,
 ) -> None:
     """Move chunks from ``read`` into ``proc.stdin`` with back-pressure. The
     head is held back until its coordinates are known (or missing: raise
     :class:`NoCoordinates`); ``preamble`` goes first, when the head is released (not
-    counted by ``meter``). At end of input, ``before_eof()`` decides whether
-    to close stdin (True: the input ended cleanly). Raises :class:`RestoreGone` on a
-    broken pipe."""
+    counted by ``meter``). ``decode`` turns a chunk as read (compressed on the
+    wire: :mod:`replui.wizards.wire`) into the SQL text the scanner reads and
+    ``meter`` counts; the chunk itself is forwarded as read. At end of input,
+    ``before_eof()`` decides whether to close stdin (True: the input ended
+    cleanly). Raises :class:`RestoreGone` on a broken pipe."""
     stdin = proc.stdin
     assert stdin is not None, "relay_chunks needs a process spawned with stdin=True"
     held: bytearray | None = bytearray()
+    held_sql = 0
 
     async def release(head: bytes) -> None:
         stdin.write(bytes(preamble) + head)
         await stdin.drain()
-        meter.add(len(head))
+        meter.add(held_sql)
 
     try:
         while True:
             chunk = await read()
             if not chunk:
                 break
-            scanner.feed(chunk)
+            text = decode(chunk) if decode is not None else chunk
+            scanner.feed(text)
             if held is not None:
                 held += chunk
+                held_sql += len(text)
                 if not scanner.head_done:
                     continue
                 if require_coordinates and not scanner.head.complete:
@@ -238,7 +247,7 @@ async def relay_chunks(
                 continue
             stdin.write(chunk)
             await stdin.drain()
-            meter.add(len(chunk))
+            meter.add(len(text))
         if not await before_eof():
             return
         if held is not None:

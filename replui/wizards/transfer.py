@@ -305,6 +305,8 @@ def stream_step(
                 f"{c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""),
                 "stdout",
             )
+            if res.wire_note:
+                yield OutputLine(res.wire_note, "stdout")
         except (dumpstream.StreamError, TransportError) as exc:
             await _clear_mark_after_guard(ctx, replica, exc)
             raise _fail(exc, replica) from None
