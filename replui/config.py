@@ -158,6 +158,8 @@ class NodeConfig:
     ssh_jump: tuple[JumpHop, ...] = ()
     ssh_known_hosts: str | None = None
     mysql_via: MysqlVia = MysqlVia.DIRECT
+    repl_host: str | None = None
+    repl_port: int | None = None
     source_path: str | None = None
     index: int = 0
     key_lines: Mapping[str, tuple[str, int | None]] = field(default_factory=dict, compare=False, repr=False)
@@ -202,6 +204,29 @@ class NodeConfig:
             return self.route_label(ssh=False)
         label = self.route_label(ssh=True)
         return "direct or " + label if self.mysql_via == MysqlVia.AUTO else label
+
+    @property
+    def source_address(self) -> tuple[str, int]:
+        """``(host, port)`` replicas use to reach this node as their source, for
+        ``CHANGE MASTER TO``: ``repl_host``/``repl_port`` when set, else
+        ``host``/``port``."""
+        return (self.repl_host or self.host, self.repl_port or self.port)
+
+    def source_address_problem(self) -> str | None:
+        """Why :attr:`source_address` cannot be given to a replica, or None: a
+        node reached through SSH at a loopback address or a socket (as seen from
+        its own host) needs ``repl_host``."""
+        if self.repl_host or self.mysql_via == MysqlVia.DIRECT:
+            return None
+        if self.socket or self.host in ("127.0.0.1", "::1", "localhost") or self.host.startswith("127."):
+            dotted, line = self.where("repl_host")
+            where = f"{self.source_path or '<config>'}" + (f":{line}" if line else "")
+            return (
+                f"{self.name} is reached through SSH at {self.address} as seen from its own host; replicas "
+                f"cannot use that address: set repl_host (and repl_port) for {self.name} in {where} "
+                "to the address replicas connect to"
+            )
+        return None
 
     def route_label(self, *, ssh: bool) -> str:
         """One route to the server: ``direct DEST`` or ``via ssh HOST → DEST``
@@ -331,6 +356,8 @@ _NODE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "ssh_jump": ((str, list), "a jump host [user@]host[:port] or a list of them"),
     "ssh_known_hosts": ((str,), "a known_hosts file path"),
     "mysql_via": ((str,), '"direct", "ssh" or "auto"'),
+    "repl_host": ((str,), "the host name or address replicas use to reach this node"),
+    "repl_port": ((int,), "a port number 1-65535"),
 }
 #: Node keys naming a file that must exist when the config is loaded.
 _PATH_KEYS = ("ssl_ca", "ssl_cert", "ssl_key", "socket", "defaults_file", "ssh_identity", "ssh_known_hosts")
@@ -403,7 +430,7 @@ def _check(
     ok = isinstance(value, types) and not (bool not in types and isinstance(value, bool))
     if ok and isinstance(value, float):
         ok = math.isfinite(value)  # inf and nan are no timeouts or thresholds
-    if ok and key in ("port", "ssh_port"):
+    if ok and key in ("port", "ssh_port", "repl_port"):
         ok = 1 <= value <= 65535
     if ok and key in _POSITIVE:
         ok = value > 0

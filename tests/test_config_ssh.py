@@ -418,3 +418,28 @@ def test_the_bastion_sample_reaches_both_hosts_through_the_bastion():
     assert db1.ssh_target.host != db2.ssh_target.host
     assert db1.reach_label.startswith("via ssh ") and "(through " in db1.reach_label
     assert " → socket " in db2.reach_label
+
+
+def test_repl_host_and_port_give_the_address_replicas_use():
+    from replui.config import parse_config
+
+    text = (
+        '[defaults]\nmysql_via = "ssh"\n\n[[nodes]]\nname = "db1"\nhost = "127.0.0.1"\n'
+        'ssh_host = "db1.internal"\n'
+        'repl_host = "10.0.0.11"\nrepl_port = 3307\n\n[[nodes]]\nname = "db2"\nhost = "127.0.0.1"\n'
+        'ssh_host = "db2.internal"\n'
+    )
+    db1, db2 = parse_config(text, "x.toml", check_paths=False).nodes
+    assert db1.source_address == ("10.0.0.11", 3307) and db1.source_address_problem() is None
+    assert db2.source_address == ("127.0.0.1", 3306)
+    problem = db2.source_address_problem()
+    assert problem is not None and "set repl_host (and repl_port) for db2 in x.toml" in problem
+
+
+def test_a_bad_repl_port_names_its_line_and_key():
+    import pytest
+
+    from replui.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"x.toml:4: nodes\[0\].repl_port: expected a port number"):
+        parse_config('[[nodes]]\nname = "db1"\nhost = "h"\nrepl_port = 0\n', "x.toml", check_paths=False)

@@ -8,6 +8,7 @@ connections.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -303,3 +304,40 @@ async def test_the_dashboard_shows_live_panes_and_runs_rebuild_replica_host_to_j
     finally:
         monitor.close()
     assert checksums(ssh_lab, "db1") == checksums(ssh_lab, "db2")
+
+
+def test_the_replica_reaching_its_source_is_tested_from_the_replicas_host(ssh_lab, tmp_path):
+    from replui.wizards.add_replica import reach_check
+    from replui.wizards.context import StepContext
+
+    config = load_config(ssh_lab.write_config(tmp_path / "ssh.toml"))
+    host, port = ssh_lab.mysql_address("db1")
+
+    async def check(address):
+        ctx = StepContext(config=config, statuses={})
+        try:
+            return await reach_check("db2", *address).run(ctx)
+        finally:
+            await ctx.aclose()
+
+    assert asyncio.run(check((host, port))).ok  # db2 reaches db1; this machine could not (first test)
+    refused = asyncio.run(check((host, 1)))
+    assert not refused.ok and "db2's host cannot reach 10.231.1.2:1" in refused.reason
+
+
+def test_a_source_reached_through_ssh_at_loopback_needs_repl_host_before_add_replica(ssh_lab, tmp_path):
+    from replui.wizards import catalogue
+    from replui.wizards.common import WizardError
+
+    path = ssh_lab.write_config(tmp_path / "ssh.toml")
+    config = load_config(path)
+    statuses = poll_once(config)
+    with pytest.raises(WizardError, match=r"set repl_host \(and repl_port\) for db1"):
+        catalogue.build_plan("add-replica", config, statuses, source="db1", replica="db2")
+    host, port = ssh_lab.mysql_address("db1")
+    text = path.read_text().replace(
+        'ssh_host = "10.231.1.2"', f'ssh_host = "10.231.1.2"\nrepl_host = "{host}"'
+    )
+    path.write_text(text)
+    plan = catalogue.build_plan("add-replica", load_config(path), statuses, source="db1", replica="db2")
+    assert f"CHANGE MASTER to {host}:{port}" in plan.summary or any(f"{host}" in c.title for c in plan.checks)

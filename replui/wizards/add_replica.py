@@ -64,11 +64,42 @@ def binlog_filter_check(source: str) -> Check:
     return Check(f"binlog-ignore-db covers mysql on {source} where filters are used", run)
 
 
+#: A TCP connect test run on the replica's host: bash's /dev/tcp, else nc, else python3.
+_REACH_SH = r"""h=$1; p=$2
+if command -v bash >/dev/null 2>&1; then exec timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$h" "$p"; fi
+if command -v nc >/dev/null 2>&1; then exec nc -z -w 3 "$h" "$p"; fi
+if command -v python3 >/dev/null 2>&1; then
+  exec python3 -c 'import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 3)' "$h" "$p"
+fi
+echo "no bash, nc or python3 there to test the connection with" >&2; exit 3
+"""
+
+
 def reach_check(replica: str, host: str, port: int) -> Check:
-    """R can open a TCP connection to S's address (tested from where R's
-    transport runs commands; for the lab, this machine)."""
+    """R can open a TCP connection to S's address, tested from where R's
+    transport runs commands: R's own host when it is reached by SSH (the
+    connection that matters is R's, not the jump host's); this machine for
+    the lab."""
 
     async def run(ctx: StepContext) -> CheckResult:
+        transport = ctx.transport(replica)
+        if transport.name != "local":
+            proc = await transport.spawn(["sh", "-c", _REACH_SH, "sh", host, str(port)])
+            try:
+                err = await asyncio.wait_for(proc.stderr.read(), 15)
+                rc = await asyncio.wait_for(proc.wait(), 15)
+            finally:
+                await proc.terminate_tree(2)
+                proc.close()
+            if rc != 0:
+                detail = " ".join(err.decode("utf-8", "replace").split())[-200:] or f"exit status {rc}"
+                return CheckResult(
+                    False,
+                    f"{replica}'s host cannot reach {host}:{port}: {detail} (check the firewall, the "
+                    "source's bind-address in my.cnf, and repl_host in the config)",
+                )
+            return CheckResult(True)
+
         def probe() -> None:
             with socket.create_connection((host, port), timeout=3):
                 pass
@@ -195,6 +226,10 @@ def build_add_replica_plan(
         user = per_replica_user(replica)
     ss, sr = dialect_of(sts, source), dialect_of(sts, replica)
     scfg = config.node(source)
+    problem = scfg.source_address_problem()
+    if problem:
+        raise WizardError(problem)
+    src_host, src_port = scfg.source_address
     dbs = parse_databases(databases)
 
     def user_sql(dl: Dialect) -> Make:
@@ -241,7 +276,7 @@ def build_add_replica_plan(
             start_replica(sr),
         ),
         *transfer_plan_steps(config, sts, source, replica, dbs, via_file, False, wizard="add-replica"),
-        point_step(replica, source, sr, host=scfg.host, port=scfg.port, user=user, password=pw),
+        point_step(replica, source, sr, host=src_host, port=src_port, user=user, password=pw),
         sql_step(
             "start",
             f"Start replication on {replica}",
@@ -263,7 +298,7 @@ def build_add_replica_plan(
         checks.log_bin_on(source),
         *checks.dump_source_checks(source, sts.get(source)),
         binlog_filter_check(source),
-        reach_check(replica, scfg.host, scfg.port),
+        reach_check(replica, src_host, src_port),
     ]
     if shared:
         pre.append(password_works(source, user, repl_host, pw))
@@ -273,7 +308,7 @@ def build_add_replica_plan(
     ]
     summary = (
         f"Make {replica} a new replica of {source}: replication {account}; copy of "
-        f"{', '.join(dbs) if dbs else 'every user database'}, then CHANGE MASTER to {scfg.host}:{scfg.port} "
+        f"{', '.join(dbs) if dbs else 'every user database'}, then CHANGE MASTER to {src_host}:{src_port} "
         "at the dump's coordinates; the copy is verified table by table."
     )
     return Plan(

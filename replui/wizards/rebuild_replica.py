@@ -144,6 +144,9 @@ def build_rebuild_replica_plan(
             )
         pw = password_from_env(repl_password_env)
         scfg = config.node(source)
+        problem = scfg.source_address_problem()
+        if problem:
+            raise WizardError(problem)
         if current is not None or ch is not None:
             was = current or (f"{ch.source_host}:{ch.source_port}" if ch is not None else "")
             repoint_note = f"{replica} replicates from {was} today; after this, from {source}."
@@ -163,8 +166,8 @@ def build_rebuild_replica_plan(
             replica,
             source,
             dl,
-            host=scfg.host,
-            port=scfg.port,
+            host=scfg.source_address[0],
+            port=scfg.source_address[1],
             user=repl_user,
             password=pw,
             title=title,
