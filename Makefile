@@ -65,6 +65,7 @@ snapshots: install
 bench: deps
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.tui
+	$(BIN)/python -m bench.ssh
 
 # The README's screenshots, from the real TUI on a throwaway lab at 80x24 and 160x45.
 screenshots: deps

@@ -34,6 +34,10 @@ class StatusSource(Protocol):
 
     def analyse(self, statuses: Sequence[NodeStatus]) -> list[Finding]: ...
 
+    def error_log(self, name: str) -> str:
+        """The tail of ``name``'s error log read on its host, or why not (blocking; never raises)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -72,6 +76,14 @@ class Monitor:
 
         with self._locks[name]:
             return collect_status(self._clients[name], self.config.node(name))
+
+    def error_log(self, name: str) -> str:
+        """The tail of ``name``'s error log, read on its host over SSH
+        (:func:`replui.hostfacts.error_log_tail`); blocking, never raises."""
+        from replui.hostfacts import error_log_tail
+
+        with self._locks[name]:
+            return error_log_tail(self.config.node(name), self._clients[name])
 
     def poll_all(self) -> list[NodeStatus]:
         """All nodes, concurrently (one thread per node), in config order.
@@ -130,6 +142,9 @@ class StaticMonitor:
 
     def set_status(self, status: NodeStatus) -> None:
         self._statuses[status.name] = status
+
+    def error_log(self, name: str) -> str:
+        return f"{name}: canned status; no error log to read"
 
     def analyse(self, statuses: Sequence[NodeStatus]) -> list[Finding]:
         return analyse(

@@ -209,19 +209,35 @@ class SshTransport:
 
     # -- running commands ------------------------------------------------------------
 
-    async def _run(self, command: str, data: bytes | None = None, timeout: float = 30.0) -> tuple[int, str]:
-        """Run ``command`` (a shell line) to its end on the hub; ``(exit status, stdout+stderr)``."""
+    async def run_command(
+        self, command: str, data: bytes | None = None, timeout: float = 30.0
+    ) -> tuple[int, str]:
+        """Run ``command`` (a shell line, for the host's login shell) to its end; ``(exit status,
+        stdout + stderr)``. Raises :class:`TransportError` naming the host when SSH fails
+        or it runs longer than ``timeout`` seconds."""
+
+        async def complete(conn: asyncssh.SSHClientConnection) -> tuple[int, str]:
+            # not conn.run(): with a forwarded MySQL channel open on the same connection
+            # its wait() never returned here; reading both streams, then waiting for
+            # the channel to close, does
+            proc = await conn.create_process(command, encoding=None)
+            try:
+                if data:
+                    proc.stdin.write(data)
+                proc.stdin.write_eof()
+                out, err = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
+                await proc.wait_closed()
+            finally:
+                proc.close()
+            rc = proc.returncode
+            return (rc if rc is not None else -1), _text(out) + _text(err)
 
         async def go() -> tuple[int, str]:
             conn = await self.hub.connection(self.target)
             try:
-                result = await asyncio.wait_for(
-                    conn.run(command, input=data, encoding=None, check=False), timeout
-                )
+                return await asyncio.wait_for(complete(conn), timeout)
             except (asyncssh.Error, OSError, asyncio.TimeoutError) as exc:
                 raise SshError(self.target.label, describe_failure(exc, timeout), stage="channel") from None
-            rc = result.exit_status if result.exit_status is not None else -1
-            return rc, _text(result.stdout) + _text(result.stderr)
 
         try:
             return await self.hub.call(go())
@@ -230,7 +246,7 @@ class SshTransport:
 
     async def signal_group(self, pgid: int, sig: str) -> None:
         """Send ``SIG<sig>`` to remote process group ``pgid`` (no error when it is gone)."""
-        await self._run(f"kill -{sig} -- -{int(pgid)} 2>/dev/null; true", timeout=10.0)
+        await self.run_command(f"kill -{sig} -- -{int(pgid)} 2>/dev/null; true", timeout=10.0)
 
     async def spawn(
         self,
@@ -290,7 +306,7 @@ class SshTransport:
 
     async def _mktemp(self, prefix: str) -> str:
         safe = "".join(ch for ch in prefix if ch.isalnum() or ch in "-_.") or "replui-"
-        rc, out = await self._run(f'umask 077; mktemp -d "${{TMPDIR:-/tmp}}/{safe}XXXXXXXX"')
+        rc, out = await self.run_command(f'umask 077; mktemp -d "${{TMPDIR:-/tmp}}/{safe}XXXXXXXX"')
         path = out.strip().splitlines()[-1] if out.strip() else ""
         if rc != 0 or not path.startswith("/"):
             raise TransportError(f"{self.name}: cannot make a private directory: {out.strip()[:200]}")
@@ -306,7 +322,7 @@ class SshTransport:
             make = 'd=$(mktemp -d "${TMPDIR:-/tmp}/replui-XXXXXXXX") || exit 1; echo "$d"; '
         else:
             make = f"d={shlex.quote(self._dir)}; "
-        rc, out = await self._run(f'umask 077; {make}set -C; cat > "$d/{name}"', data=data)
+        rc, out = await self.run_command(f'umask 077; {make}set -C; cat > "$d/{name}"', data=data)
         lines = out.strip().splitlines()
         if self._dir is None and rc == 0 and lines and lines[0].startswith("/"):
             self._dir = lines[0]
@@ -316,7 +332,7 @@ class SshTransport:
 
     async def remove(self, path: str) -> None:
         with contextlib.suppress(TransportError):
-            await self._run(f"rm -f -- {shlex.quote(path)}")
+            await self.run_command(f"rm -f -- {shlex.quote(path)}")
 
     async def make_private_dir(self, prefix: str = "replui-dir-") -> str:
         path = await self._mktemp(prefix)
@@ -328,7 +344,7 @@ class SshTransport:
             raise TransportError(
                 f"{path}: not a directory this transport made on {self.target.label}; not removed"
             )
-        await self._run(f"rm -rf -- {shlex.quote(path)}")
+        await self.run_command(f"rm -rf -- {shlex.quote(path)}")
         self._dirs.remove(path)
 
     async def cleanup(self) -> None:
@@ -343,6 +359,6 @@ class SshTransport:
             self._dirs, self._dir = [], None
             if dirs:
                 with contextlib.suppress(TransportError):
-                    await self._run("rm -rf -- " + " ".join(shlex.quote(d) for d in dirs))
+                    await self.run_command("rm -rf -- " + " ".join(shlex.quote(d) for d in dirs))
             for p in procs:
                 p.close()

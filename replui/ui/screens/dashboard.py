@@ -61,6 +61,7 @@ class DashboardScreen(Screen[None]):
         Binding("w", "app.wizard", "Wizard"),
         Binding("r", "app.refresh_now", "Refresh"),
         Binding("e", "errors", "Errors"),
+        Binding("l", "error_logs", "Logs", show=False),  # in the help; the footer is full at 80 columns
         Binding("v", "view", "View"),
         Binding("f", "findings", "Findings"),
         Binding("plus,equals_sign", "findings_size(1)", "Size", key_display="+/-"),
@@ -271,6 +272,22 @@ class DashboardScreen(Screen[None]):
     def action_errors(self) -> None:
         self.app.push_screen(
             HelpScreen(self.error_text(), title="Errors — the whole text of every node's errors")
+        )
+
+    def action_error_logs(self) -> None:
+        """Read the tail of every node's error log (on its host, over SSH) in a
+        worker thread, then show them."""
+        self.notify("Reading the error logs…", timeout=2)
+        self.run_worker(self._read_error_logs, thread=True, group="error-logs", exclusive=True)
+
+    def _read_error_logs(self) -> None:
+        monitor = getattr(self.app, "monitor", None)
+        if monitor is None:
+            return
+        texts = [monitor.error_log(n.name) for n in self.config.nodes]
+        self.app.call_from_thread(
+            self.app.push_screen,
+            HelpScreen("\n\n".join(texts), title="Error logs — the last lines of each server's log_error"),
         )
 
     async def action_view(self) -> None:

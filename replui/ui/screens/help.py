@@ -28,6 +28,8 @@ Keys
   r       read every node now (the header says "refreshing" until done)
   e       the whole text of every error (Last_IO_Error, Last_SQL_Error,
           connection errors)
+  l       the last lines of each server's error log (@@log_error), read
+          on its host over SSH
   v       view: panes / table / by the width
   f       the findings list (↑/↓ to read each finding's advice)
   + / -   findings bigger / smaller (down to hidden)

@@ -1,0 +1,78 @@
+"""Facts read on a database host over SSH, where they help a repair: the
+tail of the server's error log.
+
+The log's place is the server's own answer (``@@global.log_error``, relative
+paths under ``@@global.datadir``, as the MariaDB and MySQL manuals' "Error
+Log" pages describe); the tail is read with ``tail`` on the node's host
+through its SSH connection (:mod:`replui.transport.ssh`). Nothing here
+raises: a fact that cannot be read comes back as a line saying why.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from typing import TYPE_CHECKING
+
+from replui.config import NodeConfig
+
+if TYPE_CHECKING:
+    from replui.mysql.client import NodeClient
+
+#: Lines of the error log shown.
+LOG_LINES = 40
+#: Seconds allowed for reading it over SSH.
+LOG_TIMEOUT = 15.0
+
+
+def error_log_path(client: "NodeClient") -> tuple[str | None, str]:
+    """``(path, note)``: the server's error log file as its host sees it, or
+    None with the reason (``log_error`` empty or ``stderr``: the log goes to
+    the journal or the service's output). Raises
+    :class:`~replui.mysql.client.NodeError`."""
+    rows = client.query("SELECT @@global.log_error AS log_error, @@global.datadir AS datadir")
+    row = rows[0] if rows else {}
+    raw = row.get("log_error")
+    log = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+    datadir = row.get("datadir")
+    base = datadir.decode("utf-8", "replace") if isinstance(datadir, bytes) else str(datadir or "")
+    if not log or log.lower() == "stderr":
+        return None, (
+            f"log_error is {log or 'empty'!r}: the server logs to its service's output "
+            "(journalctl -u mariadb, or the container's log)"
+        )
+    if not log.startswith("/"):
+        log = posixpath.normpath(posixpath.join(base or "/", log))
+    return log, ""
+
+
+def error_log_tail(node: NodeConfig, client: "NodeClient", lines: int = LOG_LINES) -> str:
+    """The last ``lines`` lines of ``node``'s error log, read on its host over
+    SSH, under a header naming the file; for a node not reached by SSH, or
+    when the file cannot be read, a line saying why. Blocking (for a worker
+    thread); never raises."""
+    from replui.mysql.client import NodeError
+
+    target = node.ssh_target
+    if target is None:
+        return f"{node.name}: not reached through SSH; its error log is read on its own host"
+    try:
+        path, why = error_log_path(client)
+    except NodeError as exc:
+        return f"{node.name}: cannot ask the server where its error log is: {exc}"
+    if path is None:
+        return f"{node.name}: {why}"
+    from replui.transport.base import TransportError
+    from replui.transport.ssh import SshTransport
+    from replui.transport.sshhub import hub
+
+    transport = SshTransport(target)
+    command = f"tail -n {int(lines)} -- {shlex.quote(path)} 2>&1"
+    try:
+        rc, out = hub().run(transport.run_command(command, timeout=LOG_TIMEOUT), LOG_TIMEOUT + 5)
+    except (TransportError, TimeoutError) as exc:
+        return f"{node.name}: {path} on {target.host}: {exc}"
+    text = out.rstrip("\n")
+    if rc != 0:
+        return f"{node.name}: {path} on {target.host} cannot be read: {text or f'exit status {rc}'}"
+    return f"{node.name}: the last {lines} lines of {path} on {target.host}\n{text}"
