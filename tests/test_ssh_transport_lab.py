@@ -101,3 +101,33 @@ def test_cleanup_kills_what_still_runs_and_removes_its_directories(db1, ssh_lab)
     d = asyncio.run(go())
     assert not os.path.exists(d)
     assert ssh_lab.remote_processes("db1", r"^sleep 303") == []
+
+
+@pytest.mark.parametrize("patched", [True, False], ids=["replui", "asyncssh-as-shipped"])
+def test_a_slow_reader_keeps_the_channel_buffer_under_a_window(db1, patched, monkeypatch):
+    """The flow-control fix (replui.transport.asyncssh_window): without it, the
+    bytes asyncssh buffers for a reader slower than the sender grow by about a
+    window per pause; with it they stay under one window (2 MiB)."""
+    from asyncssh.channel import SSHChannel
+
+    from replui.transport import asyncssh_window
+
+    if not patched:
+        monkeypatch.setattr(SSHChannel, "_deliver_data", asyncssh_window._ORIGINAL)
+
+    async def go():
+        proc = await db1.spawn(["head", "-c", str(48 * 1024 * 1024), "/dev/zero"])
+        channel = proc._proc.channel
+        most = 0
+        while await proc.stdout.read(256 * 1024):
+            most = max(most, sum(len(d) for d, _ in channel._recv_buf))
+            await asyncio.sleep(0.004)  # a replica slower than the source
+        await proc.wait()
+        return most
+
+    most = asyncio.run(go())
+    window = 2 * 1024 * 1024
+    if patched:
+        assert most <= window
+    else:
+        assert most > 2 * window  # the fault the fix is for, still there in asyncssh

@@ -34,7 +34,10 @@ from typing import TYPE_CHECKING, Any, Awaitable, Coroutine, TypeVar
 
 import asyncssh
 
+from replui.transport import asyncssh_window
 from replui.transport.hostkeys import HostKeyError, HostKeyPolicy, Rejection
+
+asyncssh_window.apply()  # a slow reader must not make asyncssh buffer without bound
 
 if TYPE_CHECKING:
     from replui.config import SshTarget
@@ -50,6 +53,24 @@ KEEPALIVE_INTERVAL = 10.0
 KEEPALIVE_COUNT_MAX = 3
 CONNECT_TIMEOUT = 10.0  # seconds for one SSH connection (each hop)
 BRIDGE_CHUNK = 64 * 1024  # bytes per read when bridging a MySQL connection
+
+
+def _cipher_preference() -> list[str]:
+    """asyncssh's default ciphers, AES-GCM first where the CPU has AES
+    instructions (``aes`` in /proc/cpuinfo's flags): there it moves bytes
+    about 1.5× faster than ChaCha20-Poly1305 in asyncssh (bench/ssh.py)."""
+    from asyncssh.encryption import get_default_encryption_algs
+
+    algs = [a.decode() for a in get_default_encryption_algs()]
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            has_aes = any(line.startswith("flags") and " aes " in f"{line} " for line in fh)
+    except OSError:
+        has_aes = False
+    if has_aes:
+        gcm = [a for a in algs if "-gcm@" in a]
+        algs = sorted(gcm, key=lambda a: "aes128" not in a) + [a for a in algs if a not in gcm]
+    return algs
 
 
 class SshError(Exception):
@@ -157,6 +178,7 @@ class SshHub:
         self._start_lock = threading.Lock()
         self._conns: dict[Any, asyncssh.SSHClientConnection] = {}
         self._locks: dict[Any, asyncio.Lock] = {}
+        self._ciphers = _cipher_preference()
         self._bridges: set[asyncio.Future[None]] = set()
         self._pending: set[concurrent.futures.Future[Any]] = set()
 
@@ -262,6 +284,7 @@ class SshHub:
                 connect_timeout=self.connect_timeout,
                 keepalive_interval=KEEPALIVE_INTERVAL,
                 keepalive_count_max=KEEPALIVE_COUNT_MAX,
+                encryption_algs=self._ciphers,
             )
             if port:
                 options["port"] = port
