@@ -128,8 +128,11 @@ async def stream_dump(
     when a tool is missing; in every case both processes are gone on return.
     """
     started = time.monotonic()
-    dtool = await find_tool(source_transport, DUMP_TOOLS, dump_tool, flavor)
-    ctool = await find_tool(replica_transport, CLIENT_TOOLS, client_tool, flavor)
+    # the two hosts are asked at the same time: each remote command costs a round trip
+    dtool, ctool = await asyncio.gather(
+        find_tool(source_transport, DUMP_TOOLS, dump_tool, flavor),
+        find_tool(replica_transport, CLIENT_TOOLS, client_tool, flavor),
+    )
     wire = await choose_wire(source_transport, replica_transport, source.name, replica.name)
     if wire.checked and on_line is not None:
         on_line(f"transfer: {wire.why}; bytes counted and hashed (SHA-256) at both ends")
@@ -137,27 +140,27 @@ async def stream_dump(
     wire_preamble = encode(restore_preamble, wire.codec)
     from_source, to_replica = WireMeter(), WireMeter()
     to_replica(wire_preamble)  # the jump host sends it before the dump's first byte
-    src_opt = await source_transport.write_private_file(
-        client_option_file(source, flavor=dtool.flavor), ".cnf"
-    )
     dump = restore = None
-    rep_opt = None
+    src_opt = rep_opt = None
     dump_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
     restore_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
     tasks: list[asyncio.Task[Any]] = []
     scanner = CoordinateScanner()
     meter = Meter("stream", estimate_bytes, on_progress)
     try:
-        rep_opt = await replica_transport.write_private_file(
-            client_option_file(replica, flavor=ctool.flavor), ".cnf"
+        src_opt, rep_opt = await asyncio.gather(
+            source_transport.write_private_file(client_option_file(source, flavor=dtool.flavor), ".cnf"),
+            replica_transport.write_private_file(client_option_file(replica, flavor=ctool.flavor), ".cnf"),
         )
         dargv = dump_argv(dtool, src_opt, databases=databases, gtid=gtid)
         rargv = client_argv(ctool, rep_opt)
         dname, cname = tool_name(dargv), tool_name(rargv)
         drun, rrun = dargv, rargv
         if wire.checked:
-            src_dir = await source_transport.make_private_dir("replui-wire-")
-            rep_dir = await replica_transport.make_private_dir("replui-wire-")
+            src_dir, rep_dir = await asyncio.gather(
+                source_transport.make_private_dir("replui-wire-"),
+                replica_transport.make_private_dir("replui-wire-"),
+            )
             drun = ["sh", "-c", SOURCE_SH, "sh", src_dir, wire.codec.value, *dargv]
             rrun = ["sh", "-c", REPLICA_SH, "sh", rep_dir, wire.codec.value, *rargv]
         dump = await source_transport.spawn(drun)
@@ -227,13 +230,12 @@ async def stream_dump(
         )
     finally:
         await asyncio.shield(finish([dump, restore], tasks))
-        await source_transport.remove(src_opt)
-        if rep_opt:
-            await replica_transport.remove(rep_opt)
-        if src_dir:
-            await source_transport.remove_tree(src_dir)
-        if rep_dir:
-            await replica_transport.remove_tree(rep_dir)
+        await asyncio.gather(
+            *([source_transport.remove(src_opt)] if src_opt else []),
+            *([replica_transport.remove(rep_opt)] if rep_opt else []),
+            *([source_transport.remove_tree(src_dir)] if src_dir else []),
+            *([replica_transport.remove_tree(rep_dir)] if rep_dir else []),
+        )
 
 
 async def _compare_ends(
@@ -248,7 +250,7 @@ async def _compare_ends(
     when they differ, or an end left no figures."""
     (name_s, source_t, src_dir), (name_r, replica_t, rep_dir) = source_end, replica_end
     received, sent_on = jump
-    sent, got = await read_report(source_t, src_dir), await read_report(replica_t, rep_dir)
+    sent, got = await asyncio.gather(read_report(source_t, src_dir), read_report(replica_t, rep_dir))
     if sent is None or got is None:
         missing = name_s if sent is None else name_r
         raise StreamError("restore", f"{missing} left no count and SHA-256 of the bytes it moved", None, "")

@@ -20,6 +20,7 @@ its own exit status to a file, and the script exits with the tool's status.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hashlib
 import zlib
@@ -131,7 +132,7 @@ async def choose_wire(source: Transport, replica: Transport, source_name: str, r
     trust). Raises :class:`TransportError` naming the host that lacks them."""
     if source.name == "local" and replica.name == "local":
         return Wire(Codec.NONE, False, "both ends on this machine: no compression")
-    have_s, have_r = await _tools(source), await _tools(replica)
+    have_s, have_r = await asyncio.gather(_tools(source), _tools(replica))
     for transport, name, have in ((source, source_name, have_s), (replica, replica_name, have_r)):
         missing = sorted(_CHECK_TOOLS - have)
         if missing:
