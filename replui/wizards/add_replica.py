@@ -297,6 +297,7 @@ def build_add_replica_plan(
         checks.server_ids_unique([source, replica]),
         checks.log_bin_on(source),
         *checks.dump_source_checks(source, sts.get(source)),
+        *checks.remote_tool_checks(source, replica, checks.any_over_ssh(config, source, replica)),
         binlog_filter_check(source),
         reach_check(replica, src_host, src_port),
     ]

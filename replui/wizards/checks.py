@@ -8,7 +8,7 @@ and the fact, e.g. ``"node2 is the source: the target must not be node2"``.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from replui.analysis.topology import match_source
 from replui.model import BinlogCoordinates, Channel, NodeStatus
@@ -179,6 +179,39 @@ def dump_source_checks(source: str, status: NodeStatus | None) -> list[Check]:
     if status is not None and status.flavor is not None and status.flavor.value == "mariadb":
         return []
     return [no_mysql_gtid_dump(source)]
+
+
+def any_over_ssh(config: Any, *names: str) -> bool:
+    """Whether any of the nodes ``names`` of ``config`` runs its commands over SSH."""
+    return any(config.node(n).uses_ssh for n in names)
+
+
+def remote_tool_checks(source: str, replica: str, uses_ssh: bool) -> list[Check]:
+    """When either node runs its commands on its own host over SSH: the dump
+    tool exists on ``source``'s host, the client on ``replica``'s, and both
+    have what the wire needs (``sha256sum``, ``wc``, ``mkfifo``, ``tee``) —
+    checked before anything changes, not found missing after replication was
+    stopped. Nothing to check (an empty list) when both run on this machine."""
+    if not uses_ssh:
+        return []
+
+    async def run(ctx: StepContext) -> CheckResult:
+        from replui.transport.base import TransportError
+        from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, find_tool
+        from replui.wizards.wire import choose_wire
+
+        s, r = ctx.transport(source), ctx.transport(replica)
+        try:
+            await find_tool(s, DUMP_TOOLS)
+            await find_tool(r, CLIENT_TOOLS)
+            await choose_wire(s, r, source, replica)
+        except TransportError as exc:
+            return CheckResult(False, str(exc))
+        return CheckResult(True)
+
+    return [
+        Check(f"the dump tool on {source}'s host, the client on {replica}'s, the wire's tools on both", run)
+    ]
 
 
 Coords = Callable[[StepContext], "BinlogCoordinates | None"]

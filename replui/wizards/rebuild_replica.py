@@ -130,6 +130,7 @@ def build_rebuild_replica_plan(
         checks.server_ids_unique([source, replica]),
         checks.log_bin_on(source),
         *checks.dump_source_checks(source, sst),
+        *checks.remote_tool_checks(source, replica, checks.any_over_ssh(config, source, replica)),
     ]
     coords = lambda ctx: ctx.state.coordinates  # noqa: E731
     repoint_note = ""

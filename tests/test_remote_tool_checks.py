@@ -1,0 +1,55 @@
+"""Before anything changes, a wizard over SSH checks that the dump tool, the
+client and the wire's tools exist on the hosts that will run them. Here a
+local transport stands in for a host whose PATH lacks them (the same ``sh``
+and ``command -v`` the real check runs over SSH; the SSH side itself is
+tested against real sshd's in test_ssh_remote_lab.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from replui.config import parse_config
+from replui.transport.local import LocalTransport
+from replui.wizards import checks
+from replui.wizards.context import StepContext
+
+
+class BareHost(LocalTransport):
+    """A host with nothing on its PATH but the shell's builtins."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = f"ssh:{name}"
+
+    async def spawn(self, argv, *, stdin=False, env=None, cwd=None):
+        argv = ["/bin/sh", *argv[1:]] if argv and argv[0] == "sh" else argv
+        return await super().spawn(argv, stdin=stdin, env={"PATH": "/nonexistent"}, cwd=cwd)
+
+
+CONFIG = parse_config(
+    '[[nodes]]\nname = "db1"\nssh_host = "db1.internal"\n\n'
+    '[[nodes]]\nname = "db2"\nssh_host = "db2.internal"\n',
+    check_paths=False,
+)
+
+
+def test_no_check_is_added_when_both_nodes_run_their_commands_here():
+    local = parse_config('[[nodes]]\nname = "a"\n\n[[nodes]]\nname = "b"\n', check_paths=False)
+    assert checks.remote_tool_checks("a", "b", checks.any_over_ssh(local, "a", "b")) == []
+
+
+def test_a_dump_tool_missing_on_the_source_host_is_refused_before_anything_runs():
+    (check,) = checks.remote_tool_checks("db1", "db2", checks.any_over_ssh(CONFIG, "db1", "db2"))
+
+    async def go():
+        ctx = StepContext(config=CONFIG, statuses={})
+        ctx.transports["db1"] = BareHost("db1.internal")
+        ctx.transports["db2"] = LocalTransport()
+        try:
+            return await check.evaluate(ctx)
+        finally:
+            await ctx.aclose()
+
+    result = asyncio.run(go())
+    assert not result.ok
+    assert "none of mariadb-dump, mysqldump is installed (ssh:db1.internal)" in result.reason
