@@ -230,7 +230,9 @@ def test_an_sshd_killed_mid_transfer_stops_the_wizard_before_change_master(ssh_l
     )
     try:
         deadline = time.monotonic() + 60
-        while not ssh_lab.remote_processes("db1", r"mariadb-dump"):
+        while not ssh_lab.remote_processes(
+            "db1", r"mariadb-dump .*--single-transaction"
+        ):  # the dump, not a probe
             assert proc.poll() is None and time.monotonic() < deadline, "the dump never started"
             time.sleep(0.02)
         for pid in _session_sshds(ssh_lab, "db1"):
