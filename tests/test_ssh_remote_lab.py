@@ -9,6 +9,7 @@ connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -367,3 +368,39 @@ def test_the_error_log_tail_is_read_on_the_servers_host(ssh_lab, tmp_path):
     head, _, body = text.partition("\n")
     assert head.startswith("db1: the last 40 lines of /") and head.endswith("on 10.231.1.2")
     assert "ready for connections" in body or "mariadbd" in body.lower()
+
+
+def test_a_hung_ssh_host_delays_no_other_node(ssh_lab, tmp_path):
+    import threading
+
+    from replui.monitor import Monitor
+
+    monitor = Monitor(load_config(ssh_lab.write_config(tmp_path / "ssh.toml")))
+    stopped = [int(row.split()[0]) for row in ssh_lab.remote_processes("db2", r"sshd")]
+    assert stopped
+    results: dict[str, object] = {}
+    try:
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)  # db2's sshd answers nothing, as a hung host does
+        db2 = threading.Thread(target=lambda: results.setdefault("db2", monitor.poll("db2")))
+        db2.start()
+        results["db1"] = monitor.poll("db1")
+        db2_still_waiting = db2.is_alive()
+        db2.join(90)  # gives up after its SSH connect timeout
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        monitor.close()
+    assert results["db1"].reachable  # answered while db2's poll was still waiting
+    assert db2_still_waiting
+    assert not results["db2"].reachable and "no answer within" in results["db2"].error
+
+
+def test_an_unreachable_ssh_host_is_named_with_its_cause(ssh_lab, tmp_path):
+    text = ssh_lab.config_text().replace('ssh_host = "10.231.1.3"', 'ssh_host = "10.231.1.99"')
+    (tmp_path / "gone.toml").write_text(text)
+    statuses = {s.name: s for s in poll_once(load_config(tmp_path / "gone.toml"))}
+    assert statuses["db1"].reachable
+    assert not statuses["db2"].reachable
+    assert "10.231.1.99" in statuses["db2"].error
