@@ -167,15 +167,16 @@ class SshProcess:
 
     async def terminate_tree(self, timeout: float = 5.0) -> int | None:
         """TERM the remote process group, wait up to ``timeout`` s, then KILL
-        whatever of the group is left (also what outlived an exited leader).
-        The exit status, or None. Each signal is one remote command (a round
-        trip), so a command that has exited costs one."""
-        if self.pid is not None:
-            if self._proc.returncode is None:
-                with contextlib.suppress(SshError, TransportError):
-                    await self._transport.signal_group(self.pid, "TERM")
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self.wait(), timeout)
+        whatever of the group is left. The exit status, or None. A command that
+        has already exited on its own is left alone: replui's remote commands
+        start no process that outlives them (the wire scripts ``wait`` for
+        theirs), and a group id signalled after its processes are gone could
+        by then belong to someone else. Each signal is one remote command."""
+        if self.pid is not None and self._proc.returncode is None:
+            with contextlib.suppress(SshError, TransportError):
+                await self._transport.signal_group(self.pid, "TERM")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.wait(), timeout)
             with contextlib.suppress(SshError, TransportError):
                 await self._transport.signal_group(self.pid, "KILL")
         try:

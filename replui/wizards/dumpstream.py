@@ -163,9 +163,16 @@ async def stream_dump(
             )
             drun = ["sh", "-c", SOURCE_SH, "sh", src_dir, wire.codec.value, *dargv]
             rrun = ["sh", "-c", REPLICA_SH, "sh", rep_dir, wire.codec.value, *rargv]
-        dump = await source_transport.spawn(drun)
+        started_both = await asyncio.gather(
+            source_transport.spawn(drun), replica_transport.spawn(rrun, stdin=True), return_exceptions=True
+        )
+        dump = started_both[0] if not isinstance(started_both[0], BaseException) else None
+        restore = started_both[1] if not isinstance(started_both[1], BaseException) else None
+        for failed in started_both:
+            if isinstance(failed, BaseException):
+                raise failed  # the finally below stops the one that did start
+        assert dump is not None and restore is not None
         tasks.append(asyncio.ensure_future(pump_lines(dump.stderr, dump_tail, on_line, dname)))
-        restore = await replica_transport.spawn(rrun, stdin=True)
         tasks.append(asyncio.ensure_future(pump_lines(restore.stderr, restore_tail, on_line, cname)))
         tasks.append(
             asyncio.ensure_future(restore.stdout.read())
