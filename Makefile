@@ -66,6 +66,7 @@ bench: deps
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.tui
 	$(BIN)/python -m bench.ssh
+	$(BIN)/python -m bench.ssh_tui
 
 # The README's screenshots, from the real TUI on a throwaway lab at 80x24 and 160x45.
 screenshots: deps

@@ -21,7 +21,6 @@ from textual.containers import ScrollableContainer
 from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from replui.config import Config
 from replui.model import Finding, NodeStatus
@@ -30,6 +29,7 @@ from replui.ui.rows import error_lines
 from replui.ui.screens.help import HELP_TEXT, HelpScreen
 from replui.ui.widgets.compare_table import CompareTable, NodeColumn
 from replui.ui.widgets.findings_list import FindingsList
+from replui.ui.widgets.footer import KeyFooter
 from replui.ui.widgets.header import DashboardHeader, freshness_summary
 from replui.ui.widgets.node_pane import NodePane, placeholder
 
@@ -148,7 +148,7 @@ class DashboardScreen(Screen[None]):
         table.poll_interval = interval
         yield table
         yield FindingsList(self.findings)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_findings_list_wizard_requested(self, message: FindingsList.WizardRequested) -> None:
         message.stop()

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from replui.ui.widgets.footer import KeyFooter
 
 #: The dashboard's help, and the default when a screen has none.
 HELP_TEXT = """\
@@ -86,7 +88,7 @@ class HelpScreen(ModalScreen[None]):
             box.border_subtitle = HELP_KEYS
             with VerticalScroll(id="help-scroll"):
                 yield Static(self.body, id="help-text", markup=False)
-        yield Footer(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll", VerticalScroll).focus()

@@ -38,10 +38,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Log, Static
 from textual.worker import Worker
 
 from replui.ui.screens.confirm import CancelRestoreScreen, ConfirmScreen
+from replui.ui.widgets.footer import KeyFooter
 from replui.ui.widgets.step_list import StepList, step_flags, step_title
 from replui.ui.widgets.wizard_progress import WizardProgress
 from replui.wizards.context import StepContext
@@ -456,7 +457,7 @@ class WizardScreen(Screen[None]):
         with Vertical(id="wizard-outcome"):
             yield Static("", id="outcome-head", markup=False)
             yield Static("", id="outcome-transcript", markup=False)
-        yield Footer(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False)
 
     def _title_line(self) -> str:
         return f"Wizard {self.plan.wizard}: {self.plan.title} — {self.status_text}"

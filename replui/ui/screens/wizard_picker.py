@@ -29,11 +29,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from replui.config import Config
 from replui.model import Finding, NodeStatus
+from replui.ui.widgets.footer import KeyFooter
 from replui.wizards import catalogue
 from replui.wizards.plan import Plan
 
@@ -260,7 +261,7 @@ Keys
                 yield options
                 yield Button("Start", id="picker-start", variant="warning", disabled=True)
                 yield Button("Close", id="picker-close")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         lst = self.wizard_list
