@@ -66,7 +66,9 @@ class WizardProgress(Vertical):
             self.bar.update(total=p.total, progress=min(p.bytes, p.total))
         else:
             self.bar.update(total=None, progress=p.bytes)
-        self.figures.update(describe_progress(p))
+        self.figures.update(
+            describe_progress(p), layout=False
+        )  # one fixed row: no re-layout, up to 10 times a second
 
     def complete(self) -> None:
         """The step that showed progress ended done: a full bar, and its last
