@@ -131,3 +131,26 @@ def test_a_slow_reader_keeps_the_channel_buffer_under_a_window(db1, patched, mon
         assert most <= window
     else:
         assert most > 2 * window  # the fault the fix is for, still there in asyncssh
+
+
+def test_a_private_directory_that_cannot_be_removed_is_reported_not_forgotten(db1, ssh_lab, monkeypatch):
+    """A host that stops answering before cleanup keeps the option file: the
+    operator must be told where (the old cleanup swallowed the failure)."""
+    import signal
+
+    from replui.transport import ssh as ssh_module
+
+    monkeypatch.setattr(ssh_module, "CLEANUP_TIMEOUT", 3.0)
+    path = asyncio.run(db1.write_private_file(b"[client]\npassword=x\n", ".cnf"))
+    stopped = [int(row.split()[0]) for row in ssh_lab.remote_processes("db1", r"sshd")]
+    try:
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        with pytest.raises(TransportError, match=r"could not remove .*remove them by hand"):
+            asyncio.run(db1.cleanup())
+    finally:
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+    assert os.path.exists(path)
+    os.unlink(path)
+    os.rmdir(os.path.dirname(path))

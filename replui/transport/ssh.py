@@ -47,6 +47,7 @@ _WRAPPER = (
     'echo "replui-pgid $$" >&2; exec "$@"'
 )
 _START_TIMEOUT = 30.0  # seconds for a command to report that it started
+CLEANUP_TIMEOUT = 15.0  # seconds for the removal of the private directories
 
 
 def remote_command(argv: list[str], cwd: str | None = None) -> str:
@@ -350,7 +351,10 @@ class SshTransport:
 
     async def cleanup(self) -> None:
         """Kill every command still running (its whole group), then remove every
-        directory made here. Idempotent; a dropped connection is opened again."""
+        directory made here; a dropped connection is opened again. Idempotent.
+        Raises :class:`TransportError` naming the host and the directories when
+        they could not be removed (the host stopped answering): they may hold an
+        option file with a password, so the operator must hear of them."""
         procs, self._procs = self._procs, []
         try:
             if procs:
@@ -358,8 +362,16 @@ class SshTransport:
         finally:
             dirs = [*self._dirs, *([self._dir] if self._dir else [])]
             self._dirs, self._dir = [], None
-            if dirs:
-                with contextlib.suppress(TransportError):
-                    await self.run_command("rm -rf -- " + " ".join(shlex.quote(d) for d in dirs))
             for p in procs:
                 p.close()
+            if dirs:
+                listed = " ".join(shlex.quote(d) for d in dirs)
+                try:
+                    rc, out = await self.run_command(f"rm -rf -- {listed}", timeout=CLEANUP_TIMEOUT)
+                except TransportError as exc:
+                    rc, out = -1, str(exc)
+                if rc != 0:
+                    raise TransportError(
+                        f"{self.target.label}: could not remove {', '.join(dirs)} ({out.strip()[:200]}); "
+                        "remove them by hand: they may hold an option file with a password"
+                    )

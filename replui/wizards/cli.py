@@ -379,7 +379,9 @@ async def _run(
         )
     finally:
         stop.step = None
-        await ctx.aclose()
+        left = await ctx.aclose()
+        for line in left:
+            print(f"replui: WARNING: {line}", file=sys.stderr)
     not_verified = result.ok and bool(getattr(result, "data_may_differ", ""))
     head = "\nFAILED: " if not result.ok else ("\nDONE, NOT VERIFIED: " if not_verified else "\nOK: ")
     safe.write(head + result.message + "\n")

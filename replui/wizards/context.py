@@ -177,15 +177,20 @@ class StepContext:
             except Exception:  # noqa: BLE001 - closing is best effort: one failure must not keep others open
                 pass
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> list[str]:
         """Close every client and clean up every transport: no process,
-        private file or private directory (a ``--via-file`` dump) left behind."""
+        private file or private directory (a ``--via-file`` dump) left behind.
+        Returns what could not be cleaned up, one line per transport (a remote
+        host that stopped answering keeps its private directory: the operator
+        is told where); empty when everything went."""
         self.close()
+        problems: list[str] = []
         for t in self.transports.values():
             try:
                 await t.cleanup()
-            except Exception:  # noqa: BLE001 - cleanup is best effort: one failure must not stop the others
-                pass
+            except Exception as exc:  # noqa: BLE001 - one failure must not stop the others
+                problems.append(str(exc) or exc.__class__.__name__)
+        return problems
 
 
 def _mogrify(sql: str, args: Any, literal: Callable[[Any], str]) -> str:

@@ -234,10 +234,13 @@ class WizardRun:
         except Exception as exc:  # noqa: BLE001 - run_plan never raises; never show a traceback if it does
             result = RunResult(False, None, f"the wizard could not run: {exc}", None)
         finally:
+            left: list[str] = []
             try:
-                await self.ctx.aclose()
-            except Exception:  # noqa: BLE001
-                pass
+                left = await self.ctx.aclose()
+            except Exception as exc:  # noqa: BLE001 - never a traceback; say it instead
+                left = [f"cleanup failed: {exc}"]
+            for line in left:
+                self.screen.app.notify(line, title="Left behind", severity="error", timeout=60)
         self.flush()
         self.result = result
         self.screen.post_message(WizardFinished(result))
