@@ -492,16 +492,28 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(args.child)
     if args.size_mb < 4:
         ap.error("--size-mb must be at least 4")
-    base = Path(args.dir).resolve() if args.dir else Path(tempfile.mkdtemp(prefix="rb-ssh-", dir="/tmp"))
+    base = lab_base(ap, args.dir, "rb-ssh-")
+    stop_on_sigterm("bench.ssh")
+    return _run(args, base)
+
+
+def lab_base(ap: argparse.ArgumentParser, directory: str | None, prefix: str) -> Path:
+    """The lab directory: ``directory``, else a new one under /tmp named ``prefix…``;
+    refused (``ap.error``) when sshd_config/ProxyCommand quoting could not hold it."""
+    base = Path(directory).resolve() if directory else Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     if not _SAFE_DIR.fullmatch(str(base)):
         ap.error(f"{base}: the lab directory may hold only letters, digits and ._/+=,@- (no spaces)")
+    return base
+
+
+def stop_on_sigterm(name: str) -> None:
+    """SIGTERM raises SystemExit(143), so the ``finally`` blocks tear the lab down."""
 
     def on_term(_sig: int, _frame: Any) -> None:
-        print("bench.ssh: SIGTERM: stopping, tearing the lab down", file=sys.stderr, flush=True)
+        print(f"{name}: SIGTERM: stopping, tearing the lab down", file=sys.stderr, flush=True)
         raise SystemExit(143)
 
     signal.signal(signal.SIGTERM, on_term)
-    return _run(args, base)
 
 
 def _run(args: argparse.Namespace, base: Path) -> int:

@@ -51,7 +51,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -62,11 +61,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.ssh import Timer, grow_dataset, load_average, ssh_true_seconds  # noqa: E402
+from bench.ssh import (  # noqa: E402
+    Timer,
+    grow_dataset,
+    lab_base,
+    load_average,
+    ssh_true_seconds,
+    stop_on_sigterm,
+)
 from bench.tui import SIZE, Terminal, cpu_seconds, key_latencies  # noqa: E402
 
 MiB = 2**20
-_SAFE_DIR = re.compile(r"[A-Za-z0-9_./+=,@-]+")
 WIZARD = "rebuild-replica"
 OPTIONS = "--source db1 --replica db2 --databases bench"
 #: The wizard screen's help (WIZARD_HELP): its arrival is the repaint after ``?`` there.
@@ -462,15 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.size_mb < 1:
         ap.error("--size-mb must be at least 1")
-    base = Path(args.dir).resolve() if args.dir else Path(tempfile.mkdtemp(prefix="rb-sshtui-", dir="/tmp"))
-    if not _SAFE_DIR.fullmatch(str(base)):
-        ap.error(f"{base}: the lab directory may hold only letters, digits and ._/+=,@- (no spaces)")
-
-    def on_term(_sig: int, _frame: Any) -> None:
-        print("bench.ssh_tui: SIGTERM: stopping, tearing the lab down", file=sys.stderr, flush=True)
-        raise SystemExit(143)
-
-    signal.signal(signal.SIGTERM, on_term)
+    base = lab_base(ap, args.dir, "rb-sshtui-")
+    stop_on_sigterm("bench.ssh_tui")
     return _run(args, base)
 
 

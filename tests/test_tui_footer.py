@@ -19,22 +19,21 @@ def footer_keys_alive() -> int:
     return sum(1 for o in gc.get_objects() if isinstance(o, FooterKey))
 
 
+async def open_and_close_help(app, pilot, times: int) -> None:
+    for _ in range(times):
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed")
+    await pilot.pause()
+
+
 async def test_opening_and_closing_a_dialog_leaves_no_footer_keys_behind():
     app = make_app()
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
-        for _ in range(3):  # warm up: every screen has been shown once
-            await pilot.press("question_mark")
-            await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
-            await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed")
-        await pilot.pause()
+        await open_and_close_help(app, pilot, 3)  # warm up: every screen has been shown once
         before = footer_keys_alive()
-        for _ in range(40):
-            await pilot.press("question_mark")
-            await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
-            await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed")
-        await pilot.pause()
+        await open_and_close_help(app, pilot, 40)
         after = footer_keys_alive()
     assert after - before < 20, f"{after - before} footer keys left behind by 40 dialogs"

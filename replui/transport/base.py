@@ -135,3 +135,22 @@ class Transport(Protocol):
         """Stop every command still running that this transport started, then
         delete the private directory and every directory made by
         :meth:`make_private_dir`, with everything in them. Idempotent."""
+
+
+async def run_to_end(
+    transport: Transport, argv: list[str], timeout: float = 30.0
+) -> tuple[int, bytes, bytes]:
+    """Run ``argv`` on ``transport`` to its end: ``(exit status, stdout, stderr)``.
+    For short commands (a tool's version, a probe); the command is stopped
+    (its whole tree) if it runs longer than ``timeout`` seconds, which raises
+    ``asyncio.TimeoutError``. Raises :class:`TransportError` when it cannot start."""
+    import asyncio
+
+    proc = await transport.spawn(argv)
+    try:
+        out, err = await asyncio.wait_for(asyncio.gather(proc.stdout.read(), proc.stderr.read()), timeout)
+        rc = await asyncio.wait_for(proc.wait(), timeout)
+    finally:
+        await proc.terminate_tree(2)
+        proc.close()
+    return rc, out, err

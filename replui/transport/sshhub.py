@@ -40,7 +40,7 @@ from replui.transport.hostkeys import HostKeyError, HostKeyPolicy, Rejection
 asyncssh_window.apply()  # a slow reader must not make asyncssh buffer without bound
 
 if TYPE_CHECKING:
-    from replui.config import SshTarget
+    from replui.config import JumpHop, SshTarget
 
 __all__ = ["SshError", "SshHub", "hub", "close_hub", "describe_failure"]
 
@@ -126,40 +126,38 @@ class _Client(asyncssh.SSHClient):
         return rejection is None
 
 
-def _hop_where(user: str | None, host: str, port: int | None) -> str:
-    text = f"{user}@{host}" if user else host
-    return f"{text}:{port}" if port else text
-
-
-def _config_hops(host: str, user: str | None, port: int | None) -> list[tuple[str | None, str, int | None]]:
-    """``ProxyJump`` for ``host`` in ``~/.ssh/config`` as ``(user, host, port)``
-    hops; ``[]`` when there is none, it is ``none``, or the file cannot be read."""
+def _config_hops(target: "SshTarget") -> tuple["JumpHop", ...]:
+    """``ProxyJump`` for ``target``'s host in ``~/.ssh/config``, parsed like the
+    config's ``ssh_jump``; ``()`` when there is none, it is ``none``, or the file
+    cannot be read. Raises :class:`SshError` for a hop that cannot be parsed."""
     from asyncssh.config import SSHClientConfig
+
+    from replui.config_ssh import parse_jump
 
     path = Path("~/.ssh/config").expanduser()
     if not path.is_file():
-        return []
+        return ()
     try:
         cfg = SSHClientConfig.load(
-            None, [str(path)], False, False, False, getpass.getuser(), user or (), host, port or ()
+            None,
+            [str(path)],
+            False,
+            False,
+            False,
+            getpass.getuser(),
+            target.user or (),
+            target.host,
+            target.port or (),
         )
         value = cfg.get("ProxyJump")
     except Exception:  # noqa: BLE001 - an unreadable config: asyncssh reports it on connect
-        return []
+        return ()
     if not isinstance(value, str) or not value or value.lower() == "none":
-        return []
-    hops: list[tuple[str | None, str, int | None]] = []
-    for item in value.split(","):
-        u, _, rest = item.strip().rpartition("@")
-        h, p = rest, None
-        if rest.startswith("["):
-            h, _, tail = rest[1:].partition("]")
-            p = int(tail[1:]) if tail.startswith(":") and tail[1:].isdigit() else None
-        elif rest.count(":") == 1:
-            h, _, ps = rest.partition(":")
-            p = int(ps) if ps.isdigit() else None
-        hops.append((u or None, h, p))
-    return hops
+        return ()
+    try:
+        return parse_jump(value)
+    except ValueError as exc:
+        raise SshError(target.label, f"ProxyJump in {path}: {exc}") from None
 
 
 class SshHub:
@@ -245,33 +243,32 @@ class SshHub:
     async def connection(self, target: "SshTarget") -> asyncssh.SSHClientConnection:
         """The open connection to ``target`` (on the hub's loop), made — with its
         jump hops — when there is none or it was closed. Raises :class:`SshError`."""
-        hops: list[tuple[str | None, str, int | None]] = [(h.user, h.host, h.port) for h in target.jump]
-        if not target.jump:
-            hops = _config_hops(target.host, target.user, target.port)
+        from replui.config import JumpHop
+
         tunnel: asyncssh.SSHClientConnection | None = None
         chain: tuple[Any, ...] = ()
-        for user, host, port in hops:
-            chain = (*chain, (user, host, port, target.identity, target.known_hosts))
-            tunnel = await self._connect(chain, host, port, user, target, tunnel)
+        for hop in target.jump or _config_hops(target):
+            chain = (*chain, (hop, target.identity, target.known_hosts))
+            tunnel = await self._connect(chain, hop, target, tunnel)
         return await self._connect(
-            (*chain, target.key), target.host, target.port, target.user, target, tunnel
+            (*chain, target.key), JumpHop(target.host, target.port, target.user), target, tunnel
         )
 
     async def _connect(
         self,
         key: Any,
-        host: str,
-        port: int | None,
-        user: str | None,
+        hop: "JumpHop",
         target: "SshTarget",
         tunnel: asyncssh.SSHClientConnection | None,
     ) -> asyncssh.SSHClientConnection:
+        """The open connection to ``hop`` (a jump host, or the target itself) over
+        ``tunnel``, cached under ``key``; ``target`` gives the key file and known_hosts."""
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             conn = self._conns.get(key)
             if conn is not None and not conn.is_closed():
                 return conn
-            where = _hop_where(user, host, port)
+            host, port, user, where = hop.host, hop.port, hop.user, str(hop)
             files = (
                 [target.known_hosts] if target.known_hosts else [str(Path("~/.ssh/known_hosts").expanduser())]
             )

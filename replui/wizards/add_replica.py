@@ -21,6 +21,7 @@ from typing import Iterable
 from replui.config import Config
 from replui.mysql.dialect import Dialect
 from replui.sources import CAUCUS, RAILS_FAILOVER
+from replui.transport.base import run_to_end
 from replui.wizards import checks
 from replui.wizards.common import (
     Statuses,
@@ -84,13 +85,7 @@ def reach_check(replica: str, host: str, port: int) -> Check:
     async def run(ctx: StepContext) -> CheckResult:
         transport = ctx.transport(replica)
         if transport.name != "local":
-            proc = await transport.spawn(["sh", "-c", _REACH_SH, "sh", host, str(port)])
-            try:
-                err = await asyncio.wait_for(proc.stderr.read(), 15)
-                rc = await asyncio.wait_for(proc.wait(), 15)
-            finally:
-                await proc.terminate_tree(2)
-                proc.close()
+            rc, _out, err = await run_to_end(transport, ["sh", "-c", _REACH_SH, "sh", host, str(port)], 15)
             if rc != 0:
                 detail = " ".join(err.decode("utf-8", "replace").split())[-200:] or f"exit status {rc}"
                 return CheckResult(

@@ -3,12 +3,11 @@ the exact command lines (passwords only ever in an option file, never argv)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 
 from replui.mysql.dialect import Dialect, dialect_at
-from replui.transport.base import Transport, TransportError
+from replui.transport.base import Transport, TransportError, run_to_end
 from replui.wizards.optionfile import defaults_extra_file_arg
 
 DUMP_TOOLS = ("mariadb-dump", "mysqldump")
@@ -84,13 +83,7 @@ def client_argv(tool: ToolInfo, option_file: str) -> list[str]:
 
 
 async def _run_capture(transport: Transport, argv: list[str], timeout: float = 30.0) -> tuple[int, str]:
-    proc = await transport.spawn(argv)
-    try:
-        out = await asyncio.wait_for(proc.stdout.read(), timeout)
-        rc = await asyncio.wait_for(proc.wait(), timeout)
-    finally:
-        await proc.terminate_tree(2)
-        proc.close()
+    rc, out, _err = await run_to_end(transport, argv, timeout)
     return rc, out.decode("utf-8", "replace")
 
 

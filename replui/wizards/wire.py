@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from replui.transport.base import Transport, TransportError
+from replui.transport.base import Transport, TransportError, run_to_end
 
 __all__ = [
     "SOURCE_SH",
@@ -109,13 +109,7 @@ _CHECK_TOOLS = {"sha256sum", "wc", "mkfifo", "tee"}
 
 async def _tools(transport: Transport) -> set[str]:
     """Which of the wire's tools exist where ``transport`` runs commands."""
-    proc = await transport.spawn(["sh", "-c", _PROBE])
-    try:
-        out = await proc.stdout.read()
-        await proc.wait()
-    finally:
-        await proc.terminate_tree(2)
-        proc.close()
+    _rc, out, _err = await run_to_end(transport, ["sh", "-c", _PROBE])
     return set(out.decode("utf-8", "replace").split())
 
 
@@ -212,13 +206,8 @@ def _int(text: str) -> int | None:
 async def read_report(transport: Transport, directory: str) -> EndReport | None:
     """The figures one end wrote to ``directory`` (None when it wrote none: the
     end did not get that far)."""
-    proc = await transport.spawn(["sh", "-c", 'cat "$1/report" 2>/dev/null', "sh", directory])
-    try:
-        out = (await proc.stdout.read()).decode("utf-8", "replace").split()
-        await proc.wait()
-    finally:
-        await proc.terminate_tree(2)
-        proc.close()
+    _rc, raw, _err = await run_to_end(transport, ["sh", "-c", 'cat "$1/report" 2>/dev/null', "sh", directory])
+    out = raw.decode("utf-8", "replace").split()
     if len(out) < 4 or len(out[0]) != 64:
         return None
     return EndReport(out[0], _int(out[1]) or 0, _int(out[2]), _int(out[3]))
