@@ -1,4 +1,4 @@
-"""``replui lab up|status|down|stop-node|start-node``.
+"""``replui lab up|status|down|stop-node|start-node|scenarios|break|check|heal``.
 
 Exit codes: 0 done, 1 the lab failed (message printed, with the error log
 tail when a server would not start), 3 no server binary installed (the
@@ -40,6 +40,25 @@ def add_lab_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     for name, text in (("stop-node", "stop one server"), ("start-node", "start one stopped server again")):
         p = with_dir(sub.add_parser(name, help=text))
         p.add_argument("node", metavar="NAME", help="node name, e.g. node2")
+    sub.add_parser("scenarios", help="list the incidents `lab break` can stage, one line each")
+    brk = with_dir(sub.add_parser("break", help="break the running lab the way an incident does"))
+    brk.add_argument("scenario", metavar="NAME", help="a name from `replui lab scenarios`")
+    brk.add_argument("--seed", type=int, default=None, help="repeat the same random choices (keys, rows)")
+    brk.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        metavar="N",
+        help="replica-lag: how long the write load runs (default 90; the replica needs about as long again)",
+    )
+    with_dir(sub.add_parser("check", help="is the lab healthy again? exit 0 only then, else what is wrong"))
+    with_dir(
+        sub.add_parser(
+            "heal",
+            help="reset the lab to healthy: every node running, node1's data copied to the others, "
+            "replication re-pointed (undoes a break without repairing it)",
+        )
+    )
     lab.set_defaults(_lab_parser=lab)
 
 
@@ -62,8 +81,25 @@ def run_lab(args: argparse.Namespace) -> int:
             return _up(args, Lab)
         if action == "status":
             return _status(Lab.load(args.dir))
+        if action == "scenarios":
+            return _scenarios()
+        if action == "break":
+            return _break(Lab.load(args.dir, echo=_echo), args.scenario, args.seed, args.seconds)
+        if action == "check":
+            return _check(Lab.load(args.dir))
+        if action == "heal":
+            from replui.lab import load
+
+            lab = Lab.load(args.dir, echo=_echo)
+            load.stop(lab.dir)
+            lab.heal()
+            print(f"lab in {lab.dir} healed: replication runs, the data is node1's everywhere")
+            return 0
         if action == "down":
+            from replui.lab import load
+
             lab = Lab.load(args.dir)
+            load.stop(lab.dir)
             lab.down(purge=args.purge)
             print(f"lab in {lab.dir} stopped" + (" and removed" if args.purge else ""))
             return 0
@@ -107,6 +143,42 @@ def _up(args: argparse.Namespace, lab_class: type[Lab]) -> int:
         f"Stop it with:   replui lab down --dir {args.dir}"
     )
     return 0
+
+
+def _scenarios() -> int:
+    from replui.lab.scenarios import SCENARIOS
+
+    width = max(len(s.name) for s in SCENARIOS)
+    for s in SCENARIOS:
+        print(f"{s.name:<{width}}  {s.summary}" + ("  [master-master lab]" if s.pair_only else ""))
+    return 0
+
+
+def _break(lab: Lab, name: str, seed: int | None, seconds: float | None) -> int:
+    from replui.lab.load import DEFAULT_SECONDS
+    from replui.lab.scenarios import BreakOptions, break_lab
+
+    if seconds is not None and not seconds > 0:
+        print(f"replui lab: --seconds must be a number > 0, not {seconds:g}", file=sys.stderr)
+        return 2
+    broken = break_lab(lab, name, BreakOptions(seed, DEFAULT_SECONDS if seconds is None else seconds))
+    print(f"{broken.name}: broken on {broken.roles.replica} (its source: {broken.roles.source})")
+    print(f"Look at it:    replui --config {lab.config_path}")
+    print(f"When repaired: replui lab check --dir {lab.dir}")
+    return 0
+
+
+def _check(lab: Lab) -> int:
+    from replui.lab.check import check_lab
+
+    verdict = check_lab(lab)
+    if verdict.healthy:
+        print(f"healthy: every replica runs and is caught up; {verdict.checked} tables equal on every node")
+        return 0
+    print("not healthy:")
+    for p in verdict.problems:
+        print(f"  - {p}")
+    return EXIT_FAILED
 
 
 def _status(lab: Lab) -> int:

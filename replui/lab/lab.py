@@ -435,7 +435,7 @@ class Lab:
 
     def heal(self, resync_data: bool = True, timeout: float = 90.0) -> None:
         """Back to healthy: every node running, ``repl`` present with the lab
-        password everywhere, ``read_only`` per topology, user databases of
+        password everywhere, ``read_only`` per topology, each node's own ``server_id``, user databases of
         node1 copied to the others (when ``resync_data``; binlog off while
         loading), each replica re-pointed at its source's current coordinates
         and running. Destroys whatever differences tests made on purpose."""
@@ -453,6 +453,7 @@ class Lab:
                 cur.execute(f"ALTER USER '{REPL_USER}'@'%%' IDENTIFIED BY %s", (self.repl_password,))
                 cur.execute(f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'%'")
                 cur.execute("SET GLOBAL read_only=" + ("OFF" if name in wr else "ON"))
+                cur.execute(f"SET GLOBAL server_id={self.node(name).server_id:d}")
                 cur.execute(
                     "FLUSH BINARY LOGS"
                 )  # a fresh binlog file: a damaged current one no longer matters
