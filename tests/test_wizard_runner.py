@@ -457,3 +457,34 @@ async def test_the_transcript_names_a_steps_target_once(tmp_path):
     res = await run(Plan("t", "T", "d", (step,)), context(), tmp_path)
     text = res.transcript_path.read_text()
     assert "Clear the rebuild mark on node2" in text and "node2 — on node2" not in text
+
+
+async def test_transcript_records_what_the_dashboard_showed_when_the_wizard_started(tmp_path):
+    log: list[str] = []
+    cfg, sts = canned.broken_pair_1062()
+    ctx = StepContext(config=cfg, statuses={s.name: s for s in sts})
+    plan = Plan("fake", "Fake plan", "summary", (make_step("read", log),))
+    res = await run(plan, ctx, tmp_path)
+    text = res.transcript_path.read_text()
+    head, _, rest = text.partition("## What the dashboard showed when the wizard started")
+    assert rest, "no record of the dashboard"
+    assert "REPLUI CRITICAL" in rest and "sql_error" in rest and "1062" in rest
+    assert rest.index("sql_error") < rest.index("## Pre-flight checks")
+
+
+async def test_teaching_mode_asks_before_every_step_and_a_no_stops_before_a_read(tmp_path):
+    log: list[str] = []
+    asked: list[str] = []
+
+    async def answer(step):
+        asked.append(step.id)
+        return step.id != "read2"
+
+    plan = Plan("fake", "Fake plan", "summary", (make_step("read1", log), make_step("read2", log)))
+    res = await run_plan(
+        plan, context(), confirm=answer, refresh_statuses=False, transcript_dir=tmp_path, teaching=True
+    )
+    assert asked == ["read1", "read2"] and log == ["read1"]
+    assert not res.ok and res.failed_step == "read2"
+    text = res.transcript_path.read_text()
+    assert "why: acknowledged by the trainee" in text and "why: not acknowledged by the trainee" in text

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # replui.monitor imports the analysis; the app only needs the
     from textual.timer import Timer
 
     from replui.monitor import StatusSource
+    from replui.training import TrainingSession
     from replui.wizards.context import StepContext
     from replui.wizards.plan import Plan
 
@@ -67,6 +68,8 @@ class ReplUIApp(App[None]):
     CSS_PATH = ["app.tcss", "dashboard.tcss", "wizard.tcss", "confirm.tcss", "picker.tcss", "dialogs.tcss"]
     TITLE = "replui"
     BINDINGS = [
+        Binding("h", "hint", "Hint"),
+        Binding("c", "check_training", "Check"),
         Binding("t", "next_theme", "Theme"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
@@ -78,8 +81,11 @@ class ReplUIApp(App[None]):
         theme: str | None = None,
         poll: bool = True,
         theme_dirs: Iterable[Path] | None = None,
+        training: "TrainingSession | None" = None,
     ) -> None:
         super().__init__()
+        #: A training walkthrough (``replui train``): hints on h, the repair checked on c.
+        self.training = training
         self.monitor = monitor
         self.config = monitor.config
         self.poll_enabled = poll
@@ -126,6 +132,7 @@ class ReplUIApp(App[None]):
             self.config, self.statuses, self.findings, self.read_at, clock=lambda: self.clock()
         )
         self.push_screen(self.dashboard)
+        self._announce_training()
         if self._startup_problems:
             self.notify(
                 "\n".join(self._startup_problems), title="Theme problems", severity="warning", timeout=15
@@ -334,11 +341,68 @@ class ReplUIApp(App[None]):
             context=context,
             refresh_statuses=refresh_statuses,
             transcript_dir=transcript_dir or self.wizard_transcript_dir,
+            teaching=self.training is not None,
         )
         self.push_screen(screen)
         return screen
 
+    # ---- training --------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("hint", "check_training"):
+            return self.training is not None
+        return True
+
+    def _announce_training(self) -> None:
+        t = self.training
+        if t is None:
+            return
+        self.sub_title = f"training: {t.scenario.name}"
+        self.notify(
+            f"{t.scenario.summary}\nFind it on the dashboard and repair it. h: a hint · c: check the repair",
+            title=f"Training: {t.scenario.name}",
+            timeout=20,
+        )
+
+    def action_hint(self) -> None:
+        """``h`` (training): the next hint."""
+        t = self.training
+        if t is None:
+            return
+        hint = t.next_hint()
+        if hint is None:
+            self.notify("No more hints.", timeout=5)
+            return
+        self.notify(hint, title=f"Hint {len(t.hints_shown)} of {len(t.hints)}", timeout=30)
+
+    def action_check_training(self) -> None:
+        """``c`` (training): check the repair in a thread; the summary when healthy."""
+        if self.training is not None:
+            self.notify("Checking the lab…", timeout=3)
+            self.run_worker(self._check_training(), group="training", exclusive=True, exit_on_error=False)
+
+    async def _check_training(self) -> None:
+        from replui.ui.screens.training import TrainingDoneScreen
+
+        t = self.training
+        if t is None:
+            return
+        try:
+            verdict = await asyncio.to_thread(t.check)
+        except Exception as exc:  # noqa: BLE001 - a lab that cannot be checked is said, never a traceback
+            self.notify(f"cannot check the lab: {exc}", severity="error", timeout=10)
+            return
+        if verdict.healthy:
+            self.push_screen(TrainingDoneScreen(t.summary()))
+        else:
+            self.notify("\n".join(verdict.problems), title="Not repaired yet", severity="warning", timeout=20)
+
     def action_help(self) -> None:
         """``?``: the help of the screen it was pressed on (its ``HELP`` text)."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(getattr(self.screen, "HELP", None)))
+            text = getattr(self.screen, "HELP", None)
+            if self.training is not None and self.screen is self.dashboard:
+                from replui.ui.screens.help import HELP_TEXT
+                from replui.ui.screens.training import TRAINING_HELP
+
+                text = (text or HELP_TEXT) + "\n" + TRAINING_HELP
+            self.push_screen(HelpScreen(text))

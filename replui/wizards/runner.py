@@ -103,8 +103,14 @@ async def run_plan(
     refresh_statuses: bool = True,
     transcript_dir: Path | None = None,
     dry_run: bool = False,
+    teaching: bool = False,
 ) -> RunResult:
     """Run ``plan`` in ``ctx``; never raises (errors become the result).
+
+    ``teaching`` (training walkthroughs): every step, also one that only
+    reads, goes through ``confirm`` first, so its *why* is shown and
+    acknowledged before it runs; declining stops the run as for a
+    destructive step.
 
     ``confirm(step)`` is awaited before each destructive step; ``on_event``
     receives ``(step, event)`` for every step event and the runner's
@@ -141,7 +147,7 @@ async def run_plan(
     narr.write("## Plan")
     narr.block(plan.render().splitlines())
     try:
-        result = await _run(plan, ctx, confirm, narr, refresh_statuses, dry_run)
+        result = await _run(plan, ctx, confirm, narr, refresh_statuses, dry_run, teaching)
     except BaseException as exc:  # noqa: BLE001 - the outcome is written whatever happens
         result = RunResult(
             False,
@@ -237,6 +243,27 @@ class Narrator:
             self.transcript.close()
 
 
+def _record_dashboard(ctx: StepContext, narr: Narrator) -> None:
+    """The transcript's record of what the dashboard showed when the wizard
+    started: every node's status and the findings, as ``replui status``
+    prints them (:func:`replui.report.render_text`)."""
+    if not ctx.statuses:
+        return
+    from replui.analysis.findings import analyse
+    from replui.report import render_text
+
+    statuses = [ctx.statuses[n.name] for n in ctx.config.nodes if n.name in ctx.statuses]
+    try:
+        findings = analyse(statuses, lag_warning=ctx.config.lag_warning, lag_critical=ctx.config.lag_critical)
+        text = render_text(statuses, findings)
+    except Exception as exc:  # noqa: BLE001 - the record is an aid; the run goes on without it
+        text = f"(the status could not be rendered: {exc})"
+    narr.write("")
+    narr.write("## What the dashboard showed when the wizard started")
+    narr.write("")
+    narr.block(text.splitlines())
+
+
 async def _run_checks(
     checks: list[Check], ctx: StepContext, step: Step | None, narr: Narrator
 ) -> tuple[str, str] | None:
@@ -246,7 +273,8 @@ async def _run_checks(
         prefix = "check: " if step is not None else ""
         narr.say(
             step,
-            f"{'ok  ' if res.ok else 'FAIL'} {prefix}{check.name}" + ("" if res.ok else f": {res.reason}"),
+            f"{'ok  ' if res.ok else 'FAIL'} {prefix}{check.name}"
+            + (f": {res.reason}" if res.reason else ""),
         )
         if not res.ok:
             return check.name, res.reason
@@ -254,11 +282,18 @@ async def _run_checks(
 
 
 async def _run(
-    plan: Plan, ctx: StepContext, confirm: Confirm, narr: Narrator, refresh: bool, dry_run: bool = False
+    plan: Plan,
+    ctx: StepContext,
+    confirm: Confirm,
+    narr: Narrator,
+    refresh: bool,
+    dry_run: bool = False,
+    teaching: bool = False,
 ) -> RunResult:
     if refresh:
         names = [n.name for n in ctx.config.nodes]
         await asyncio.gather(*(ctx.refresh(n) for n in names))
+    _record_dashboard(ctx, narr)
     narr.write("")
     narr.write("## Pre-flight checks")
     failed = await _run_checks(plan.checks_after(None), ctx, None, narr)
@@ -306,6 +341,17 @@ async def _run(
                     StepStatus.REFUSED,
                     f"step {step.id} ({step.title}) refused: {why}",
                     done,
+                )
+        if teaching and not step.destructive:
+            try:
+                understood = await confirm(step)
+            except Exception as exc:  # noqa: BLE001 - a prompt that fails counts as "no"
+                understood = False
+                narr.say(step, f"acknowledgement failed: {exc}", "stderr")
+            narr.say(step, f"why: {'acknowledged' if understood else 'not acknowledged'} by the trainee")
+            if not understood:
+                return _stop(
+                    step, narr, StepStatus.DECLINED, f"stopped before step {step.id} ({step.title})", done
                 )
         if step.destructive:
             shown = dataclasses.replace(step, preview=mask(step.exact_preview(ctx), ctx.secrets))

@@ -66,6 +66,8 @@ def confirm_title(step: Step) -> str:
 def confirm_kind(step: Step) -> str:
     """What the step does to its target, in one sentence."""
     where = f" on {step.target}" if step.target else ""
+    if not step.destructive and not step.changes_server:
+        return f"This step only reads{where}: nothing changes."
     if step.replaces_data:
         return f"This step REPLACES THE DATA{where}: what is there now is lost."
     return f"This step changes the server{where}."

@@ -165,8 +165,10 @@ class WizardRun:
         refresh_statuses: bool = True,
         transcript_dir: Path | None = None,
         batch_seconds: float = 0.05,
+        teaching: bool = False,
     ) -> None:
         self.screen, self.plan, self.ctx = screen, plan, ctx
+        self.teaching = teaching
         self.refresh_statuses, self.transcript_dir, self.batch_seconds = (
             refresh_statuses,
             transcript_dir,
@@ -230,6 +232,7 @@ class WizardRun:
                 on_event=self.on_event,
                 refresh_statuses=self.refresh_statuses,
                 transcript_dir=self.transcript_dir,
+                teaching=self.teaching,
             )
         except Exception as exc:  # noqa: BLE001 - run_plan never raises; never show a traceback if it does
             result = RunResult(False, None, f"the wizard could not run: {exc}", None)
@@ -391,9 +394,12 @@ class WizardScreen(Screen[None]):
         refresh_statuses: bool = True,
         transcript_dir: Path | None = None,
         start: bool = True,
+        teaching: bool = False,
     ) -> None:
         super().__init__()
         self.plan = plan
+        #: Training: every step's *why* is shown and acknowledged before it runs.
+        self.teaching = teaching
         self._step_context = context
         self.refresh_statuses, self.transcript_dir, self.autostart = refresh_statuses, transcript_dir, start
         self.current = 0
@@ -506,7 +512,12 @@ class WizardScreen(Screen[None]):
             config=app.config, statuses=dict(getattr(app, "statuses", {}))
         )
         self.wizard_run = WizardRun(
-            self, self.plan, ctx, refresh_statuses=self.refresh_statuses, transcript_dir=self.transcript_dir
+            self,
+            self.plan,
+            ctx,
+            refresh_statuses=self.refresh_statuses,
+            transcript_dir=self.transcript_dir,
+            teaching=self.teaching,
         )
         self._set_status("running")
         self.worker = app.run_worker(
