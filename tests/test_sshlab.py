@@ -213,7 +213,7 @@ def test_down_leaves_nothing(tmp_path, netns):
         links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
         assert lab.root_veth not in links
         routes = subprocess.run(["ip", "route"], capture_output=True, text=True).stdout
-        assert f"metric {4000 + lab.link_index}" not in routes
+        assert lab.link_index is not None and f"metric {4000 + lab.link_index}" not in routes
 
 
 def test_failed_up_tears_down(tmp_path, monkeypatch):
@@ -242,3 +242,29 @@ def _ps() -> list[str]:
 def _netns_list() -> list[str]:
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def test_a_stale_unreachable_route_does_not_stop_the_next_lab(tmp_path):
+    """A route left by a lab whose namespace vanished before its veth could be
+    read (its link index lost) must not make the next lab fail with "File exists"."""
+    from ssh_fixtures import ssh_lab_unavailable
+
+    from replui.lab.sshlab import net
+
+    reason = ssh_lab_unavailable(True)
+    if reason:
+        pytest.skip(reason)
+    with net.machine_lock():
+        k = net.free_link()
+    stale = ["unreachable", net.DB_CIDR, "metric", str(net.ROUTE_METRIC + k)]
+    subprocess.run(["ip", "route", "add", *stale], check=True)
+    try:
+        lab = start_ssh_lab(tmp_path, netns=True, count=1)
+        try:
+            assert lab.link_index == k
+        finally:
+            lab.down()
+        routes = subprocess.run(["ip", "route"], capture_output=True, text=True).stdout
+        assert f"metric {net.ROUTE_METRIC + k}" not in routes
+    finally:
+        subprocess.run(["ip", "route", "del", *stale], capture_output=True, check=False)

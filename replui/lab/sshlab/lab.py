@@ -283,7 +283,7 @@ class SshLab(SshLabAccess):
             h.pid = None
         errors = [f"process {pid} ({procs.cmdline(pid)}) survived SIGKILL" for pid in left]
         if self._network_made:
-            errors += net.remove_network(self.namespaces, self.root_veth)
+            errors += net.remove_network(self.namespaces, self.root_veth, self.link_index)
         if purge:
             shutil.rmtree(self.directory, ignore_errors=True)
         self.timings["down"] = round(time.monotonic() - t0, 3)

@@ -32,7 +32,8 @@ class SshLabLayout:
     hosts: list[SshHost]
     ssh_user: str
     binary: ServerBinary
-    link_index: int = 0
+    #: k of the root-jump link (netns mode), None until the link is claimed
+    link_index: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     echo: Callable[[str], None] = field(default=lambda _msg: None, repr=False)
     _sshd: dict[str, Proc] = field(default_factory=dict, repr=False)

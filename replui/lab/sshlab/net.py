@@ -117,9 +117,12 @@ def reap_stale() -> list[str]:
     return removed
 
 
-def drop_root_link(veth: str) -> None:
-    """Delete the root-side ``veth`` and the unreachable route of its link index (no error when absent)."""
-    k = _link_index(veth)
+def drop_root_link(veth: str, k: int | None = None) -> None:
+    """Delete the root-side ``veth`` and the unreachable route of its link
+    index ``k`` (read from the veth's address when not given; no error when
+    absent). Give ``k`` when the namespaces may already be gone: deleting the
+    jump's namespace deletes the veth pair, and with it the address ``k`` is read from."""
+    k = _link_index(veth) if k is None else k
     subprocess.run(["ip", "link", "del", veth], capture_output=True, check=False)
     if k is not None:
         subprocess.run(
@@ -162,8 +165,8 @@ def link_root(names: Sequence[str], jump_ns: str, root_veth: str, k: int) -> Non
     )
     procs.run(["ip", "addr", "add", f"{LINK_NET}.{4 * k + 1}/30", "dev", root_veth], "root veth address")
     procs.run(["ip", "link", "set", root_veth, "up"], "root veth up")
-    procs.run(
-        ["ip", "route", "add", "unreachable", DB_CIDR, "metric", str(ROUTE_METRIC + k)],
+    procs.run(  # replace: a route a vanished lab left behind on this k is taken over, not an error
+        ["ip", "route", "replace", "unreachable", DB_CIDR, "metric", str(ROUTE_METRIC + k)],
         "the root namespace's unreachable route to the database network",
     )
 
@@ -197,9 +200,11 @@ def wire_hosts(jump: SshHost, hosts: Sequence[SshHost]) -> None:
         procs.run(["ip", "-n", h.namespace, "link", "set", "eth0", "up"], f"{h.name}: eth0 up")
 
 
-def remove_network(names: Sequence[str], root_veth: str) -> list[str]:
+def remove_network(names: Sequence[str], root_veth: str, k: int | None = None) -> list[str]:
     """Kill every process still in the namespaces ``names``, delete those present,
-    then the root veth and its route. Returns the failures as messages."""
+    then the root veth and the route of link index ``k`` (read from the veth
+    first when not given). Returns the failures as messages."""
+    k = _link_index(root_veth) if k is None else k
     errors = []
     present = set(namespaces())
     for ns in names:
@@ -209,5 +214,5 @@ def remove_network(names: Sequence[str], root_veth: str) -> list[str]:
             out = subprocess.run(["ip", "netns", "del", ns], capture_output=True, text=True, check=False)
             if out.returncode != 0:
                 errors.append(f"ip netns del {ns}: {procs.tail(out.stderr)}")
-    drop_root_link(root_veth)
+    drop_root_link(root_veth, k)
     return errors
