@@ -6,7 +6,8 @@ size (MB of InnoDB ``data_length``), time in one run:
 
 (a) replui: :func:`replui.wizards.dumpstream.stream_dump` node1 → node2, in a
     fresh interpreter per run so its peak RSS (``VmHWM``) is its own;
-(b) the seed procedure (seeds 000/004): ``mariadb-dump … | gzip > file``,
+(b) the runbooks' procedure ('MySQL Replication Error', 'Fail over MySQL and Rails'):
+    ``mariadb-dump … | gzip > file``,
     ``cp`` the file, ``gunzip < copy | mariadb`` — bash, option files;
 (c) the floor: a bare ``mariadb-dump … | mariadb`` pipe;
 (d) what the verify-data step adds after (a): ``CHECKSUM TABLE`` on the

@@ -24,13 +24,16 @@ run:
    replication stopped and its ``bench`` database dropped before each run:
 
    (a) replui: :func:`replui.wizards.dumpstream.stream_dump` db1 → db2 over
-       the SSH transports, in a fresh interpreter;
+       the SSH transports, in a fresh interpreter, as rebuild-replica's stream
+       step runs it (the restore client's ``init-command`` keeps the restore
+       out of db2's binlog: ``SET SESSION sql_log_bin=0``);
    (b) the runbook procedure over SSH: ``ssh db1 'mariadb-dump … | gzip >
        file'``, ``scp -3 db1:file db2:file``, ``ssh db2 'gunzip < file |
        mariadb'``, the same dump options (:func:`replui.wizards.dumptools.dump_argv`),
        credentials in the lab's option files on each host (never on argv).
 
-   Target: a/b ≤ 0.6.
+   db1's new rows are flushed to disk first; then (a) and (b) alternate,
+   ``--rebuild-runs`` times each (default 2). Target: a/b of the medians ≤ 0.6.
 
 Nothing is asserted; figures, ratios and targets are printed, then where the
 run's time went. The lab is torn down on every exit (also SIGTERM) unless
@@ -231,6 +234,7 @@ async def _child_stream(job: dict[str, Any]) -> dict[str, Any]:
             estimate_bytes=job.get("estimate_bytes"),
             on_progress=progress,
             on_line=lambda line: said.append(line) if line.startswith("transfer") else None,
+            restore_init_command=job.get("init_command"),
         )
         secs = time.monotonic() - t0
     finally:
@@ -436,7 +440,9 @@ def db2_rows(lab: Any, db: str) -> int:
     return int(lab.sql("db2", f"SELECT COUNT(*) FROM {db}.t")[0][0])
 
 
-def runbook_over_ssh(lab: Any, timer: Timer, work: Path, dump_cmd: str, client_cmd: str) -> dict[str, Any]:
+def runbook_over_ssh(
+    lab: Any, timer: Timer, work: Path, dump_cmd: str, client_cmd: str, what: str = "rebuild"
+) -> dict[str, Any]:
     """The runbook's three steps over SSH: dump | gzip on db1, scp -3, gunzip | client on db2."""
     cfg = str(lab.ssh_config_path)
     f1, f2 = work / "db1" / "dump.sql.gz", work / "db2" / "dump.sql.gz"  # one file system: two names
@@ -445,15 +451,15 @@ def runbook_over_ssh(lab: Any, timer: Timer, work: Path, dump_cmd: str, client_c
         return "bash -c " + shlex.quote("set -o pipefail; " + script)
 
     t_dump, _ = timer.run(
-        "rebuild: (b) ssh db1 'mariadb-dump | gzip > file'",
+        f"{what}: (b) ssh db1 'mariadb-dump | gzip > file'",
         ["ssh", "-F", cfg, "db1", remote(f"{dump_cmd} | gzip > {shlex.quote(str(f1))}")],
         timeout=7200,
     )
     t_copy, _ = timer.run(
-        "rebuild: (b) scp -3 db1:file db2:file", ["scp", "-3", "-q", "-F", cfg, f"db1:{f1}", f"db2:{f2}"]
+        f"{what}: (b) scp -3 db1:file db2:file", ["scp", "-3", "-q", "-F", cfg, f"db1:{f1}", f"db2:{f2}"]
     )
     t_restore, _ = timer.run(
-        "rebuild: (b) ssh db2 'gunzip < file | mariadb'",
+        f"{what}: (b) ssh db2 'gunzip < file | mariadb'",
         ["ssh", "-F", cfg, "db2", remote(f"gunzip < {shlex.quote(str(f2))} | {client_cmd}")],
         timeout=7200,
     )
@@ -466,6 +472,85 @@ def runbook_over_ssh(lab: Any, timer: Timer, work: Path, dump_cmd: str, client_c
         "restore": t_restore,
         "total": t_dump + t_copy + t_restore,
         "gz_bytes": gz,
+    }
+
+
+def settle(lab: Any, timer: Timer, db: str) -> None:
+    """Flush db1's dirty pages of ``db``.t (``FLUSH TABLES … FOR EXPORT``), so the run
+    that comes first does not share the disk with the flushing of the rows just made."""
+    t0 = time.monotonic()
+    lab.sql("db1", [f"FLUSH TABLES {db}.t FOR EXPORT", "UNLOCK TABLES"])
+    timer.add("rebuild: flush db1's new rows to disk (FLUSH TABLES … FOR EXPORT)", time.monotonic() - t0)
+
+
+def bench_rebuild(lab: Any, timer: Timer, config: Path, work: Path, size: int, runs: int) -> dict[str, Any]:
+    """Part 2: make the data, then ``runs`` × ((a) replui's stream, (b) the runbook over SSH),
+    alternating, db2's copy dropped before each; the figures of each run and the medians."""
+    import statistics
+
+    from bench.__main__ import DB
+    from replui.wizards.dumptools import client_argv, dump_argv, parse_tool_version
+
+    log("")
+    log(f"2. rebuild db2 from db1 over SSH, about {size // 2} MiB of InnoDB data, {runs} runs of each")
+    lab.sql("db2", ["STOP SLAVE", "RESET SLAVE ALL"])  # db2 is only a restore target here
+    rows, dl = grow_dataset(lab, timer, max(1, size // 2))
+    settle(lab, timer, DB)
+    job = {
+        "config": str(config),
+        "source": "db1",
+        "replica": "db2",
+        "databases": [DB],
+        "estimate_bytes": dl,
+        "init_command": "SET SESSION sql_log_bin=0",  # as rebuild-replica's stream step
+    }
+    # the runbook's commands: the same dump options as replui's (its own dump_argv), the
+    # lab's option file of each host (credentials never on argv)
+    version = subprocess.run(
+        [lab.binary.dump or "mariadb-dump", "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    dtool = parse_tool_version("mariadb-dump", version)
+    ctool = parse_tool_version("mariadb", version)
+    dump_cmd = shlex.join(dump_argv(dtool, str(lab.option_file("db1")), databases=[DB]))
+    client_cmd = shlex.join(client_argv(ctool, str(lab.option_file("db2"))))
+    done: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for i in range(1, runs + 1):
+        reset_db2(lab, DB)
+        a = run_child(timer, f"rebuild {i}: (a) replui stream_dump interpreter", "stream", job)
+        a_rows = db2_rows(lab, DB)
+        log(
+            f"  run {i} (a) replui stream_dump: {a['seconds']:.1f} s "
+            f"({a['wall']:.1f} s with the interpreter), "
+            f"{a['bytes'] / MiB:.0f} MiB of SQL = {mib_s(a['bytes'], a['seconds']):.1f} MiB/s, "
+            f"CPU {a['cpu_s']:.1f} s (event loop thread {a['cpu_main_s']:.1f} s), "
+            f"peak RSS {a['vmhwm_kib'] / 1024:.1f} MiB, loop lag p99 {a['loop_lag_p99_ms']:.1f} ms "
+            f"max {a['loop_lag_max_ms']:.1f} ms; db2 has {a_rows} of {rows} rows"
+        )
+        log(
+            f"      first byte to db2 after {a['first_byte_s']:.1f} s, last at {a['last_byte_s']:.1f} s, "
+            f"returned at {a['seconds']:.1f} s; {a['commands']} remote commands started "
+            f"({a['commands_s']:.1f} s summed)" + "".join(f"; {line}" for line in a["said"])
+        )
+        reset_db2(lab, DB)
+        b = runbook_over_ssh(lab, timer, work, dump_cmd, client_cmd, f"rebuild {i}")
+        b_rows = db2_rows(lab, DB)
+        log(
+            f"  run {i} (b) runbook over SSH: dump|gzip {b['dump']:.1f} s + scp -3 {b['copy']:.1f} s + "
+            f"gunzip|client {b['restore']:.1f} s = {b['total']:.1f} s "
+            f"({b['gz_bytes'] / MiB:.1f} MiB gzipped); db2 has {b_rows} of {rows} rows"
+        )
+        done.append((a, b))
+    log(f"      dump command: ssh db1 {dump_cmd} | gzip > …")
+    log("      (a)'s restore stays out of db2's binlog, as the wizard's does; (b)'s is binlogged")
+    a = done[0][0]
+    if dump_argv(dtool, "X", databases=[DB])[2:] != a["dump_argv"][2:]:  # past tool, option file
+        log(f"      NOTE: replui's dump options differ: {shlex.join(a['dump_argv'])}")
+    return {
+        "rows": rows,
+        "dl": dl,
+        "runs": done,
+        "median_a": statistics.median(a["seconds"] for a, _ in done),
+        "median_b": statistics.median(b["total"] for _, b in done),
     }
 
 
@@ -483,6 +568,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the lab running afterwards")
     ap.add_argument(
         "--buffer-pool", default="512M", help="innodb_buffer_pool_size of the lab's servers (default 512M)"
+    )
+    ap.add_argument(
+        "--rebuild-runs",
+        type=int,
+        default=2,
+        help="runs of each rebuild, (a) and (b) alternating (default 2)",
     )
     ap.add_argument("--skip-relay", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--skip-rebuild", action="store_true", help=argparse.SUPPRESS)
@@ -571,57 +662,7 @@ def _run(args: argparse.Namespace, base: Path) -> int:
                 relays.append(r)
         rebuild: dict[str, Any] | None = None
         if not args.skip_rebuild:
-            from bench.__main__ import DB
-            from replui.wizards.dumptools import client_argv, dump_argv, parse_tool_version
-
-            log("")
-            log(f"2. rebuild db2 from db1 over SSH, about {size // 2} MiB of InnoDB data")
-            lab.sql("db2", ["STOP SLAVE", "RESET SLAVE ALL"])  # db2 is only a restore target here
-            rows, dl = grow_dataset(lab, timer, max(1, size // 2))
-            reset_db2(lab, DB)
-            job = {
-                "config": str(config),
-                "source": "db1",
-                "replica": "db2",
-                "databases": [DB],
-                "estimate_bytes": dl,
-            }
-            a = run_child(timer, "rebuild: (a) replui stream_dump interpreter", "stream", job)
-            a_rows = db2_rows(lab, DB)
-            log(
-                f"  (a) replui stream_dump: {a['seconds']:.1f} s ({a['wall']:.1f} s with the interpreter), "
-                f"{a['bytes'] / MiB:.0f} MiB of SQL = {mib_s(a['bytes'], a['seconds']):.1f} MiB/s, "
-                f"CPU {a['cpu_s']:.1f} s (event loop thread {a['cpu_main_s']:.1f} s), "
-                f"peak RSS {a['vmhwm_kib'] / 1024:.1f} MiB, loop lag p99 {a['loop_lag_p99_ms']:.1f} ms "
-                f"max {a['loop_lag_max_ms']:.1f} ms; db2 has {a_rows} of {rows} rows"
-            )
-            log(
-                f"      first byte to db2 after {a['first_byte_s']:.1f} s, last at {a['last_byte_s']:.1f} s, "
-                f"returned at {a['seconds']:.1f} s; {a['commands']} remote commands started "
-                f"({a['commands_s']:.1f} s summed)" + "".join(f"; {line}" for line in a["said"])
-            )
-            # the runbook's commands: the same dump options as replui's (its own dump_argv), the
-            # lab's option file of each host (credentials never on argv)
-            version = subprocess.run(
-                [lab.binary.dump or "mariadb-dump", "--version"], capture_output=True, text=True, check=True
-            ).stdout
-            dtool = parse_tool_version("mariadb-dump", version)
-            ctool = parse_tool_version("mariadb", version)
-            dump_cmd = shlex.join(dump_argv(dtool, str(lab.option_file("db1")), databases=[DB]))
-            client_cmd = shlex.join(client_argv(ctool, str(lab.option_file("db2"))))
-            same = dump_argv(dtool, "X", databases=[DB])[2:] == a["dump_argv"][2:]  # past tool, option file
-            reset_db2(lab, DB)
-            b = runbook_over_ssh(lab, timer, work, dump_cmd, client_cmd)
-            b_rows = db2_rows(lab, DB)
-            log(
-                f"  (b) runbook over SSH: dump|gzip {b['dump']:.1f} s + scp -3 {b['copy']:.1f} s + "
-                f"gunzip|client {b['restore']:.1f} s = {b['total']:.1f} s "
-                f"({b['gz_bytes'] / MiB:.1f} MiB gzipped); db2 has {b_rows} of {rows} rows"
-            )
-            log(f"      dump command: ssh db1 {dump_cmd} | gzip > …")
-            if not same:
-                log(f"      NOTE: replui's dump options differ: {shlex.join(a['dump_argv'])}")
-            rebuild = {"rows": rows, "dl": dl, "a": a, "b": b}
+            rebuild = bench_rebuild(lab, timer, config, work, size, args.rebuild_runs)
 
         log("")
         log("=" * 100)
@@ -653,18 +694,20 @@ def _run(args: argparse.Namespace, base: Path) -> int:
                 "ProxyJump)"
             )
         if rebuild is not None:
-            a, b = rebuild["a"], rebuild["b"]
-            log("2. rebuild over SSH")
+            log(f"2. rebuild over SSH ({len(rebuild['runs'])} runs of each, alternating (a) and (b))")
             log(
                 f"{'data MiB':>8} {'rows':>9} {'SQL MiB':>8} {'replui s':>9} {'runbook s':>9} {'a/b':>5} "
                 f"{'peak RSS MiB':>12}"
             )
-            log(
-                f"{rebuild['dl'] / MiB:8.0f} {rebuild['rows']:9d} {a['bytes'] / MiB:8.0f} "
-                f"{a['seconds']:9.1f} "
-                f"{b['total']:9.1f} {a['seconds'] / b['total']:5.2f} {a['vmhwm_kib'] / 1024:12.1f}"
-            )
-            log("  a/b is wall time (replui ÷ runbook); target ≤ 0.60")
+            for a, b in rebuild["runs"]:
+                log(
+                    f"{rebuild['dl'] / MiB:8.0f} {rebuild['rows']:9d} {a['bytes'] / MiB:8.0f} "
+                    f"{a['seconds']:9.1f} {b['total']:9.1f} {a['seconds'] / b['total']:5.2f} "
+                    f"{a['vmhwm_kib'] / 1024:12.1f}"
+                )
+            ma, mb = rebuild["median_a"], rebuild["median_b"]
+            log(f"{'median':>8} {'':9} {'':8} {ma:9.1f} {mb:9.1f} {ma / mb:5.2f}")
+            log("  a/b is wall time (replui ÷ runbook), of the medians; target ≤ 0.60")
         log(
             "(peak RSS of an interpreter that only imports replui's SSH and stream modules: "
             f"{base_rss / 1024:.1f} MiB; one `ssh db1 true`: {ssh_true:.2f} s; "

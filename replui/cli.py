@@ -70,11 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--json", action="store_true", help="print JSON (documented in the README)")
 
+    from replui.diagnose import add_diagnose_parser
     from replui.lab.cli import add_lab_parser
     from replui.wizards.cli import add_wizard_parser
 
     add_lab_parser(sub)
     add_wizard_parser(sub)
+    add_diagnose_parser(sub)
+    from replui.train_cli import add_train_parsers
+
+    add_train_parsers(sub)
     return parser
 
 
@@ -172,6 +177,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from replui.wizards.cli import run_wizard
 
         return run_wizard(args)
+    if args.command in ("train", "transcript"):
+        from replui.train_cli import run_train, run_transcript
+
+        return run_train(args) if args.command == "train" else run_transcript(args)
+    if args.command == "diagnose":
+        from replui.diagnose import run_diagnose
+
+        return run_diagnose(args)
     parser.print_help()
     return 2
 

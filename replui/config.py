@@ -28,6 +28,10 @@ The file has a ``[defaults]`` table and ``[[nodes]]`` entries::
     ssh_jump = "bastion.example.com"    # ProxyJump hops: "[user@]host[:port]", "a,b",
                                         # a list of hops, or [] for none
     ssh_known_hosts = "~/.ssh/known_hosts.db"  # default: ~/.ssh/known_hosts
+    transfer = "jump"          # as a replica: "jump" (dump relayed through this machine)
+                               # or "direct" (its host dumps the source's repl_host itself)
+    work_dir = "/var/tmp/replui"  # on the node's host: replui's private files (option files,
+                                  # --via-file dumps); default $TMPDIR, else /tmp
 
 Every node key may also stand in ``[defaults]``. A node has at most one of
 ``password``, ``password_env`` (an environment variable), ``password_command``
@@ -70,7 +74,7 @@ from typing import Any, Mapping
 
 import tomli
 
-from replui.config_ssh import SSH_CONVERTERS, JumpHop, MysqlVia, SshTarget, check_ssh_host
+from replui.config_ssh import SSH_CONVERTERS, JumpHop, MysqlVia, SshTarget, Transfer, check_ssh_host
 
 __all__ = [
     "DEFAULT_PORT",
@@ -80,6 +84,7 @@ __all__ = [
     "MysqlVia",
     "NodeConfig",
     "SshTarget",
+    "Transfer",
     "candidate_paths",
     "find_config",
     "load_config",
@@ -126,6 +131,11 @@ class NodeConfig:
     ``ssh_*`` say how to reach the node's host over SSH (see
     :attr:`ssh_target`; None: ``~/.ssh/config``'s value, else SSH's default);
     ``ssh_jump`` holds the ProxyJump hops, first hop first.
+    ``transfer`` says how a streamed dump reaches this node as a replica
+    (:class:`~replui.config_ssh.Transfer`).
+    ``work_dir`` is the directory on the node's host (this machine for a node
+    without SSH) where replui keeps its private files: option files and
+    ``--via-file`` dumps (None: ``$TMPDIR``, else ``/tmp``).
     With ``mysql_via`` SSH or AUTO, ``host``/``port``/``socket`` are as seen
     from the SSH host.
     ``source_path`` and ``index`` say where it was defined (for messages);
@@ -160,6 +170,8 @@ class NodeConfig:
     mysql_via: MysqlVia = MysqlVia.DIRECT
     repl_host: str | None = None
     repl_port: int | None = None
+    transfer: Transfer = Transfer.JUMP
+    work_dir: str | None = None
     source_path: str | None = None
     index: int = 0
     key_lines: Mapping[str, tuple[str, int | None]] = field(default_factory=dict, compare=False, repr=False)
@@ -192,6 +204,7 @@ class NodeConfig:
             identity=self.ssh_identity,
             jump=self.ssh_jump,
             known_hosts=self.ssh_known_hosts,
+            work_dir=self.work_dir,
         )
 
     @property
@@ -358,6 +371,8 @@ _NODE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "mysql_via": ((str,), '"direct", "ssh" or "auto"'),
     "repl_host": ((str,), "the host name or address replicas use to reach this node"),
     "repl_port": ((int,), "a port number 1-65535"),
+    "transfer": ((str,), '"jump" or "direct"'),
+    "work_dir": ((str,), "an absolute directory path on the node's host"),
 }
 #: Node keys naming a file that must exist when the config is loaded.
 _PATH_KEYS = ("ssl_ca", "ssl_cert", "ssl_key", "socket", "defaults_file", "ssh_identity", "ssh_known_hosts")
@@ -465,6 +480,17 @@ def _file_problem(key: str, path: str) -> str | None:
     return None
 
 
+def _work_dir_problem(path: str) -> str | None:
+    """Why ``path`` cannot hold replui's private files on this machine (the
+    ``work_dir`` of a node without SSH), or None. A remote ``work_dir`` is
+    checked on its host by the ``--via-file`` pre-flight."""
+    if not os.path.isdir(path):
+        return f"no such directory on this machine: {path}"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"not writable by this user: {path}"
+    return None
+
+
 def parse_config(text: str, path: str | os.PathLike[str] = "<string>", *, check_paths: bool = True) -> Config:
     """Parse TOML ``text`` (read from ``path``, used in messages) into a Config.
 
@@ -472,10 +498,12 @@ def parse_config(text: str, path: str | os.PathLike[str] = "<string>", *, check_
     unknown keys and tables, wrong types, non-finite numbers, missing
     ``name``, duplicate names, more than one password source on a node, a
     bad ``ssh_jump`` hop, ``ssh_host`` or ``ssh_user`` (or ``host`` when it
-    stands for ``ssh_host``), a ``mysql_via`` other than direct/ssh/auto, and
+    stands for ``ssh_host``), a ``mysql_via`` other than direct/ssh/auto, a
+    ``work_dir`` that is no absolute path of plain characters, and
     (with ``check_paths``) a ``ssl_ca``/``ssl_cert``/``ssl_key``/``socket``/
     ``defaults_file``/``ssh_identity``/``ssh_known_hosts`` that does not
-    exist (``socket`` only with ``mysql_via = "direct"``). Those paths are
+    exist (``socket`` only with ``mysql_via = "direct"``) or a node without
+    SSH whose ``work_dir`` is no writable directory here. Those paths are
     stored with ``~`` expanded.
     """
     path = str(path)
@@ -615,6 +643,10 @@ def parse_config(text: str, path: str | os.PathLike[str] = "<string>", *, check_
                     raise ConfigError(path, problem, line=key_lines[k][1], key=key_lines[k][0])
         values: dict[str, Any] = {k: (float(v) if k.endswith("_timeout") else v) for k, v in merged.items()}
         node = NodeConfig(**values, source_path=path, index=i, key_lines=key_lines)
+        if check_paths and node.work_dir and not node.uses_ssh:
+            problem = _work_dir_problem(node.work_dir)
+            if problem:
+                raise node.key_error("work_dir", problem)
         if node.uses_ssh and node.ssh_host is None:
             try:
                 check_ssh_host(node.host)

@@ -1,5 +1,6 @@
-"""SSH values of a node's configuration: ``mysql_via``, jump hops, the SSH
-target, and their checks.
+"""SSH values of a node's configuration: ``mysql_via``, ``transfer``, jump
+hops, the SSH target, ``work_dir`` (where replui's private files go on the
+node's host), and their checks.
 
 :data:`SSH_CONVERTERS` maps each key to a function that checks and converts its
 (already type-checked) TOML value, raising ValueError with a message of the form
@@ -22,6 +23,8 @@ _PORT_RE = re.compile(r"[0-9]{1,5}")
 _SCOPE_RE = re.compile(r"[A-Za-z0-9._-]+")
 _MAX_HOST = 253
 _MAX_USER = 64
+_WORK_DIR_RE = re.compile(r"[A-Za-z0-9_./+=,@-]+")
+_MAX_WORK_DIR = 200
 _HOP_SHAPE = "[user@]host[:port], an IPv6 address as [::1]:22"
 
 
@@ -33,6 +36,20 @@ class MysqlVia(str, enum.Enum):
     DIRECT = "direct"
     SSH = "ssh"
     AUTO = "auto"
+
+
+class Transfer(str, enum.Enum):
+    """How a streamed dump reaches this node when it is the replica (``transfer``).
+
+    ``JUMP``: the dump runs on the source's host (or, when that host lacks the
+    dump tool, on the jump host against a forward of the source's MySQL) and
+    its bytes are relayed through the jump host into the client on this
+    node's host. ``DIRECT``: this node's host reaches the source's MySQL at its
+    replication address (``repl_host``/``repl_port``) and runs the dump itself,
+    piped into its own client: the bytes never pass through the jump host."""
+
+    JUMP = "jump"
+    DIRECT = "direct"
 
 
 def _bracketed(host: str) -> str:
@@ -66,7 +83,10 @@ class SshTarget:
     the local user), ``identity`` (a private key file, None: the agent and
     ``~/.ssh/config``), ``jump`` (ProxyJump hops, first hop first) and
     ``known_hosts`` (a known_hosts file to check host keys against, None:
-    ``~/.ssh/known_hosts``; replui's own file is checked as well)."""
+    ``~/.ssh/known_hosts``; replui's own file is checked as well).
+    ``work_dir`` is the node's ``work_dir``: the directory on the host for
+    replui's private files (None: ``$TMPDIR``, else ``/tmp``); it is no part
+    of :attr:`key` (it says nothing about the connection)."""
 
     host: str
     port: int | None = None
@@ -74,6 +94,7 @@ class SshTarget:
     identity: str | None = None
     jump: tuple[JumpHop, ...] = ()
     known_hosts: str | None = None
+    work_dir: str | None = None
 
     @property
     def key(self) -> tuple[str, int | None, str | None, str | None, tuple[JumpHop, ...], str | None]:
@@ -226,6 +247,35 @@ def _mysql_via(value: str) -> MysqlVia:
         raise ValueError(f'expected "direct", "ssh" or "auto", got {value!r}') from None
 
 
+def _transfer(value: str) -> Transfer:
+    try:
+        return Transfer(value)
+    except ValueError:
+        raise ValueError(f'expected "jump" or "direct", got {value!r}') from None
+
+
+def check_work_dir(value: str) -> str:
+    """``value`` (a node's ``work_dir``) if it is an absolute directory path of
+    letters, digits and ``/._+=,@-`` without a ``..`` component, at most 200
+    characters; returned without a trailing ``/``. It is a path on the node's
+    own host (``~`` would not mean the same there), and it ends up in the
+    tools' command lines (``--defaults-extra-file=DIR/…``), so nothing a
+    shell or an option parser could read twice is let through. ValueError
+    "expected …, got …" otherwise."""
+    shape = "an absolute directory path on the node's host"
+    if not value.startswith("/"):
+        hint = " (~ is not expanded: the path is on the node's host)" if value.startswith("~") else ""
+        raise ValueError(f"expected {shape}, got {value!r}{hint}")
+    if len(value) > _MAX_WORK_DIR:
+        raise ValueError(f"expected {shape} of at most {_MAX_WORK_DIR} characters, got {len(value)}")
+    if not _WORK_DIR_RE.fullmatch(value):
+        problem = _first_bad(value, r"[A-Za-z0-9_./+=,@-]")
+        raise ValueError(f"expected {shape} of letters, digits and /._+=,@-, got {value!r}: {problem}")
+    if ".." in value.split("/"):
+        raise ValueError(f"expected {shape} without '..', got {value!r}")
+    return value.rstrip("/") or "/"
+
+
 def _file_path(value: str) -> str:
     if not value:
         raise ValueError("expected a file path, got ''")
@@ -241,4 +291,6 @@ SSH_CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "ssh_identity": _file_path,
     "ssh_known_hosts": _file_path,
     "mysql_via": _mysql_via,
+    "transfer": _transfer,
+    "work_dir": check_work_dir,
 }

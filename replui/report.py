@@ -168,11 +168,14 @@ def render_text(
             lines.append(f"{s.name} {s.host}:{s.port}  UNREACHABLE  {s.error or ''}")
             continue
         flavor = s.flavor.value if s.flavor else "?"
-        ro = "read_only" if s.read_only else "writable"
+        ro = "read_only=?" if s.read_only is None else "read_only" if s.read_only else "writable"
         b = s.binlog
+        binlog = _coord(b.file, b.position) if b else "off" if s.log_bin is False else "?"
+        server_id = "?" if s.server_id is None else s.server_id
+        note = f"  ({s.error})" if s.error else ""  # a reachable node with a note: read from pasted text
         lines.append(
-            f"{s.name} {s.host}:{s.port}  {flavor} {s.version}  server_id={s.server_id}  {ro}  "
-            f"binlog={_coord(b.file, b.position) if b else 'off'}"
+            f"{s.name} {s.host}:{s.port}  {flavor} {s.version or '?'}  server_id={server_id}  {ro}  "
+            f"binlog={binlog}{note}"
         )
         if s.rebuild_mark is not None:
             m = s.rebuild_mark
@@ -182,11 +185,15 @@ def render_text(
             )
         for c in s.channels:
             lag = "NULL" if c.seconds_behind_source is None else f"{c.seconds_behind_source}s"
+            if c.raw and c.label("seconds_behind_source") not in c.raw:
+                lag = "?"  # not shown (a pasted fragment): unknown, not NULL
             if c.sql_delay:
                 lag += f" (delay={c.sql_delay}s)"
             name = f"'{c.name}' " if c.name else ""
+            port = "?" if c.source_port is None else c.source_port
             lines.append(
-                f"  {name}<- {c.source_host}:{c.source_port}  IO={c.io_running} SQL={c.sql_running}  "
+                f"  {name}<- {c.source_host or '?'}:{port}  "
+                f"IO={c.io_running or '?'} SQL={c.sql_running or '?'}  "
                 f"read={_coord(c.source_log_file, c.read_source_log_pos)}  "
                 f"exec={_coord(c.relay_source_log_file, c.exec_source_log_pos)}  lag={lag}"
             )

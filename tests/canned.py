@@ -4,8 +4,9 @@ the TUI tests, the SVG snapshots and the demo apps in tests/snapshot_apps/.
 Each scenario returns ``(Config, list[NodeStatus])`` with statuses in config
 order; the TUI serves one through ``replui.monitor.StaticMonitor(cfg, statuses)``
 (see ``tui_helpers.static_monitor``), so its findings come from the real analysis.
-Texts and coordinates come from the seed runbooks where they have them
-(seed 002's two ``SHOW SLAVE STATUS`` excerpts, seed 004's 1236 message).
+Texts and coordinates come from the runbooks where they have them (the two
+``SHOW SLAVE STATUS`` excerpts of 'How to get an active-active MySQL setup back
+in sync after hard crash', the 1236 message of 'Fail over MySQL and Rails').
 Builders: :func:`config_for`, :func:`node`, :func:`channel`, :func:`down`.
 
 The SVG snapshots render ``healthy_pair``, ``broken_pair_1062``, ``four_nodes``
@@ -34,18 +35,18 @@ MARIADB_1062 = (
     "Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000003, "
     "end_log_pos 1874"
 )
-SEED002_RELAY = (
+CRASH_RUNBOOK_RELAY_ERROR = (
     "Relay log read failure: Could not parse relay log event entry. The possible reasons are: the master's "
     "binary log is corrupted (you can check this by running 'mysqlbinlog' on the binary log), the slave's "
     "relay log is corrupted (you can check this by running 'mysqlbinlog' on the relay log), a network "
     "problem, or a bug in the master's or slave's MySQL code. If you want to check the master's binary log "
     "or slave's relay log, you will be able to know their names by issuing 'SHOW SLAVE STATUS' on this slave."
 )
-SEED002_1236 = (
+CRASH_RUNBOOK_1236 = (
     "Got fatal error 1236 from master when reading data from binary log: "
     "'Client requested master to start replication from impossible position'"
 )
-SEED004_1236 = (
+RAILS_RUNBOOK_1236 = (
     "Got fatal error 1236 from master when reading data from binary log: "
     "'Could not find first log file name in binary log index file'"
 )
@@ -213,7 +214,8 @@ def broken_pair_1062() -> tuple[Config, list[NodeStatus]]:
 
 
 def replica_1062() -> tuple[Config, list[NodeStatus]]:
-    """Seed 000: source → replica; someone wrote to the (writable) replica, now 1062."""
+    """'MySQL Replication Error' (Chameleon Cloud): source → replica; someone
+    wrote to the (writable) replica, now 1062."""
     cfg = config_for("source", "replica")
     s = node(cfg, "source", server_id=1, files=binlogs(4000, 2100))
     ch = channel(s, exec_pos=1874, sql="No", lag=None, last_sql_errno=1062, last_sql_error=MARIADB_1062)
@@ -221,8 +223,9 @@ def replica_1062() -> tuple[Config, list[NodeStatus]]:
     return cfg, [s, r]
 
 
-def seed002_crashed_pair() -> tuple[Config, list[NodeStatus]]:
-    """Seed 002 after node1's hard crash: node1's relay log is corrupt (bare
+def crashed_pair_after_hard_crash() -> tuple[Config, list[NodeStatus]]:
+    """'How to get an active-active MySQL setup back in sync after hard crash',
+    after node1's hard crash: node1's relay log is corrupt (bare
     ``Last_Error``), node2 gets 1236 "impossible position" because node1's
     mysql-bin.000234 was cut short at 173840000 < 173841457; node1 restarted
     into mysql-bin.000235."""
@@ -246,7 +249,7 @@ def seed002_crashed_pair() -> tuple[Config, list[NodeStatus]]:
         lag=None,
         relay_log_file="relay-bin.000198",
         relay_log_pos=179576569,
-        raw={"Last_Errno": "1594", "Last_Error": SEED002_RELAY},
+        raw={"Last_Errno": "1594", "Last_Error": CRASH_RUNBOOK_RELAY_ERROR},
     )
     ch2 = channel(
         a,
@@ -258,13 +261,13 @@ def seed002_crashed_pair() -> tuple[Config, list[NodeStatus]]:
         relay_log_file="relay-bin.000197",
         relay_log_pos=101852398,
         last_io_errno=1236,
-        last_io_error=SEED002_1236,
+        last_io_error=CRASH_RUNBOOK_1236,
     )
     return cfg, [replace(a, channels=(ch1,)), replace(b, channels=(ch2,))]
 
 
-def seed004_purged() -> tuple[Config, list[NodeStatus]]:
-    """Seed 004: the replica was off too long; the source purged mysql-bin.000002 → \
+def replica_of_a_purged_source() -> tuple[Config, list[NodeStatus]]:
+    """'Fail over MySQL and Rails': the replica was off too long; the source purged mysql-bin.000002 → \
 1236 "could not find first log file"."""
     cfg = config_for("source", "replica")
     s = node(cfg, "source", server_id=1, files=binlogs(1048576, 30000, first=5))
@@ -276,7 +279,7 @@ def seed004_purged() -> tuple[Config, list[NodeStatus]]:
         sql="Yes",
         lag=None,
         last_io_errno=1236,
-        last_io_error=SEED004_1236,
+        last_io_error=RAILS_RUNBOOK_1236,
     )
     r = node(cfg, "replica", server_id=2, read_only=True, channels=(ch,))
     return cfg, [s, r]
@@ -344,7 +347,8 @@ def external_source() -> tuple[Config, list[NodeStatus]]:
 
 
 def stopped_pair_mismatch() -> tuple[Config, list[NodeStatus]]:
-    """Seed 001: node1 ⇄ node2 with both threads stopped by hand (no error) and node1 behind node2."""
+    """'Fixing MySQL Multi-Master Replication': node1 ⇄ node2 with both threads
+    stopped by hand (no error) and node1 behind node2."""
     cfg = config_for("node1", "node2")
     a, b = _pair(cfg)
     ch1 = channel(b, file="mysql-bin.000001", pos=400, io="No", sql="No", lag=None)
@@ -356,8 +360,8 @@ SCENARIOS: dict[str, Callable[[], tuple[Config, list[NodeStatus]]]] = {
     "healthy_pair": healthy_pair,
     "broken_pair_1062": broken_pair_1062,
     "replica_1062": replica_1062,
-    "seed002_crashed_pair": seed002_crashed_pair,
-    "seed004_purged": seed004_purged,
+    "crashed_pair_after_hard_crash": crashed_pair_after_hard_crash,
+    "replica_of_a_purged_source": replica_of_a_purged_source,
     "unreachable_pair": unreachable_pair,
     "source_with_replicas": source_with_replicas,
     "four_nodes": four_nodes,

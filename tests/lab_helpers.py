@@ -1,5 +1,5 @@
 """Shared helpers for the tests on the real lab (the ``lab`` fixture of conftest.py):
-waiting on the servers, and breaks made the way the seeds describe them."""
+waiting on the servers, and breaks made the way the runbooks describe them."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ def wait_for(predicate, timeout=30.0, what="condition"):
 
 
 def break_with_duplicate_key(lab, key: int = 9001) -> None:
-    """Seed 000's cause: a row written on node2 with sql_log_bin=0 (so it does
-    not replicate back), then the same primary key written on node1."""
+    """The cause in 'MySQL Replication Error' (Chameleon Cloud): a row written
+    on node2 with sql_log_bin=0 (so it does not replicate back), then the same
+    primary key written on node1. A row with that key left by an earlier test
+    (a healed lab carries node1's rows everywhere) is removed first, on both nodes."""
+    for name in ("node1", "node2"):
+        lab.sql(name, ["SET sql_log_bin=0", f"DELETE FROM shop.customers WHERE id={key:d}"])
     lab.sql(
         "node2",
         [

@@ -184,11 +184,11 @@ class _FakeClient:
 
 
 def test_new_statement_falls_back_to_old_on_parse_error_and_is_remembered():
-    client = _FakeClient({SHOW_SLAVE_STATUS: [M.MYSQL57_SEED002_NODE1]})
+    client = _FakeClient({SHOW_SLAVE_STATUS: [M.MYSQL57_CRASHED_PAIR_NODE1]})
     d = dialect_for(Flavor.MYSQL, "8.0.36")  # version says REPLICA, the server disagrees
     rows, d2 = query_with_fallback(client, d, "replica_status")
     assert client.asked == [SHOW_REPLICA_STATUS, SHOW_SLAVE_STATUS]
-    assert rows == [M.MYSQL57_SEED002_NODE1]
+    assert rows == [M.MYSQL57_CRASHED_PAIR_NODE1]
     assert d2.replica_status_sql == SHOW_SLAVE_STATUS and d2.uses_replica_terms is False
     assert d2.labels["io_running"] == "Slave_IO_Running"
 
@@ -215,12 +215,12 @@ def test_fallback_reraises_non_parse_errors():
     assert info.value.errno == 1227
 
 
-# -- MySQL 5.7: seed 002 ---------------------------------------------------------------
+# -- MySQL 5.7: 'active-active MySQL setup back in sync after hard crash' ---------------
 
 
-def test_seed002_relay_log_failure_row_keeps_coordinates_and_error():
+def test_hard_crash_relay_log_failure_row_keeps_coordinates_and_error():
     d = dialect_for(Flavor.MYSQL, "5.7.44-log")
-    ch = normalise_channel(M.MYSQL57_SEED002_NODE1, d)
+    ch = normalise_channel(M.MYSQL57_CRASHED_PAIR_NODE1, d)
     assert ch.name == ""
     assert ch.source_log_file == "mysql-bin.000253"
     assert ch.read_source_log_pos == 569975131
@@ -237,8 +237,8 @@ def test_seed002_relay_log_failure_row_keeps_coordinates_and_error():
     assert ch.raw["Read_Master_Log_Pos"] == "569975131"
 
 
-def test_seed002_impossible_position_row_reports_io_error_1236():
-    ch = normalise_channel(M.MYSQL57_SEED002_NODE2, dialect_for(Flavor.MYSQL, "5.7.44"))
+def test_hard_crash_impossible_position_row_reports_io_error_1236():
+    ch = normalise_channel(M.MYSQL57_CRASHED_PAIR_NODE2, dialect_for(Flavor.MYSQL, "5.7.44"))
     assert ch.io_running == "No" and not ch.io_ok
     assert ch.last_io_errno == 1236
     assert "impossible position" in ch.last_io_error
@@ -248,8 +248,8 @@ def test_seed002_impossible_position_row_reports_io_error_1236():
 
 
 def test_rows_with_text_values_parse_like_typed_rows():
-    typed = normalise_channel(M.MYSQL57_SEED002_NODE1)
-    text = normalise_channel(M.as_strings(M.MYSQL57_SEED002_NODE1))
+    typed = normalise_channel(M.MYSQL57_CRASHED_PAIR_NODE1)
+    text = normalise_channel(M.as_strings(M.MYSQL57_CRASHED_PAIR_NODE1))
     assert text.read_source_log_pos == typed.read_source_log_pos == 569975131
     assert text.last_sql_errno == 1594 and text.seconds_behind_source is None
 
@@ -261,7 +261,7 @@ def test_mysql57_status_from_recorded_rows():
         NODE,
         d,
         v,
-        [M.MYSQL57_SEED002_NODE1],
+        [M.MYSQL57_CRASHED_PAIR_NODE1],
         M.MYSQL57_MASTER_STATUS,
         M.MYSQL57_BINARY_LOGS,
         collected_at=1000.0,

@@ -539,3 +539,24 @@ async def test_a_failing_preamble_stops_the_real_client_before_the_dump_touches_
     assert exc.value.step == "restore" and "replui: not this server" in exc.value.message
     assert "shop" not in [r[0] for r in lab.sql("node2", "SHOW DATABASES")]
     assert leftovers(private) == []
+
+
+@pytest.mark.lab
+async def test_the_restore_init_command_keeps_the_restore_out_of_the_replicas_binlog(pair):
+    lab = pair
+    lab.sql("node2", "DROP DATABASE IF EXISTS shop")
+    before = lab.master_status("node2")
+    t = LocalTransport()
+    try:
+        await stream_dump(
+            node(lab, "node1"),
+            node(lab, "node2"),
+            source_transport=t,
+            replica_transport=t,
+            databases=["shop"],
+            restore_init_command="SET SESSION sql_log_bin=0",
+        )
+    finally:
+        await t.cleanup()
+    assert before[0] and lab.master_status("node2") == before  # nothing of the restore was binlogged
+    assert checksum(lab, "node1", "shop.orders") == checksum(lab, "node2", "shop.orders")

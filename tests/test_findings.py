@@ -27,24 +27,24 @@ def one(findings, code, node=None):
 
 # -- known-error table ---------------------------------------------------------
 def test_classify_tells_the_two_1236_forms_apart_by_message():
-    assert E.classify(1236, canned.SEED004_1236).key == "binlog_purged"
-    assert E.classify(1236, canned.SEED004_1236).wizard == "rebuild-replica"
-    assert E.classify(1236, canned.SEED002_1236).key == "impossible_position"
-    assert E.classify(1236, canned.SEED002_1236).wizard == "repoint"
+    assert E.classify(1236, canned.RAILS_RUNBOOK_1236).key == "binlog_purged"
+    assert E.classify(1236, canned.RAILS_RUNBOOK_1236).wizard == "rebuild-replica"
+    assert E.classify(1236, canned.CRASH_RUNBOOK_1236).key == "impossible_position"
+    assert E.classify(1236, canned.CRASH_RUNBOOK_1236).wizard == "repoint"
     assert E.classify(1236, "binlog truncated in the middle of event").key == "binlog_read_error"
 
 
 def test_classify_relay_log_corruption_by_errno_or_text():
-    for errno in (1594, 1595, 13117):
+    for errno in (1594, 1595, 13121):  # 13121: MySQL 8.0's number (13117 is its IO thread's "Fatal error")
         assert E.classify(errno, "").key == "relay_log_corrupt"
-    assert E.classify(0, canned.SEED002_RELAY).key == "relay_log_corrupt"
+    assert E.classify(0, canned.CRASH_RUNBOOK_RELAY_ERROR).key == "relay_log_corrupt"
 
 
 def test_classify_table_rows_and_wizards():
     assert E.wizard_for(E.classify(1062, canned.MARIADB_1062)) == "rebuild-replica"
     assert E.wizard_for(E.classify(1062, ""), pair=True) == "resync-pair"
     assert E.wizard_for(E.classify(1032, ""), pair=True) == "resync-pair"
-    assert E.classify(1133, "").wizard == "add-replica"
+    assert E.classify(1133, "").wizard == "create-repl-user"
     assert E.classify(1201, "").wizard == "reset-replica"
     assert E.classify(1045, "").wizard == "set-repl-password"
     for errno in (2002, 2003, 2005):
@@ -52,13 +52,13 @@ def test_classify_table_rows_and_wizards():
     assert E.classify(0, "Got fatal error 1236 from master").key == "binlog_read_error"
     assert E.classify(9999, "something new") is None
     assert all(k.wizard in NAMES for k in E.KNOWN_ERRORS)
-    assert all(k.seed in k.advice for k in E.KNOWN_ERRORS if k.seed)
+    assert all(k.origin in k.advice for k in E.KNOWN_ERRORS if k.origin)
     assert not any("seed" in k.advice.lower() for k in E.KNOWN_ERRORS)
 
 
 # -- errors on channels ------------------------------------------------------------
-def test_seed002_impossible_position_advises_next_binlog_position_4():
-    _, st = canned.seed002_crashed_pair()
+def test_hard_crash_impossible_position_advises_next_binlog_position_4():
+    _, st = canned.crashed_pair_after_hard_crash()
     f = one(analyse(st), "io_error", "node2")
     assert (f.severity, f.errno, f.wizard) == (CRIT, 1236, "repoint")
     assert "impossible position" in f.message
@@ -66,8 +66,8 @@ def test_seed002_impossible_position_advises_next_binlog_position_4():
     assert f.fields == ("io_running", "last_io_errno", "last_io_error")
 
 
-def test_seed002_relay_log_failure_in_last_error_only_repoints_from_exec_position():
-    _, st = canned.seed002_crashed_pair()
+def test_hard_crash_relay_log_failure_in_last_error_only_repoints_from_exec_position():
+    _, st = canned.crashed_pair_after_hard_crash()
     f = one(analyse(st), "sql_error", "node1")
     assert (f.severity, f.errno, f.wizard) == (CRIT, 1594, "repoint")
     assert "Last_Error" in f.message and "Relay log read failure" in f.message
@@ -75,8 +75,8 @@ def test_seed002_relay_log_failure_in_last_error_only_repoints_from_exec_positio
     assert "--from-exec-position" in f.advice
 
 
-def test_seed004_purged_binlog_advises_rebuild():
-    _, st = canned.seed004_purged()
+def test_replica_of_a_purged_source_binlog_advises_rebuild():
+    _, st = canned.replica_of_a_purged_source()
     f = one(analyse(st), "io_error", "replica")
     assert (f.errno, f.wizard) == (1236, "rebuild-replica")
     assert "RESET SLAVE" in f.advice and RAILS_FAILOVER in f.advice
@@ -115,7 +115,7 @@ def test_sql_error_uses_modern_labels_on_mysql():
 
 
 @pytest.mark.parametrize(
-    "errno,wizard", [(1133, "add-replica"), (1201, "reset-replica"), (1045, "set-repl-password")]
+    "errno,wizard", [(1133, "create-repl-user"), (1201, "reset-replica"), (1045, "set-repl-password")]
 )
 def test_other_known_errors_name_their_wizard(errno, wizard):
     cfg = config_for("s", "r")
@@ -235,8 +235,8 @@ def test_coordinates_behind_is_ok_while_threads_run_and_lag_is_small():
     assert "replication_ok" in codes(fs)
 
 
-def test_coordinates_impossible_past_end_of_file_seed002():
-    _, st = canned.seed002_crashed_pair()
+def test_coordinates_impossible_past_end_of_file_after_hard_crash():
+    _, st = canned.crashed_pair_after_hard_crash()
     f = one(analyse(st), "coordinates_impossible", "node2")
     assert f.severity is CRIT and f.wizard == "repoint"
     assert (
@@ -246,8 +246,8 @@ def test_coordinates_impossible_past_end_of_file_seed002():
     assert "read_source_log_pos" in f.fields and "exec_source_log_pos" in f.fields
 
 
-def test_coordinates_impossible_purged_file_seed004():
-    _, st = canned.seed004_purged()
+def test_coordinates_impossible_purged_file_after_a_purge():
+    _, st = canned.replica_of_a_purged_source()
     f = one(analyse(st), "coordinates_impossible", "replica")
     assert f.wizard == "rebuild-replica" and "purged" in f.message and "mysql-bin.000005" in f.message
 
@@ -271,7 +271,7 @@ def test_coordinates_impossible_file_newer_than_sources_current():
 
 
 def test_next_binlog_from_list_or_by_number():
-    _, st = canned.seed002_crashed_pair()
+    _, st = canned.crashed_pair_after_hard_crash()
     assert next_binlog(st[0], "mysql-bin.000234") == "mysql-bin.000235"
     assert next_binlog(None, "mysql-bin.000999") == "mysql-bin.001000"
 
@@ -338,7 +338,7 @@ def test_external_source_is_ok_while_io_runs_and_warning_otherwise():
 
 
 def test_findings_are_sorted_critical_first_and_deterministic():
-    _, st = canned.seed002_crashed_pair()
+    _, st = canned.crashed_pair_after_hard_crash()
     fs = analyse(st)
     ranks = [f.severity.rank for f in fs]
     assert ranks == sorted(ranks, reverse=True)
@@ -347,7 +347,7 @@ def test_findings_are_sorted_critical_first_and_deterministic():
 
 
 def test_field_marks_worst_per_field_and_source_binlog_rows():
-    _, st = canned.seed002_crashed_pair()
+    _, st = canned.crashed_pair_after_hard_crash()
     fs = analyse(st)
     m = field_marks(fs, "node2", "")
     assert m["last_io_errno"] is CRIT and m["read_source_log_pos"] is CRIT

@@ -103,7 +103,7 @@ def test_a_purged_file_is_impossible_whatever_the_order():
 
 def test_the_replicas_own_1236_makes_a_position_past_the_current_file_impossible():
     fs = analyse(
-        _pair(SOURCE_FIRST, io="No", lag=None, last_io_errno=1236, last_io_error=canned.SEED002_1236)
+        _pair(SOURCE_FIRST, io="No", lag=None, last_io_errno=1236, last_io_error=canned.CRASH_RUNBOOK_1236)
     )
     f = one(fs, "coordinates_impossible", "r")
     assert f.severity is CRIT and "past the end of mysql-bin.000002" in f.message

@@ -1,5 +1,6 @@
 """Before anything changes, a wizard over SSH checks that the dump tool, the
-client and the wire's tools exist on the hosts that will run them. Here a
+client and the wire's tools exist on the hosts that will run them (where a
+streamed copy runs them: tests/test_placement.py). Here a
 local transport stands in for a host whose PATH lacks them (the same ``sh``
 and ``command -v`` the real check runs over SSH; the SSH side itself is
 tested against real sshd's in test_ssh_remote_lab.py)."""
@@ -39,7 +40,11 @@ def test_no_check_is_added_when_both_nodes_run_their_commands_here():
 
 
 def test_a_dump_tool_missing_on_the_source_host_is_refused_before_anything_runs():
-    (check,) = checks.remote_tool_checks("db1", "db2", checks.any_over_ssh(CONFIG, "db1", "db2"))
+    # the runbooks' file way runs the dump on the source's host; the stream hands it to the jump host
+    # instead (tests/test_placement.py)
+    (check,) = checks.remote_tool_checks(
+        "db1", "db2", checks.any_over_ssh(CONFIG, "db1", "db2"), via_file=True
+    )
 
     async def go():
         ctx = StepContext(config=CONFIG, statuses={})

@@ -61,26 +61,6 @@ def _by_hand(lab, broken: Broken) -> None:
     elif broken.name == "replica-lag":
         while load.running(lab.dir):
             time.sleep(0.5)
-    elif broken.name == "missing-repl-user":
-        lab.sql(
-            r,
-            [
-                "SET sql_log_bin=0",
-                "CREATE USER 'repl'@'%%' IDENTIFIED BY %s",
-            ],
-            (lab.repl_password,),
-        )
-        lab.sql(r, ["SET sql_log_bin=0", "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%'", "START SLAVE"])
-    elif broken.name == "master-info-broken":
-        file, pos = lab.master_status(s)
-        lab.sql(r, ["RESET SLAVE ALL"])
-        lab.sql(
-            r,
-            "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%s, MASTER_USER='repl', "
-            "MASTER_PASSWORD=%s, MASTER_LOG_FILE=%s, MASTER_LOG_POS=%s",
-            (lab.node(s).port, lab.repl_password, file, pos),
-        )
-        lab.sql(r, "START SLAVE")
     else:
         raise AssertionError(f"no repair by hand for {broken.name}")
 

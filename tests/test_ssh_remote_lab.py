@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -236,6 +237,13 @@ def test_an_sshd_killed_mid_transfer_stops_the_wizard_before_change_master(ssh_l
         ):  # the dump, not a probe
             assert proc.poll() is None and time.monotonic() < deadline, "the dump never started"
             time.sleep(0.02)
+        # the dump's private directory (its option file, the wire's FIFOs and figures), from its command line
+        private = {
+            m.group(1)
+            for row in ssh_lab.remote_processes("db1", r"mariadb-dump .*--single-transaction")
+            if (m := re.search(r"--defaults-extra-file=(/\S+)/[^/\s]+\.cnf", row))
+        }
+        assert private
         for pid in _session_sshds(ssh_lab, "db1"):
             os.kill(pid, signal.SIGKILL)
         output, _ = proc.communicate(timeout=120)
@@ -249,13 +257,16 @@ def test_an_sshd_killed_mid_transfer_stops_the_wizard_before_change_master(ssh_l
     status = ssh_lab.replica_status("db2")
     assert status["Slave_SQL_Running"] == "No"  # stopped by the wizard, never restarted
     for _ in range(50):
-        if not ssh_lab.remote_processes("db1", r"mariadb-dump") and not ssh_lab.remote_processes(
-            "db2", r"mariadb --defaults"
+        if (
+            not ssh_lab.remote_processes("db1", r"mariadb-dump")
+            and not ssh_lab.remote_processes("db2", r"mariadb --defaults")
+            and not any(os.path.exists(d) for d in private)
         ):
             break
         time.sleep(0.1)
     assert ssh_lab.remote_processes("db1", r"mariadb-dump") == []
     assert ssh_lab.remote_processes("db2", r"mariadb --defaults") == []
+    assert [d for d in private if os.path.exists(d)] == []
     assert_nothing_left(before, output)
 
     # the mark says db2 is half-restored; a rebuild over a new connection repairs it

@@ -1,7 +1,7 @@
 """`replui status` end to end on the real lab (two MariaDB servers, node1 ⇄ node2).
 
 No mocks: the lab fixture starts real ``mariadbd`` processes; breaks are made the
-way the seeds describe them (seed 000: a row written on the replica, then the
+way the runbooks describe them ('MySQL Replication Error': a row written on the replica, then the
 same key arriving from the source -> 1062).
 """
 

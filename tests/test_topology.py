@@ -114,7 +114,8 @@ def test_source_matched_by_its_reported_hostname():
 
 
 def test_loopback_source_means_the_replicas_own_machine():
-    # seed 003: a second instance on 3307 replicating from 127.0.0.1:3306 on the same host
+    # 'MySQL Replication and Caucus': a second instance on 3307 replicating from 127.0.0.1:3306,
+    # on the same host
     st = [
         _n("h1-src", host="hostA", port=3306),
         _n("h1-rep", host="hostA", port=3307, channels=[_ch("127.0.0.1", 3306)]),

@@ -210,10 +210,18 @@ def test_prefill_takes_subject_and_source_from_the_finding():
     assert prefill("restart-replication", f, None, {}) == {"node": "node2"}
     assert prefill("heartbeat", f, None, {}) == {"source": "node1"}
     cut = Finding(
-        Severity.CRITICAL, "io_error", ("node2", "node1"), "Last_IO_Error: " + canned.SEED002_1236, errno=1236
+        Severity.CRITICAL,
+        "io_error",
+        ("node2", "node1"),
+        "Last_IO_Error: " + canned.CRASH_RUNBOOK_1236,
+        errno=1236,
     )
     relay = Finding(
-        Severity.CRITICAL, "sql_error", ("node1", "node2"), "Last_Error: " + canned.SEED002_RELAY, errno=1594
+        Severity.CRITICAL,
+        "sql_error",
+        ("node1", "node2"),
+        "Last_Error: " + canned.CRASH_RUNBOOK_RELAY_ERROR,
+        errno=1594,
     )
     assert prefill("repoint", cut, None, {}) == {"node": "node2", "next_binlog": True}
     assert prefill("repoint", relay, None, {}) == {"node": "node1", "from_exec_position": True}
@@ -833,9 +841,9 @@ def every_plan():
     os.environ.setdefault("REPLUI_TEST_PW", "s3cret")
     cases = [
         ("restart-replication", canned.unreachable_pair, {"node": "node1"}),
-        ("repoint", canned.seed002_crashed_pair, {"node": "node2", "next_binlog": True}),
-        ("repoint", canned.seed002_crashed_pair, {"node": "node1", "from_exec_position": True}),
-        ("reset-replica", canned.seed004_purged, {"node": "replica"}),
+        ("repoint", canned.crashed_pair_after_hard_crash, {"node": "node2", "next_binlog": True}),
+        ("repoint", canned.crashed_pair_after_hard_crash, {"node": "node1", "from_exec_position": True}),
+        ("reset-replica", canned.replica_of_a_purged_source, {"node": "replica"}),
         ("heartbeat", canned.four_nodes, {"source": "src"}),
         ("rebuild-replica", canned.replica_1062, {"source": "source", "replica": "replica"}),
         (
@@ -846,12 +854,16 @@ def every_plan():
         ("resync-pair", canned.broken_pair_1062, {"authoritative": "node1", "other": "node2"}),
         ("add-replica", canned.chain_three, {"source": "a", "replica": "c"}),
         ("set-repl-password", canned.healthy_pair, {"node": "node2", "repl_password_env": "REPLUI_TEST_PW"}),
+        ("create-repl-user", canned.healthy_pair, {"node": "node2", "repl_password_env": "REPLUI_TEST_PW"}),
+        ("reset-replica", canned.healthy_pair, {"node": "node2", "source": "node1"}),
     ]
     plans = []
     for name, scenario, options in cases:
         cfg, sts = scenario()
         if name == "add-replica":  # c must not be a replica yet
             sts = [replace(s, channels=()) if s.name == "c" else s for s in sts]
+        if name == "reset-replica" and "source" in options:  # master.info unreadable: no replica status
+            sts = [replace(s, channels=()) if s.name == options["node"] else s for s in sts]
         plans.append(build_plan(name, cfg, sts, **options))
     assert {p.wizard for p in plans} == set(NAMES)
     return plans

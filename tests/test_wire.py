@@ -1,15 +1,21 @@
 """The wire scripts and their proof, run here with the local transport (the
 same POSIX sh the database hosts run): compression round trips, each end's
-count and SHA-256, a tool's failure kept as the script's exit status, and
-a difference between the ends refused."""
+count and SHA-256 printed by the script itself as its last line, a tool's
+failure kept as the script's exit status, a difference between the ends
+refused, and each script's private directory removed when it ends — also
+when it is terminated or the other side of its pipes goes away."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import gzip
 import hashlib
+import os
 import shutil
+import signal
 import subprocess
+import time
 
 import pytest
 import zstandard
@@ -22,10 +28,11 @@ from replui.wizards.wire import (
     SOURCE_SH,
     Codec,
     Decoder,
+    EndReport,
+    Trailer,
     WireMeter,
     choose_wire,
     encode,
-    read_report,
 )
 
 SQL = (
@@ -60,12 +67,29 @@ def test_two_local_ends_need_no_wire():
     assert wire.codec is Codec.NONE and not wire.checked
 
 
+async def _stderr_report(proc, trailer: Trailer) -> tuple[EndReport | None, list[str]]:
+    """Read ``proc``'s stderr to its end: its trailer, and the other lines as shown."""
+    tail: collections.deque[str] = collections.deque(maxlen=20)
+    shown: list[str] = []
+    show = trailer.shown(shown.append)
+    assert show is not None
+    for line in (await proc.stderr.read()).decode().splitlines():
+        tail.append(line)
+        show(line)
+    return trailer.take(tail), [*tail]
+
+
 async def _through_the_scripts(codec: Codec, tool: list[str], sink: list[str], tamper: bytes = b""):
     t = LocalTransport()
     try:
         src_dir, rep_dir = await t.make_private_dir(), await t.make_private_dir()
-        src = await t.spawn(["sh", "-c", SOURCE_SH, "sh", src_dir, codec.value, *tool])
-        rep = await t.spawn(["sh", "-c", REPLICA_SH, "sh", rep_dir, codec.value, *sink], stdin=True)
+        ts, tr = Trailer(), Trailer()
+        src = await t.spawn(["sh", "-c", SOURCE_SH, "sh", src_dir, codec.value, ts.nonce, "-", *tool])
+        rep = await t.spawn(
+            ["sh", "-c", REPLICA_SH, "sh", rep_dir, codec.value, tr.nonce, "-", *sink], stdin=True
+        )
+        src_err = asyncio.ensure_future(_stderr_report(src, ts))
+        rep_err = asyncio.ensure_future(_stderr_report(rep, tr))
         jump = WireMeter()
         assert rep.stdin is not None
         while chunk := await src.stdout.read(65536):
@@ -77,7 +101,10 @@ async def _through_the_scripts(codec: Codec, tool: list[str], sink: list[str], t
         rep.stdin.close()
         out = await rep.stdout.read()
         rcs = (await src.wait(), await rep.wait())
-        return rcs, out, jump, await read_report(t, src_dir), await read_report(t, rep_dir)
+        (sent, src_lines), (got, rep_lines) = await src_err, await rep_err
+        assert not os.path.exists(src_dir) and not os.path.exists(rep_dir)  # each script removed its own
+        assert not any(ts.nonce in ln for ln in src_lines) and not any(tr.nonce in ln for ln in rep_lines)
+        return rcs, out, jump, sent, got
     finally:
         await t.cleanup()
 
@@ -95,6 +122,7 @@ def test_both_ends_count_and_hash_the_same_wire_bytes(codec, tmp_path):
     assert sent is not None and got is not None
     assert sent.sha256 == jump.sha256 == got.sha256 and sent.bytes == jump.bytes == got.bytes
     assert (sent.rc, sent.codec_rc, got.rc, got.codec_rc) == (0, 0, 0, 0)
+    assert sent.removed and got.removed
     if codec is not Codec.NONE:
         assert sent.bytes < len(SQL) / 10
 
@@ -111,17 +139,120 @@ def test_bytes_that_differ_between_the_ends_stop_the_step():
         _through_the_scripts(Codec.NONE, ["printf", "SELECT 1;\\n"], ["cat"], tamper=b"DROP TABLE t;\n")
     )
     assert sent is not None and got is not None and got.bytes == sent.bytes + 14
-
-    async def compare():
-        t = LocalTransport()
-        try:
-            d1, d2 = await t.make_private_dir(), await t.make_private_dir()
-            for d, r in ((d1, sent), (d2, got)):
-                await (await t.spawn(["sh", "-c", f'echo "{r.sha256} {r.bytes} 0 0" > {d}/report'])).wait()
-            wire = dumpstream.Wire(Codec.NONE, True, "")
-            await dumpstream._compare_ends(wire, (jump, jump), ("db1", t, d1), ("db2", t, d2))
-        finally:
-            await t.cleanup()
-
+    wire = dumpstream.Wire(Codec.NONE, True, "")
     with pytest.raises(StreamError, match=r"the bytes differ: the jump host sent \d+ .* db2 received \d+"):
-        asyncio.run(compare())
+        dumpstream._compare_ends(wire, (jump, jump), ("db1", sent), ("db2", got))
+
+
+def test_a_trailer_is_taken_only_with_its_own_nonce_and_what_a_tool_printed_before_it_stays():
+    trailer, other = Trailer(), Trailer()
+    sha = "ab" * 32
+    tail = collections.deque([f"ERROR 1064 near 'replui-end-{other.nonce} {sha} 5 0 0 removed'"])
+    assert trailer.take(tail) is None and len(tail) == 1  # a line from the data cannot pass for it
+    tail = collections.deque(
+        ["warning: no newline", f"partialreplui-end-{trailer.nonce} {sha} 12 0 0 removed"]
+    )
+    shown: list[str] = []
+    show = trailer.shown(shown.append)
+    assert show is not None
+    for line in tail:
+        show(line)
+    assert trailer.take(tail) == EndReport(sha, 12, 0, 0, True)
+    assert list(tail) == ["warning: no newline", "partial"] and shown == ["warning: no newline", "partial"]
+
+
+def test_a_script_refuses_a_directory_that_is_not_a_private_one(tmp_path):
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "data").write_text("x")
+    out = subprocess.run(
+        ["sh", "-c", SOURCE_SH, "sh", str(keep), "none", "n0nce", "-", "true"], capture_output=True, text=True
+    )
+    assert out.returncode == 126 and "not a private directory" in out.stderr
+    assert (keep / "data").exists()
+
+
+def _wait_gone(path: str, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not os.path.exists(path)
+
+
+@pytest.mark.parametrize("script", ["source", "replica"])
+def test_a_terminated_script_removes_its_directory_with_the_option_file(script, tmp_path):
+    d = tmp_path / "replui-test"
+    d.mkdir(mode=0o700)
+    (d / "mariadb.cnf").write_text('[client]\npassword="s3cret"\n')
+    sh = SOURCE_SH if script == "source" else REPLICA_SH
+    proc = subprocess.Popen(
+        ["sh", "-c", sh, "sh", str(d), "gzip", "n0nce", "watch", "sleep", "300"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not (d / "h").exists() and time.monotonic() < deadline:  # the FIFOs are made
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGTERM)  # as terminate_tree does: the whole group
+        assert proc.wait(10) == 143
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert _wait_gone(str(d))
+
+
+@pytest.mark.parametrize("tool", ["writing", "idle"])
+@pytest.mark.parametrize("script", ["source", "replica"])
+def test_a_script_whose_connection_drops_ends_and_removes_its_directory(script, tool, tmp_path):
+    """The SSH server serving a script dies: its stdin ends and its stdout and
+    stderr lead nowhere. Here the pipes' other ends are closed the same way —
+    while the tool writes, and while it waits (a dump waiting for a lock)."""
+    d = tmp_path / "replui-test"
+    d.mkdir(mode=0o700)
+    (d / "mariadb.cnf").write_text('[client]\npassword="s3cret"\n')
+    busy = (
+        ["sh", "-c", "while :; do head -c 65536 /dev/urandom; done"]
+        if tool == "writing"
+        else ["sleep", "300"]
+    )
+    if script == "source":
+        argv = ["sh", "-c", SOURCE_SH, "sh", str(d), "gzip", "n0nce", "watch", *busy]
+    else:  # the client reads what arrives; "writing": it also writes while it reads
+        sink = ["sh", "-c", "cat; " + " ".join(busy[2:])] if tool == "writing" else ["sh", "-c", "sleep 300"]
+        argv = ["sh", "-c", REPLICA_SH, "sh", str(d), "gzip", "n0nce", "watch", *sink]
+    r_in, w_in = os.pipe()
+    r_out, w_out = os.pipe()
+    proc = subprocess.Popen(argv, stdin=r_in, stdout=w_out, stderr=w_out, start_new_session=True)
+    os.close(r_in)
+    os.close(w_out)
+    try:
+        deadline = time.monotonic() + 10
+        while not (d / "h").exists() and time.monotonic() < deadline:  # the FIFOs are made
+            time.sleep(0.02)
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        os.close(w_in)  # the connection is gone
+        os.close(r_out)
+        proc.wait(10)
+        assert _wait_gone(str(d))
+        assert not _group_alive(proc.pid)
+        assert time.monotonic() - t0 < 5
+    finally:
+        if proc.poll() is None or _group_alive(proc.pid, 0):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int, timeout: float = 5.0) -> bool:
+    """Whether process group ``pgid`` still has a process after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.02)

@@ -54,10 +54,13 @@ def as_mysql80(scenario):
 
 CASES = {
     "restart-replication": (canned.unreachable_pair, {"node": "node1"}),
-    "repoint-next-binlog": (canned.seed002_crashed_pair, {"node": "node2", "next_binlog": True}),
-    "repoint-from-exec": (canned.seed002_crashed_pair, {"node": "node1", "from_exec_position": True}),
-    "repoint-to": (canned.seed002_crashed_pair, {"node": "node2", "to": "mysql-bin.000235:4"}),
-    "reset-replica": (canned.seed004_purged, {"node": "replica"}),
+    "repoint-next-binlog": (canned.crashed_pair_after_hard_crash, {"node": "node2", "next_binlog": True}),
+    "repoint-from-exec": (
+        canned.crashed_pair_after_hard_crash,
+        {"node": "node1", "from_exec_position": True},
+    ),
+    "repoint-to": (canned.crashed_pair_after_hard_crash, {"node": "node2", "to": "mysql-bin.000235:4"}),
+    "reset-replica": (canned.replica_of_a_purged_source, {"node": "replica"}),
     "heartbeat": (canned.four_nodes, {"source": "src"}),
     "rebuild-replica": (canned.replica_1062, {"source": "source", "replica": "replica"}),
     "rebuild-replica-via-file": (
@@ -88,7 +91,7 @@ def test_plan_preview_matches_golden_text(case, dialect):
 
 
 def test_mysql80_plans_use_replica_and_source_words():
-    cfg, sts = as_mysql80(canned.seed002_crashed_pair())
+    cfg, sts = as_mysql80(canned.crashed_pair_after_hard_crash())
     text = build_plan("repoint", cfg, sts, node="node2", next_binlog=True).render()
     assert (
         "STOP REPLICA;" in text
@@ -160,7 +163,7 @@ def test_add_replica_password_never_appears_in_the_plan(monkeypatch):
 
 
 def test_bad_options_raise_wizard_error():
-    cfg, sts = canned.seed002_crashed_pair()
+    cfg, sts = canned.crashed_pair_after_hard_crash()
     with pytest.raises(WizardError, match="exactly one"):
         build_plan("repoint", cfg, sts, node="node2")
     with pytest.raises(WizardError, match="no node named"):
@@ -175,7 +178,7 @@ def test_bad_options_raise_wizard_error():
 
 
 def test_next_binlog_prefers_the_file_the_source_lists():
-    cfg, sts = canned.seed002_crashed_pair()
+    cfg, sts = canned.crashed_pair_after_hard_crash()
     plan = build_plan("repoint", cfg, sts, node="node2", next_binlog=True)
     assert plan.options["coordinates"] == "mysql-bin.000235:4"
 
@@ -238,7 +241,9 @@ async def test_refuses_when_the_dump_has_no_coordinates():
 
 
 async def test_refuses_when_the_source_no_longer_has_the_binlog_file():
-    ctx = ctx_for(canned.seed004_purged(), coordinates=BinlogCoordinates("mysql-bin.000002", 5123))
+    ctx = ctx_for(
+        canned.replica_of_a_purged_source(), coordinates=BinlogCoordinates("mysql-bin.000002", 5123)
+    )
     check = checks.source_has_binlog("source", lambda c: c.state.coordinates)
     res = await check.evaluate(ctx)
     assert not res.ok and "mysql-bin.000002 is no longer there: source purged it" in res.reason
@@ -247,7 +252,9 @@ async def test_refuses_when_the_source_no_longer_has_the_binlog_file():
 
 
 async def test_refuses_an_impossible_position():
-    ctx = ctx_for(canned.seed002_crashed_pair(), coordinates=BinlogCoordinates("mysql-bin.000234", 173841457))
+    ctx = ctx_for(
+        canned.crashed_pair_after_hard_crash(), coordinates=BinlogCoordinates("mysql-bin.000234", 173841457)
+    )
     res = await checks.source_has_binlog("node1", lambda c: c.state.coordinates).evaluate(ctx)
     assert not res.ok and "impossible position" in res.reason
 

@@ -73,10 +73,10 @@ def insert_customers(lab, node: str, ids, extra: list[str] | None = None) -> Non
     lab.sql(node, stmts)
 
 
-# -- seed 000 ------------------------------------------------------------------------------
+# -- 'MySQL Replication Error' (Chameleon Cloud) ---
 
 
-def test_seed000_network_break_restart_replication_repairs(healthy_lab):
+def test_replication_error_network_break_restart_replication_repairs(healthy_lab):
     lab = healthy_lab
     lab.sql("node2", "STOP SLAVE IO_THREAD")  # the IO thread gave up after the network broke
     insert_customers(lab, "node1", range(315001, 315011))
@@ -85,7 +85,7 @@ def test_seed000_network_break_restart_replication_repairs(healthy_lab):
 
 
 @pytest.mark.parametrize("via_file", [False, True], ids=["stream", "via-file"])
-def test_seed000_duplicate_key_rebuild_replica_repairs(healthy_lab, via_file):
+def test_replication_error_duplicate_key_rebuild_replica_repairs(healthy_lab, via_file):
     lab = healthy_lab
     key = 316002 if via_file else 316001
     insert_customers(lab, "node2", [key], extra=["SET sql_log_bin=0"])  # written on the replica by mistake
@@ -107,10 +107,10 @@ def test_seed000_duplicate_key_rebuild_replica_repairs(healthy_lab, via_file):
     assert_healthy_and_identical(lab)
 
 
-# -- seed 001 ------------------------------------------------------------------------------
+# -- 'Fixing MySQL Multi-Master Replication' ---
 
 
-def test_seed001_master_master_drift_resync_pair_repairs(healthy_lab):
+def test_multi_master_master_master_drift_resync_pair_repairs(healthy_lab):
     lab = healthy_lab
     insert_customers(lab, "node2", [317001, 317003], extra=["SET sql_log_bin=0"])
     lab.sql("node2", ["SET sql_log_bin=0", "DELETE FROM shop.orders WHERE id <= 5"])
@@ -123,10 +123,10 @@ def test_seed001_master_master_drift_resync_pair_repairs(healthy_lab):
     assert_healthy_and_identical(lab)
 
 
-# -- seed 002 ------------------------------------------------------------------------------
+# -- 'active-active MySQL setup back in sync after hard crash' ---
 
 
-def test_seed002_impossible_position_repoint_next_binlog_repairs(healthy_lab):
+def test_hard_crash_impossible_position_repoint_next_binlog_repairs(healthy_lab):
     lab = healthy_lab
     file, pos = lab.master_status("node1")
     with lab.connect(
@@ -144,7 +144,7 @@ def test_seed002_impossible_position_repoint_next_binlog_repairs(healthy_lab):
     assert_healthy_and_identical(lab)
 
 
-def test_seed002_corrupt_relay_log_repoint_from_exec_position_repairs(healthy_lab):
+def test_hard_crash_corrupt_relay_log_repoint_from_exec_position_repairs(healthy_lab):
     lab = healthy_lab
     lab.sql("node2", "STOP SLAVE SQL_THREAD")
     insert_customers(lab, "node1", range(318101, 318111))
@@ -167,10 +167,10 @@ def test_seed002_corrupt_relay_log_repoint_from_exec_position_repairs(healthy_la
     assert_healthy_and_identical(lab)
 
 
-# -- seed 003 ------------------------------------------------------------------------------
+# -- 'MySQL Replication and Caucus' ---
 
 
-def test_seed003_heartbeat_measures_lag_on_the_replica(healthy_lab, capsys):
+def test_caucus_heartbeat_measures_lag_on_the_replica(healthy_lab, capsys):
     lab = healthy_lab
     assert wizard(lab, "heartbeat", "--source", "node1") == 0
     out = capsys.readouterr().out
@@ -178,7 +178,7 @@ def test_seed003_heartbeat_measures_lag_on_the_replica(healthy_lab, capsys):
     assert_healthy_and_identical(lab)
 
 
-def test_seed003_004_add_replica_sets_up_a_new_replica(healthy_lab):
+def test_caucus_and_rails_add_replica_sets_up_a_new_replica(healthy_lab):
     lab = healthy_lab
     lab.sql(
         "node2", ["STOP SLAVE", "RESET SLAVE ALL"]
@@ -196,10 +196,10 @@ def test_seed003_004_add_replica_sets_up_a_new_replica(healthy_lab):
     assert checksums(lab, "node1") == checksums(lab, "node2")
 
 
-# -- seed 004 ------------------------------------------------------------------------------
+# -- 'Fail over MySQL and Rails' ---
 
 
-def test_seed004_purged_binlog_reset_replica_repairs(healthy_lab):
+def test_replica_of_a_purged_source_binlog_reset_replica_repairs(healthy_lab):
     lab = healthy_lab
     lab.wait_caught_up(30)
     lab.sql("node2", "STOP SLAVE")

@@ -159,8 +159,11 @@ def impossible_reason(
 
 
 def _io_1236(ch: Channel) -> bool:
-    """The replica's IO thread itself says the source cannot serve its position."""
-    return ch.last_io_errno == 1236 or (not ch.last_io_errno and E.errno_in_text(ch.last_io_error) == 1236)
+    """The replica's IO thread itself says the source cannot serve its position
+    (1236; MySQL 8.0 numbers it 13114)."""
+    if ch.last_io_errno:
+        return E.canonical_errno(ch.last_io_errno) == 1236
+    return E.errno_in_text(ch.last_io_error) == 1236
 
 
 def proven_impossible(kind: str, src: NodeStatus, replica: NodeStatus, ch: Channel, file: str) -> bool:
@@ -381,19 +384,27 @@ def _channel_findings(
 ) -> list[Finding]:
     out: list[Finding] = []
     edge = topo.edge_for(s.name, ch.name)
+
+    # a column the status does not show (a pasted fragment) is unknown: no finding rests on it
+    def shown(key: str) -> bool:
+        return not ch.raw or ch.label(key) in ch.raw
+
+    source_unknown = not shown("source_host") and ch.source_host is None
     source = edge.source if edge else f"{ch.source_host}:{ch.source_port}"
+    if source_unknown and (edge is None or edge.external):
+        source = f"its source ({ch.label('source_host')} not shown)"
     src = by_name.get(source) if edge and not edge.external else None
     pair = bool(
         edge
         and not edge.external
         and (edge.source, s.name) in {p for pr in topo.pairs for p in (pr, pr[::-1])}
     )
-    nodes = (s.name, source)
+    nodes = (s.name,) if source_unknown and src is None else (s.name, source)
     cname = f" channel '{ch.name}'" if ch.name else ""
     lbl = ch.label
     values: dict[str, object] = dict(
         replica=s.name,
-        source=source,
+        source=None if source_unknown and src is None else source,
         file=ch.source_log_file,
         pos=ch.read_source_log_pos,
         exec_file=ch.relay_source_log_file,
@@ -436,13 +447,18 @@ def _channel_findings(
     ):
         if not has:
             continue
-        known = E.classify(errno, text)
-        errno = errno or E.errno_in_text(text) or (known.errnos[0] if known else 0)
+        worker_errno, worker_text = E.worker_of(ch.raw) if kind == "sql" else (None, "")
+        reading = E.read_error(errno, text, worker_errno=worker_errno, worker_text=worker_text)
+        known = reading.known
+        shown_errno = errno or reading.errno  # the number as the server (or its text) gave it
+        errno = shown_errno or (known.errnos[0] if known else 0)
         cause = f" — {known.cause}" if known else ""
+        notes = "".join(f"; {n}" for n in reading.notes)
+        head = f"{s.name}{cname} {nlabel} {shown_errno or '?'} from {source}"
         add(
             CRIT,
             f"{kind}_error",
-            f"{s.name}{cname} {nlabel} {errno or '?'} from {source}, {label}: {_oneline(text)}{cause}",
+            f"{head}, {label}: {_oneline(text)}{cause}{notes}",
             E.advice_for(known, **values)
             if known
             else "Read the error text and the server's error log; "
@@ -451,8 +467,8 @@ def _channel_findings(
             E.wizard_for(known, pair=pair) if known else None,
             errno or None,
         )
-    # threads
-    if not io_err:
+    # threads (not shown in a pasted fragment: unknown, never "stopped")
+    if not io_err and shown("io_running") and ch.io_running:
         if ch.io_running == "No":
             add(
                 CRIT,
@@ -475,7 +491,7 @@ def _channel_findings(
                 ("io_running",),
                 "restart-replication",
             )
-    if not sql_err and ch.sql_running != "Yes":
+    if not sql_err and shown("sql_running") and ch.sql_running and ch.sql_running != "Yes":
         add(
             CRIT,
             "sql_thread_stopped",
@@ -500,7 +516,7 @@ def _channel_findings(
             fields=("sql_delay", "sql_remaining_delay"),
         )
     lag_limit = delay + lag_warning
-    if lag is None and ch.io_ok and ch.sql_ok:
+    if lag is None and ch.io_ok and ch.sql_ok and shown("seconds_behind_source"):
         add(
             WARN,
             "lag_unknown",
@@ -535,7 +551,7 @@ def _channel_findings(
     ):
         impossible = _coordinates(s, ch, src, pair, values, add, lag_limit, bool(io_err or sql_err))
     # external source / all well
-    if edge and edge.external:
+    if edge and edge.external and not source_unknown:
         add(
             OK if ch.io_ok else WARN,
             "external_source",

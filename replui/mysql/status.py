@@ -1,10 +1,13 @@
 """Collect one server's replication status into a :class:`NodeStatus`.
 
-:func:`collect_status` makes at most five round trips per poll: one
+:func:`collect_status` makes at most five round trips per poll (six after a
+multi-threaded replica's coordinator stopped, see below): one
 ``SHOW GLOBAL VARIABLES WHERE Variable_name IN (...)``, the replica status
 statement of the server's dialect, — when ``log_bin`` is on — the binlog
 status statement and ``SHOW BINARY LOGS``, and one primary-key read of the
-rebuild mark (:data:`replui.mysql.marker.READ_MARK`). It never raises: a node
+rebuild mark (:data:`replui.mysql.marker.READ_MARK`) — and, only when a
+multi-threaded replica's coordinator stopped, one read of its failed workers
+(:data:`replui.mysql.workers.WORKER_ERRORS_SQL`). It never raises: a node
 it cannot reach comes back as ``NodeStatus(reachable=False, error=..., errno=...)``.
 A statement refused for a missing privilege (e.g. ``SHOW BINARY LOGS`` without
 ``REPLICATION CLIENT``/``BINLOG MONITOR``) leaves that part empty and is noted
@@ -23,7 +26,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from replui.config import NodeConfig
 from replui.model import BinlogCoordinates, BinlogFile, Channel, Flavor, NodeStatus
-from replui.mysql import marker
+from replui.mysql import marker, workers
 from replui.mysql.client import NodeClient, NodeError
 from replui.mysql.dialect import (
     Dialect,
@@ -391,6 +394,9 @@ def collect_status(
             ([], dialect),
         )
         replica_rows, dialect = rows_and_dialect
+        if any(workers.shows_coordinator(r) for r in replica_rows):  # the failed worker has the cause
+            failed = optional(workers.WORKER_ERRORS_SQL, lambda: client.query(workers.WORKER_ERRORS_SQL), [])
+            replica_rows = workers.merge_worker_errors(replica_rows, failed)
         binlog_rows: list[dict[str, Any]] = []
         binary_logs: list[dict[str, Any]] = []
         if _bool(variables.get("log_bin")) is not False:

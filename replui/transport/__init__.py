@@ -37,10 +37,11 @@ def transport_for(node: "NodeConfig") -> Transport:
     (:attr:`~replui.config.NodeConfig.uses_ssh`) runs its commands on its
     host: an :class:`~replui.transport.ssh.SshTransport` on the process's
     shared SSH connections; any other node's run on this machine: a
-    :class:`LocalTransport` (private files in the system temp dir)."""
+    :class:`LocalTransport`. Private files and directories go to the node's
+    ``work_dir`` on its host (default: ``$TMPDIR``, else ``/tmp``)."""
     target = node.ssh_target
     if target is not None:
         from replui.transport.ssh import SshTransport
 
         return SshTransport(target)
-    return LocalTransport()
+    return LocalTransport(tmp_root=node.work_dir)

@@ -6,7 +6,8 @@ shell pipeline or a tool's helpers go with it — cancel leaves no process
 behind. Private files live in a ``mkdtemp`` directory (mode 0700) and are
 created with mode 0600 from the first byte (``O_CREAT|O_EXCL``); private
 directories (:meth:`LocalTransport.make_private_dir`) are ``mkdtemp``
-directories beside it. :meth:`LocalTransport.cleanup` removes them all.
+directories beside it, under the node's ``work_dir`` (``tmp_root``; default
+the system temp dir). :meth:`LocalTransport.cleanup` removes them all.
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ class LocalTransport:
     """Runs commands on this machine (see :class:`~replui.transport.base.Transport`).
 
     ``tmp_root`` is where the private directory and the directories of
-    :meth:`make_private_dir` are created (default: the system temp dir).
+    :meth:`make_private_dir` are created: the node's ``work_dir`` (default:
+    the system temp dir, ``$TMPDIR`` else ``/tmp``).
     ``cleanup()`` terminates any command still running, then deletes them.
     """
 
@@ -206,6 +208,11 @@ class LocalTransport:
         self._procs.add(lp)
         return lp
 
+    @property
+    def tmp_root(self) -> str:
+        """Where private files and directories are made: ``work_dir``, else the system temp dir."""
+        return self._tmp_root or tempfile.gettempdir()
+
     def _private_dir(self) -> str:
         if self._dir is None or not os.path.isdir(self._dir):
             self._dir = tempfile.mkdtemp(prefix="replui-", dir=self._tmp_root)  # mode 0700
@@ -224,7 +231,9 @@ class LocalTransport:
             finally:
                 os.close(fd)
         except OSError as exc:
-            raise TransportError(f"cannot write a private file: {exc.strerror or exc}") from None
+            raise TransportError(
+                f"cannot write a private file in {self.tmp_root} on this machine: {exc.strerror or exc}"
+            ) from None
         return path
 
     async def remove(self, path: str) -> None:
@@ -238,7 +247,9 @@ class LocalTransport:
             path = tempfile.mkdtemp(prefix=prefix, dir=self._tmp_root)  # mode 0700
             os.chmod(path, 0o700)
         except OSError as exc:
-            raise TransportError(f"cannot make a private directory: {exc.strerror or exc}") from None
+            raise TransportError(
+                f"cannot make a private directory in {self.tmp_root} on this machine: {exc.strerror or exc}"
+            ) from None
         self._dirs.append(path)
         return path
 

@@ -13,13 +13,16 @@ Each command runs in an exec channel of the host's shared connection
 
 Private files (option files with passwords) are written under a directory
 made with ``umask 077; mktemp -d`` on the host, their bytes sent on the
-channel's stdin (never in a command line); :meth:`SshTransport.cleanup`
-kills what still runs and removes every directory it made — over a new
-connection when the old one was dropped.
+channel's stdin (never in a command line). A directory a remote command
+made itself and removes when it ends (the wire's, :mod:`replui.wizards.wireend`)
+is adopted, so it is removed here too if that command could not.
+:meth:`SshTransport.cleanup` kills what still runs and removes every
+directory it made or adopted — over a new connection when the old one was
+dropped.
 
-Everything asyncssh does happens on the hub's loop; the stream objects here
-carry each read, write and drain over to it, so the caller may run on any
-event loop (the TUI's, or ``asyncio.run`` in the CLI).
+Everything asyncssh does happens on the hub's loop; the streams
+(:mod:`replui.transport.sshstreams`) carry each read, write and drain over to
+it, so the caller may run on any event loop (the TUI's, or ``asyncio.run`` in the CLI).
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ import asyncio
 import contextlib
 import secrets
 import shlex
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncssh
 
 from replui.transport.base import ByteReader, ByteWriter, TransportError
 from replui.transport.sshhub import SshError, SshHub, describe_failure
+from replui.transport.sshstreams import RemoteReader, RemoteWriter
 
 if TYPE_CHECKING:
     from replui.config import SshTarget
@@ -57,71 +61,10 @@ def remote_command(argv: list[str], cwd: str | None = None) -> str:
     return "exec /bin/sh -c " + shlex.quote(inner) + " sh " + shlex.join(argv)
 
 
-class _Reader:
-    """A remote stream read from another event loop (ByteReader shape)."""
-
-    def __init__(self, hub: SshHub, stream: Any):
-        self._hub = hub
-        self._stream = stream
-
-    async def read(self, n: int = -1) -> bytes:
-        try:
-            data = await self._hub.call(self._stream.read(n))
-        except (asyncssh.Error, OSError):
-            return b""
-        return bytes(data)
-
-    async def readline(self) -> bytes:
-        try:
-            data = await self._hub.call(self._stream.readline())
-        except (asyncssh.Error, OSError):
-            return b""
-        return bytes(data)
-
-
-class _Writer:
-    """A remote stdin written from another event loop (ByteWriter shape).
-    ``close()`` sends EOF (the command sees the end of its input)."""
-
-    def __init__(self, hub: SshHub, stream: Any, where: str):
-        self._hub = hub
-        self._stream = stream
-        self._where = where
-        self._closed = False
-
-    def write(self, data: bytes) -> None:
-        if self._closed:
-            raise BrokenPipeError(f"{self._where}: stdin already closed")
-        self._hub.call_soon(_write_quietly, self._stream, bytes(data))
-
-    async def drain(self) -> None:
-        try:
-            await self._hub.call(self._stream.drain())
-        except (asyncssh.Error, OSError) as exc:
-            raise ConnectionResetError(f"{self._where}: {describe_failure(exc)}") from None
-        if self._stream.channel.is_closing():
-            raise BrokenPipeError(f"{self._where}: the command's input is closed")
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._hub.call_soon(_eof_quietly, self._stream)
-
-
 def _text(data: bytes | str | None) -> str:
     if isinstance(data, bytes):
         return data.decode("utf-8", "replace")
     return data or ""
-
-
-def _write_quietly(stream: Any, data: bytes) -> None:
-    with contextlib.suppress(Exception):  # a closed channel shows up at drain()
-        stream.write(data)
-
-
-def _eof_quietly(stream: Any) -> None:
-    with contextlib.suppress(Exception):
-        stream.write_eof()
 
 
 class SshProcess:
@@ -139,9 +82,9 @@ class SshProcess:
         self.argv = list(argv)
         self.pid: int | None = pgid
         where = transport.name
-        self.stdin: ByteWriter | None = _Writer(self._hub, proc.stdin, where)
-        self.stdout: ByteReader = _Reader(self._hub, proc.stdout)
-        self.stderr: ByteReader = _Reader(self._hub, proc.stderr)
+        self.stdin: ByteWriter | None = RemoteWriter(self._hub, proc.stdin, where)
+        self.stdout: ByteReader = RemoteReader(self._hub, proc.stdout)
+        self.stderr: ByteReader = RemoteReader(self._hub, proc.stderr)
 
     @property
     def returncode(self) -> int | None:
@@ -207,6 +150,7 @@ class SshTransport:
         self.name = f"ssh:{target.label}"
         self._dir: str | None = None
         self._dirs: list[str] = []
+        self._self_removing: set[str] = set()  # adopted: their command removes them when it ends
         self._procs: list[SshProcess] = []
 
     # -- running commands ------------------------------------------------------------
@@ -307,11 +251,19 @@ class SshTransport:
     # -- private files and directories -------------------------------------------------------
 
     async def _mktemp(self, prefix: str) -> str:
+        """A new 0700 directory ``PREFIXxxxxxxxx`` in the node's ``work_dir`` on
+        the host (``$TMPDIR``, else ``/tmp``, when unset); its path. Raises
+        :class:`TransportError` naming the host and the directory."""
         safe = "".join(ch for ch in prefix if ch.isalnum() or ch in "-_.") or "replui-"
-        rc, out = await self.run_command(f'umask 077; mktemp -d "${{TMPDIR:-/tmp}}/{safe}XXXXXXXX"')
+        work = self.target.work_dir
+        root = shlex.quote(work) if work else '"${TMPDIR:-/tmp}"'
+        rc, out = await self.run_command(f"umask 077; mktemp -d {root}/{safe}XXXXXXXX")
         path = out.strip().splitlines()[-1] if out.strip() else ""
         if rc != 0 or not path.startswith("/"):
-            raise TransportError(f"{self.name}: cannot make a private directory: {out.strip()[:200]}")
+            raise TransportError(
+                f"{self.name}: cannot make a private directory in {work or '$TMPDIR (else /tmp)'}: "
+                f"{out.strip()[:200]}"
+            )
         return path
 
     async def write_private_file(self, data: bytes, suffix: str = "") -> str:
@@ -320,8 +272,10 @@ class SshTransport:
         travel on the channel's stdin."""
         safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch in "-_.")
         name = f"f-{secrets.token_hex(6)}{safe_suffix}"
+        work = self.target.work_dir
         if self._dir is None:
-            make = 'd=$(mktemp -d "${TMPDIR:-/tmp}/replui-XXXXXXXX") || exit 1; echo "$d"; '
+            root = shlex.quote(work) if work else '"${TMPDIR:-/tmp}"'
+            make = f'd=$(mktemp -d {root}/replui-XXXXXXXX) || exit 1; echo "$d"; '
         else:
             make = f"d={shlex.quote(self._dir)}; "
         rc, out = await self.run_command(f'umask 077; {make}set -C; cat > "$d/{name}"', data=data)
@@ -329,7 +283,8 @@ class SshTransport:
         if self._dir is None and rc == 0 and lines and lines[0].startswith("/"):
             self._dir = lines[0]
         if rc != 0 or self._dir is None:
-            raise TransportError(f"{self.name}: cannot write a private file: {out.strip()[:200]}")
+            where = self._dir or work or "$TMPDIR (else /tmp)"
+            raise TransportError(f"{self.name}: cannot write a private file in {where}: {out.strip()[:200]}")
         return f"{self._dir}/{name}"
 
     async def remove(self, path: str) -> None:
@@ -337,6 +292,7 @@ class SshTransport:
             await self.run_command(f"rm -f -- {shlex.quote(path)}")
 
     async def make_private_dir(self, prefix: str = "replui-dir-") -> str:
+        """A new 0700 directory in the node's ``work_dir`` on the host; see :meth:`_mktemp`."""
         path = await self._mktemp(prefix)
         self._dirs.append(path)
         return path
@@ -348,6 +304,33 @@ class SshTransport:
             )
         await self.run_command(f"rm -rf -- {shlex.quote(path)}")
         self._dirs.remove(path)
+        self._self_removing.discard(path)
+
+    # -- directories a remote command makes and removes itself ----------------------------------
+
+    @property
+    def private_parent(self) -> str | None:
+        """The directory on the host under which private directories are made:
+        the node's ``work_dir``; None: ``${TMPDIR:-/tmp}`` of the login shell
+        there (as :meth:`make_private_dir`)."""
+        work = getattr(self.target, "work_dir", None)
+        return work if isinstance(work, str) and work else None
+
+    def adopt_private_dir(self, path: str) -> None:
+        """Track ``path``, a private directory a command made on the host and
+        removes itself when it ends (the wire's prepare command and script,
+        :mod:`replui.wizards.wireend`): :meth:`remove_tree` and :meth:`cleanup`
+        remove it like one :meth:`make_private_dir` made, in case that command
+        could not (it was killed). No round trip."""
+        if path not in self._dirs:
+            self._dirs.append(path)
+        self._self_removing.add(path)
+
+    def release_private_dir(self, path: str) -> None:
+        """Forget ``path`` (adopted): the command that owned it reported it removed. No round trip."""
+        if path in self._dirs:
+            self._dirs.remove(path)
+        self._self_removing.discard(path)
 
     async def cleanup(self) -> None:
         """Kill every command still running (its whole group), then remove every
@@ -361,6 +344,7 @@ class SshTransport:
                 await asyncio.gather(*(p.terminate_tree(2.0) for p in procs), return_exceptions=True)
         finally:
             dirs = [*self._dirs, *([self._dir] if self._dir else [])]
+            self_removing, self._self_removing = self._self_removing, set()
             self._dirs, self._dir = [], None
             for p in procs:
                 p.close()
@@ -371,7 +355,25 @@ class SshTransport:
                 except TransportError as exc:
                     rc, out = -1, str(exc)
                 if rc != 0:
-                    raise TransportError(
-                        f"{self.target.label}: could not remove {', '.join(dirs)} ({out.strip()[:200]}); "
-                        "remove them by hand: they may hold an option file with a password"
-                    )
+                    raise TransportError(_not_removed(self.target.label, dirs, self_removing, out))
+
+
+def _not_removed(label: str, dirs: list[str], self_removing: set[str], cause: str) -> str:
+    """The message for private directories on ``label``'s host that could not be
+    removed; those in ``self_removing`` are removed by their own command when it
+    ends (also when the connection drops), which replui could not confirm."""
+    theirs = [d for d in dirs if d in self_removing]
+    ours = [d for d in dirs if d not in self_removing]
+    parts = []
+    if ours:
+        parts.append(f"could not remove {', '.join(ours)}")
+    if theirs:
+        parts.append(
+            f"could not confirm that {', '.join(theirs)} "
+            + ("is" if len(theirs) == 1 else "are")
+            + " gone (the command that made it removes it when it ends, also when the connection drops)"
+        )
+    return (
+        f"{label}: {'; '.join(parts)} ({cause.strip()[:200]}); check and remove them by hand: "
+        "they may hold an option file with a password"
+    )

@@ -8,7 +8,10 @@ hub's own event loop in a background thread, so
 - the bytes of a dump relayed through the jump host are encrypted and
   decrypted off the TUI's event loop;
 - a hung SSH peer delays only the callers waiting for *that* host: every
-  wait has a timeout, and hosts do not wait for each other.
+  wait has a timeout, and hosts do not wait for each other;
+- a tool that runs on this machine reaches a server on a remote host through
+  a local unix socket forwarded over the same connection
+  (:meth:`SshHub.forward_mysql`).
 
 Connections are keyed by :attr:`replui.config.SshTarget.key` (nodes on one
 host share one), opened on first use and opened again when found closed.
@@ -27,8 +30,10 @@ import asyncio
 import concurrent.futures
 import contextlib
 import getpass
+import os
 import socket
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Coroutine, TypeVar
 
@@ -42,7 +47,7 @@ asyncssh_window.apply()  # a slow reader must not make asyncssh buffer without b
 if TYPE_CHECKING:
     from replui.config import JumpHop, SshTarget
 
-__all__ = ["SshError", "SshHub", "hub", "close_hub", "describe_failure"]
+__all__ = ["SshError", "SshForward", "SshHub", "hub", "close_hub", "describe_failure"]
 
 T = TypeVar("T")
 
@@ -109,6 +114,18 @@ def describe_failure(exc: BaseException, timeout: float | None = None) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc) or exc.__class__.__name__
     return str(exc) or exc.__class__.__name__
+
+
+@dataclass(frozen=True)
+class SshForward:
+    """A unix socket on this machine (``path``) whose connections the hub
+    carries to ``dest`` (``127.0.0.1:3306`` or ``socket /run/mysqld/mysqld.sock``)
+    as seen from the SSH host ``where``; close it with :meth:`SshHub.close_forward`."""
+
+    path: str
+    dest: str
+    where: str
+    listener: Any = field(repr=False, compare=False)
 
 
 class _Client(asyncssh.SSHClient):
@@ -178,6 +195,7 @@ class SshHub:
         self._locks: dict[Any, asyncio.Lock] = {}
         self._ciphers = _cipher_preference()
         self._bridges: set[asyncio.Future[None]] = set()
+        self._forwards: set[Any] = set()
         self._pending: set[concurrent.futures.Future[Any]] = set()
 
     # -- the loop -------------------------------------------------------------------
@@ -358,6 +376,55 @@ class SshHub:
         task.add_done_callback(self._bridges.discard)
         return theirs
 
+    # -- a MySQL server forwarded to a local unix socket ------------------------------------
+
+    async def forward_mysql(
+        self, target: "SshTarget", listen_path: str, *, host: str, port: int, path: str | None = None
+    ) -> SshForward:
+        """Listen on the unix socket ``listen_path`` here (its directory should
+        be private: mode 0700) and carry every connection to it over the shared
+        connection to ``target`` — to ``host``:``port``, or the unix socket
+        ``path``, as seen from ``target``'s host (asyncssh
+        ``forward_local_path_to_port`` / ``forward_local_path``: direct-tcpip and
+        streamlocal channels, like :meth:`mysql_socket`). Awaitable from any
+        event loop. Raises :class:`SshError` (``stage="channel"`` when the
+        connection stands but the listener cannot be made)."""
+        return await self.call(self._forward_mysql(target, listen_path, host, port, path))
+
+    async def _forward_mysql(
+        self, target: "SshTarget", listen_path: str, host: str, port: int, path: str | None
+    ) -> SshForward:
+        conn = await self.connection(target)
+        dest = f"socket {path}" if path else f"{host}:{port}"
+        try:
+            if path:
+                listener = await conn.forward_local_path(listen_path, path)
+            else:
+                listener = await conn.forward_local_path_to_port(listen_path, host, port)
+        except (asyncssh.Error, OSError) as exc:
+            raise SshError(
+                target.label,
+                f"cannot forward {listen_path} to {dest}: {describe_failure(exc)}",
+                stage="channel",
+            ) from None
+        self._forwards.add(listener)
+        return SshForward(listen_path, dest, target.label, listener)
+
+    async def close_forward(self, forward: SshForward) -> None:
+        """Stop listening on ``forward.path`` and remove the socket file
+        (connections already open end with their tools). Never raises."""
+
+        async def shut() -> None:
+            self._forwards.discard(forward.listener)
+            with contextlib.suppress(Exception):
+                forward.listener.close()
+                await asyncio.wait_for(forward.listener.wait_closed(), 5)
+
+        with contextlib.suppress(Exception):
+            await self.call(shut())
+        with contextlib.suppress(OSError):
+            os.unlink(forward.path)
+
     # -- shutdown -----------------------------------------------------------------------
 
     def close(self) -> None:
@@ -369,8 +436,12 @@ class SshHub:
             return
         conns, self._conns = list(self._conns.values()), {}
         bridges, self._bridges = list(self._bridges), set()
+        forwards, self._forwards = list(self._forwards), set()
 
         async def shut() -> None:
+            for f in forwards:
+                with contextlib.suppress(Exception):
+                    f.close()
             for b in bridges:
                 b.cancel()
             await asyncio.gather(*bridges, return_exceptions=True)

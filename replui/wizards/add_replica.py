@@ -5,7 +5,11 @@ Secondhand application's notes: server-id, log_bin, a least-privilege user
 created on both sides — 1133 otherwise).
 
 Pre-flight: both reachable, unique non-zero server_ids, ``log_bin`` on S, R
-not already a replica, R can reach S's address, and where S filters its
+not already a replica, whether R's replication metadata can be read (a
+``master.info`` it cannot read makes ``CHANGE MASTER`` fail with 1201 —
+known before the data is replaced, and cleared by ``RESET SLAVE ALL`` right
+after R is stopped: :mod:`replui.wizards.metadata`), R can reach S's
+address, and where S filters its
 binlog (``binlog-ignore-db``/``binlog-do-db``) the ``mysql`` schema is left
 out (Charles Roth, section IV: "ignoring the mysql database is really important!").
 """
@@ -16,6 +20,7 @@ import asyncio
 import dataclasses
 import secrets as pysecrets
 import socket
+from dataclasses import dataclass
 from typing import Iterable
 
 from replui.config import Config
@@ -35,6 +40,7 @@ from replui.wizards.common import (
 )
 from replui.wizards.context import StepContext
 from replui.wizards.mark import clear_mark_step
+from replui.wizards.metadata import metadata_check, reset_metadata_step
 from replui.wizards.plan import VERIFY_TIMEOUT, Check, CheckResult, Plan, Step
 from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
 from replui.wizards.sql import Literal, Statement, create_replication_user, start_replica, stop_replica
@@ -174,6 +180,63 @@ def password_works(source: str, user: str, host: str, password: str) -> Check:
     return Check(f"{user!r} logs in to {source} with the password given (or will be created with it)", run)
 
 
+@dataclass(frozen=True)
+class ReplAccount:
+    """The account a replica's IO thread logs in with: ``user``, ``password``
+    (a secret), ``shared`` when it is an existing account reused with the
+    password from the environment variable ``env`` (never changed), else one
+    for this replica alone with a generated password."""
+
+    user: str
+    password: str
+    shared: bool
+    env: str | None = None
+
+    def describe(self, host: str, replica: str) -> str:
+        """``account 'u'@'h' …`` for a step's why and a plan's summary (the password never shown)."""
+        if self.shared:
+            return (
+                f"account '{self.user}'@'{host}' with the password from ${self.env}: reused as it is if it "
+                "exists (its password is never changed), created otherwise"
+            )
+        return f"account '{self.user}'@'{host}' for {replica} alone, with a generated password (***)"
+
+
+def choose_account(replica: str, repl_user: str | None, repl_password_env: str | None) -> ReplAccount:
+    """With ``repl_password_env`` (the name of an environment variable holding
+    the password): ``repl_user`` (default ``replui_repl``), shared. Without
+    it: ``replui_<replica>`` with a generated password. WizardError for a
+    ``repl_user`` without its password, or an unset variable."""
+    if repl_password_env:
+        return ReplAccount(
+            repl_user or "replui_repl", password_from_env(repl_password_env), True, repl_password_env
+        )
+    if repl_user:
+        raise WizardError(
+            f"--repl-user {repl_user} needs --repl-password-env VAR: an existing account is reused only "
+            "with its password (replui never changes it: other replicas log in with it); without "
+            f"--repl-user, an account for {replica} alone ({per_replica_user(replica)}) is created"
+        )
+    return ReplAccount(per_replica_user(replica), pysecrets.token_urlsafe(18), False)
+
+
+def account_sql(dl: Dialect, acct: ReplAccount, host: str) -> Make:
+    """The statements creating ``acct`` at ``host`` with REPLICATION SLAVE, not
+    binlogged (``sql_log_bin=0`` … ``=1``): an existing shared account keeps
+    its password; one for a replica alone gets the generated one."""
+
+    def make(ctx: StepContext | None, lit: Literal) -> list[Statement]:
+        return [
+            Statement.plain("SET SESSION sql_log_bin=0"),
+            *create_replication_user(
+                dl, acct.user, host, acct.password, literal=lit, set_password=not acct.shared
+            ),
+            Statement.plain("SET SESSION sql_log_bin=1"),
+        ]
+
+    return make
+
+
 def build_add_replica_plan(
     config: Config,
     statuses: Statuses,
@@ -189,7 +252,9 @@ def build_add_replica_plan(
     **_: object,
 ) -> Plan:
     """Plan: the replication account on S and on R (without binlogging it),
-    the scope (read-only), stop R, copy the data (with the rebuild mark),
+    the scope (read-only), stop R, ``RESET SLAVE ALL`` on R (it has no
+    replica status: only left-over or unreadable metadata goes), copy the
+    data (with the rebuild mark),
     ``CHANGE MASTER TO`` S's address with the account and the dump's
     coordinates, start, verify replication and the data, clear the mark.
 
@@ -206,19 +271,8 @@ def build_add_replica_plan(
     assert source is not None and replica is not None
     if source == replica:
         raise WizardError(f"--source and --replica are both {source}")
-    shared = bool(repl_password_env)
-    if repl_password_env:
-        pw = password_from_env(repl_password_env)
-        user = repl_user or "replui_repl"
-    else:
-        if repl_user:
-            raise WizardError(
-                f"--repl-user {repl_user} needs --repl-password-env VAR: an existing account is reused only "
-                "with its password (replui never changes it: other replicas log in with it); without "
-                f"--repl-user, an account for {replica} alone ({per_replica_user(replica)}) is created"
-            )
-        pw = pysecrets.token_urlsafe(18)
-        user = per_replica_user(replica)
+    acct = choose_account(replica, repl_user, repl_password_env)
+    shared, pw, user = acct.shared, acct.password, acct.user
     ss, sr = dialect_of(sts, source), dialect_of(sts, replica)
     scfg = config.node(source)
     problem = scfg.source_address_problem()
@@ -228,21 +282,9 @@ def build_add_replica_plan(
     dbs = parse_databases(databases)
 
     def user_sql(dl: Dialect) -> Make:
-        def make(ctx: StepContext | None, lit: Literal) -> list[Statement]:
-            return [
-                Statement.plain("SET SESSION sql_log_bin=0"),
-                *create_replication_user(dl, user, repl_host, pw, literal=lit, set_password=not shared),
-                Statement.plain("SET SESSION sql_log_bin=1"),
-            ]
+        return account_sql(dl, acct, repl_host)
 
-        return make
-
-    account = (
-        f"account '{user}'@'{repl_host}' with the password from ${repl_password_env}: reused as it is if it "
-        "exists (its password is never changed), created otherwise"
-        if shared
-        else f"account '{user}'@'{repl_host}' for {replica} alone, with a generated password (***)"
-    )
+    account = acct.describe(repl_host, replica)
     steps: list[Step] = [
         scope_step(source, dbs),
         sql_step(
@@ -270,6 +312,7 @@ def build_add_replica_plan(
             stop_replica(sr),
             start_replica(sr),
         ),
+        reset_metadata_step(replica, sr),
         *transfer_plan_steps(config, sts, source, replica, dbs, via_file, False, wizard="add-replica"),
         point_step(replica, source, sr, host=src_host, port=src_port, user=user, password=pw),
         sql_step(
@@ -289,10 +332,14 @@ def build_add_replica_plan(
         checks.reachable(source, replica),
         checks.target_is_not(replica, source, "source"),
         not_a_replica(replica),
+        metadata_check(replica, reset_step="reset-metadata"),
         checks.server_ids_unique([source, replica]),
         checks.log_bin_on(source),
         *checks.dump_source_checks(source, sts.get(source)),
-        *checks.remote_tool_checks(source, replica, checks.any_over_ssh(config, source, replica)),
+        *checks.remote_tool_checks(
+            source, replica, checks.any_over_ssh(config, source, replica), via_file=via_file
+        ),
+        *checks.file_space_checks(source, replica, via_file),
         binlog_filter_check(source),
         reach_check(replica, src_host, src_port),
     ]

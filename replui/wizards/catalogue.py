@@ -220,18 +220,37 @@ WIZARDS: tuple[Wizard, ...] = (
     ),
     Wizard(
         "reset-replica",
-        "stop, RESET SLAVE, resume where the source still has events, start",
+        "stop, RESET SLAVE, resume where the source still has events, start (also when master.info is "
+        "unreadable: 1201)",
         (
             _NODE,
             Option(
+                "source",
+                "the node it replicates from; needed when its replica status is empty because its "
+                "master.info cannot be read (1201)",
+                metavar="NODE",
+            ),
+            Option(
                 "to",
-                "binlog coordinates to resume from (default: chosen from the source's binlogs)",
+                "binlog coordinates to resume from (default: chosen from the source's binlogs, or read from "
+                "relay-log.info after 1201)",
                 metavar="FILE:POS",
+            ),
+            Option(
+                "repl_user",
+                "after 1201: an existing replication account to log in as (needs --repl-password-env; "
+                "default: an account for this replica alone is created)",
+                metavar="USER",
+            ),
+            Option(
+                "repl_password_env",
+                "after 1201: environment variable holding that account's password",
+                metavar="VAR",
             ),
             _timeout(),
         ),
         "replui.wizards.reset_replica:build_reset_replica_plan",
-        _node,
+        lambda p: {"node": p.subject, "source": p.source},
     ),
     Wizard(
         "add-replica",
@@ -260,6 +279,29 @@ WIZARDS: tuple[Wizard, ...] = (
         "a replica's IO thread gets 1045: store the replication password again",
         (_NODE, Option("repl_password_env", _PASSWORD_ENV.help, required=True, metavar="VAR"), _timeout()),
         "replui.wizards.set_repl_password:build_set_repl_password_plan",
+        lambda p: {"node": p.subject, "repl_password_env": REPL_PASSWORD_ENV},
+    ),
+    Wizard(
+        "create-repl-user",
+        "a replicated statement fails with 1133: create the account, as its source has it, on the node",
+        (
+            _NODE,
+            Option(
+                "user",
+                "the account's user name (default: the one the failed statement names, else the replication "
+                "user)",
+                metavar="USER",
+            ),
+            Option(
+                "repl_password_env",
+                "environment variable holding the account's password, the one its source stores (never given "
+                "on the command line)",
+                required=True,
+                metavar="VAR",
+            ),
+            _timeout(),
+        ),
+        "replui.wizards.create_repl_user:build_create_repl_user_plan",
         lambda p: {"node": p.subject, "repl_password_env": REPL_PASSWORD_ENV},
     ),
     Wizard(

@@ -186,16 +186,24 @@ def any_over_ssh(config: Any, *names: str) -> bool:
     return any(config.node(n).uses_ssh for n in names)
 
 
-def remote_tool_checks(source: str, replica: str, uses_ssh: bool) -> list[Check]:
-    """When either node runs its commands on its own host over SSH: the dump
-    tool exists on ``source``'s host, the client on ``replica``'s, and both
-    have what the wire needs (``sha256sum``, ``wc``, ``mkfifo``, ``tee``) —
-    checked before anything changes, not found missing after replication was
-    stopped. Nothing to check (an empty list) when both run on this machine."""
+def remote_tool_checks(source: str, replica: str, uses_ssh: bool, *, via_file: bool = False) -> list[Check]:
+    """When either node runs its commands on its own host over SSH, decide
+    before anything changes where the dump and the restore run
+    (:mod:`replui.wizards.placement`) and check those hosts have what they
+    need: the dump tool and the client (a host that lacks its tool hands it to
+    the jump host when that has it; refused only when neither has it), the
+    wire's tools (``sha256sum``, ``wc``, ``mkfifo``, ``tee``) on each end that
+    relays, and — with ``transfer = "direct"`` on the replica — both tools on
+    the replica's host and a TCP connection from there to the source's
+    replication address (add-replica's reach test). The decision is kept in
+    ``ctx.state.placements`` and its reason says which host runs which tool.
+    ``via_file``: the dump and the restore run on the nodes' own hosts (the
+    runbooks' file way has no fallback). Nothing to check (an empty list)
+    when both run on this machine."""
     if not uses_ssh:
         return []
 
-    async def run(ctx: StepContext) -> CheckResult:
+    async def strict(ctx: StepContext) -> CheckResult:
         from replui.transport.base import TransportError
         from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, find_tool
         from replui.wizards.wire import choose_wire
@@ -209,9 +217,37 @@ def remote_tool_checks(source: str, replica: str, uses_ssh: bool) -> list[Check]
             return CheckResult(False, str(exc))
         return CheckResult(True)
 
-    return [
-        Check(f"the dump tool on {source}'s host, the client on {replica}'s, the wire's tools on both", run)
-    ]
+    async def placed(ctx: StepContext) -> CheckResult:
+        from replui.transport.base import TransportError
+        from replui.wizards import placement
+        from replui.wizards.add_replica import reach_check
+        from replui.wizards.wire import choose_wire
+
+        try:
+            plc = await placement.placement_for(ctx, source, replica)
+            if plc.relayed:
+                ends = {placement.Runs.JUMP_HOST: placement.jump_transport(ctx)}
+                s = ends.get(plc.dump.runs) or ctx.transport(source)
+                r = ends.get(plc.restore.runs) or ctx.transport(replica)
+                await choose_wire(s, r, source, replica)
+            else:
+                host, port = ctx.config.node(source).source_address
+                reached = await reach_check(replica, host, port).evaluate(ctx)
+                if not reached.ok:
+                    return reached
+        except (TransportError, placement.PlacementError) as exc:
+            ctx.state.placements.pop((source, replica), None)
+            return CheckResult(False, str(exc))
+        return CheckResult(True, "; ".join(plc.lines()))
+
+    if via_file:
+        return [
+            Check(
+                f"the dump tool on {source}'s host, the client on {replica}'s, the wire's tools on both",
+                strict,
+            )
+        ]
+    return [Check(f"where the dump of {source} and the restore into {replica} run, and their tools", placed)]
 
 
 Coords = Callable[[StepContext], "BinlogCoordinates | None"]
@@ -312,3 +348,57 @@ def _can_refresh(ctx: StepContext, node: str) -> bool:
     except (KeyError, AttributeError):
         return False
     return not ctx.state.offline
+
+
+def file_space_checks(source: str, replica: str, via_file: bool) -> list[Check]:
+    """``--via-file``: room for the dump file in ``source``'s ``work_dir`` on its
+    host and for its copy in ``replica``'s, read there with ``df -Pk``
+    (:func:`replui.wizards.diskspace.free_space`), and the file path's tools on
+    both hosts. The rule is :func:`replui.wizards.diskspace.judge`: refused
+    when even a dump compressed 10:1 of the scope's ``data_length +
+    index_length`` (``ctx.state.estimate_bytes``, from the ``scope`` step)
+    would not fit, plus 1 MiB; a warning (in the transcript; the dump and copy
+    steps show the figures of their moment again) when the space is below the
+    estimate itself. Both files on one file system of one machine count
+    twice. It runs right after ``scope``, before anything is stopped. Nothing
+    to check (an empty list) without ``via_file``."""
+    if not via_file:
+        return []
+
+    async def run(ctx: StepContext) -> CheckResult:
+        import asyncio
+
+        from replui.transport.base import TransportError
+        from replui.wizards.diskspace import free_space, judge
+
+        estimate = ctx.state.estimate_bytes
+        try:
+            at_source, at_replica = await asyncio.gather(
+                free_space(ctx.transport(source), source, ctx.config.node(source).work_dir),
+                free_space(ctx.transport(replica), replica, ctx.config.node(replica).work_dir),
+            )
+        except TransportError as exc:
+            return CheckResult(False, str(exc))
+        if at_source.same_filesystem(at_replica):
+            verdicts = [judge(at_source, estimate, 2, "the dump file and its copy")]
+        else:
+            verdicts = [
+                judge(at_source, estimate, 1, "the dump file"),
+                judge(at_replica, estimate, 1, "its copy"),
+            ]
+        for v in verdicts:
+            if v.refuse:
+                return CheckResult(False, v.refuse)
+        for v in verdicts:
+            if v.warn:
+                ctx.log(f"warning: {v.warn}")
+        return CheckResult(True)
+
+    return [
+        Check(
+            f"room for the dump file on {source}'s host and its copy on {replica}'s host",
+            run,
+            before="dump-file",
+            needs=("scope",),
+        )
+    ]

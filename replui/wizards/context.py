@@ -37,6 +37,9 @@ class RunState:
     file_dump: Any = None
     dump_dir: str | None = None
     copied: str | None = None
+    #: Where the dump and the restore of each ``(source, replica)`` stream run
+    #: (a ``placement.Placement``, decided by the pre-flight check or the ``stream`` step).
+    placements: dict[tuple[str, str], Any] = field(default_factory=dict)
     #: Private option files to remove, as ``(node, path)``.
     private_files: list[tuple[str, str]] = field(default_factory=list)
     #: Replicas a verify step saw running and caught up.

@@ -25,6 +25,13 @@ manuals' mysqldump pages):
 
 Failures raise :class:`StreamError` naming the side that failed; the other
 process is terminated; cancel terminates both. No process is left behind.
+
+Over SSH the round trips before the first byte are few: each host is asked
+once, both at the same time, for its tool, the wire's tools, a private
+directory and the option file in it (:func:`~replui.wizards.wireend.prepare_ends`);
+then the dump and the restore start together in those directories. Each end's
+wire script prints its byte count and SHA-256 as its last line and removes its
+directory itself (:mod:`replui.wizards.wire`), so nothing is sent after the last byte.
 The ``--via-file`` path (the runbooks' way: gzip file, sha256, copy, restore) is in
 :mod:`replui.wizards.dumpfile`; what both paths share (the relay, the stderr
 caps, the data types and errors) is in :mod:`replui.wizards.relay`, and
@@ -39,10 +46,10 @@ import time
 from typing import Any, Callable
 
 from replui.config import NodeConfig
-from replui.transport.base import Transport
+from replui.transport.base import Process, Transport
 from replui.wizards.coordinates import CoordinateScanner
-from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, client_argv, dump_argv, find_tool
-from replui.wizards.optionfile import client_option_file
+from replui.wizards.dumptools import CLIENT_TOOLS, DUMP_TOOLS, client_argv, dump_argv
+from replui.wizards.optionfile import client_option_file, quote_option_value
 from replui.wizards.relay import (  # the data types and caps: callers use them as dumpstream.*
     LINE_CAP,
     OUTPUT_CAP_BYTES,
@@ -68,12 +75,15 @@ from replui.wizards.wire import (
     SOURCE_SH,
     Codec,
     Decoder,
+    EndReport,
+    Trailer,
     Wire,
     WireMeter,
-    choose_wire,
+    decide_wire,
     encode,
-    read_report,
+    where,
 )
+from replui.wizards.wireend import EndSpec, PreparedEnd, prepare_ends
 
 __all__ = [
     "stream_dump",
@@ -106,6 +116,7 @@ async def stream_dump(
     chunk_size: int = 256 * 1024,
     estimate_bytes: int | None = None,
     restore_preamble: bytes = b"",
+    restore_init_command: str | None = None,
 ) -> DumpResult:
     """Dump ``source`` and restore it into ``replica`` at the same time.
 
@@ -121,6 +132,9 @@ async def stream_dump(
     client's stdin before any byte of the dump, once the dump's coordinates
     are known (a dump without them still sends the client nothing): a
     statement there that fails stops the client before the dump reaches it.
+    ``restore_init_command`` is a statement the restore client runs as it
+    connects (``init-command`` in its option file, e.g. ``SET SESSION
+    sql_log_bin=0``).
 
     Returns :class:`DumpResult`. Raises :class:`StreamError` (``step`` "dump"
     or "restore") when a side fails or the dump has no coordinates,
@@ -128,43 +142,124 @@ async def stream_dump(
     when a tool is missing; in every case both processes are gone on return.
     """
     started = time.monotonic()
-    # the two hosts are asked at the same time: each remote command costs a round trip
-    dtool, ctool = await asyncio.gather(
-        find_tool(source_transport, DUMP_TOOLS, dump_tool, flavor),
-        find_tool(replica_transport, CLIENT_TOOLS, client_tool, flavor),
+    wired = not (source_transport.name == "local" and replica_transport.name == "local")
+    init = b""
+    if restore_init_command:
+        init = f"init-command={quote_option_value(restore_init_command)}\n".encode()
+    src_end, rep_end = await prepare_ends(
+        EndSpec(
+            source.name,
+            source_transport,
+            DUMP_TOOLS,
+            dump_tool,
+            lambda fl: client_option_file(source, flavor=fl),
+        ),
+        EndSpec(
+            replica.name,
+            replica_transport,
+            CLIENT_TOOLS,
+            client_tool,
+            lambda fl: client_option_file(replica, flavor=fl) + init,
+        ),
+        flavor,
+        wired=wired,
     )
-    wire = await choose_wire(source_transport, replica_transport, source.name, replica.name)
-    if wire.checked and on_line is not None:
-        on_line(f"transfer: {wire.why}; bytes counted and hashed (SHA-256) at both ends")
-    src_dir = rep_dir = None
+    removed = {"source": False, "replica": False}
+    try:
+        wire = Wire(Codec.NONE, False, "both ends on this machine: no compression")
+        if wired:
+            wire = decide_wire(
+                (
+                    (source.name, source_transport, src_end.have),
+                    (replica.name, replica_transport, rep_end.have),
+                )
+            )
+        if wire.checked and on_line is not None:
+            on_line(f"transfer: {wire.why}; bytes counted and hashed (SHA-256) at both ends")
+        return await _stream(
+            (source, src_end),
+            (replica, rep_end),
+            wire,
+            removed,
+            databases=databases,
+            gtid=gtid,
+            on_progress=on_progress,
+            on_line=on_line,
+            cancel=cancel,
+            chunk_size=chunk_size,
+            estimate_bytes=estimate_bytes,
+            restore_preamble=restore_preamble,
+            started=started,
+        )
+    finally:
+        await asyncio.shield(
+            asyncio.gather(src_end.discard(removed["source"]), rep_end.discard(removed["replica"]))
+        )
+
+
+def _watch(transport: Transport) -> str:
+    """The wire script's WATCH argument: ``watch`` behind an SSH channel (``ssh:…``), whose
+    connection can drop and whose server closes the script's stdin when the script ends."""
+    return "watch" if transport.name.startswith("ssh:") else "-"
+
+
+def _no_status(proc: Process, node: NodeConfig, transport: Transport, tool: str) -> str | None:
+    """The message for a remote tool that ended with no exit status (its SSH
+    connection dropped, or the host stopped answering), else None."""
+    if transport.name == "local" or proc.returncode is not None:
+        return None
+    return (
+        f"{tool} on {node.name}'s host ({where(transport)}) ended with no exit status: "
+        "the SSH connection dropped or the host stopped answering"
+    )
+
+
+async def _stream(
+    source_end: tuple[NodeConfig, PreparedEnd],
+    replica_end: tuple[NodeConfig, PreparedEnd],
+    wire: Wire,
+    removed: dict[str, bool],
+    *,
+    databases: list[str] | None,
+    gtid: bool,
+    on_progress: Callable[[Progress], None] | None,
+    on_line: Callable[[str], None] | None,
+    cancel: asyncio.Event | None,
+    chunk_size: int,
+    estimate_bytes: int | None,
+    restore_preamble: bytes,
+    started: float,
+) -> DumpResult:
+    """The dump and the restore, started together on the prepared ends; see
+    :func:`stream_dump`. Sets ``removed["source"]``/``["replica"]`` when that
+    end's script reported its private directory removed."""
+    (source, src), (replica, rep) = source_end, replica_end
+    source_transport, replica_transport = src.transport, rep.transport
     wire_preamble = encode(restore_preamble, wire.codec)
     from_source, to_replica = WireMeter(), WireMeter()
     to_replica(wire_preamble)  # the jump host sends it before the dump's first byte
-    dump = restore = None
-    src_opt = rep_opt = None
     dump_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
     restore_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
     tasks: list[asyncio.Task[Any]] = []
     scanner = CoordinateScanner()
     meter = Meter("stream", estimate_bytes, on_progress)
+    dargv = dump_argv(src.tool, src.option_file, databases=databases, gtid=gtid)
+    rargv = client_argv(rep.tool, rep.option_file)
+    dname, cname = tool_name(dargv), tool_name(rargv)
+    drun, rrun = dargv, rargv
+    s_trailer, r_trailer = Trailer(), Trailer()
+    if wire.checked:
+        assert src.directory is not None and rep.directory is not None
+        codec = wire.codec.value
+        s_watch, r_watch = (_watch(t) for t in (source_transport, replica_transport))
+        drun = ["sh", "-c", SOURCE_SH, "sh", src.directory, codec, s_trailer.nonce, s_watch, *dargv]
+        rrun = ["sh", "-c", REPLICA_SH, "sh", rep.directory, codec, r_trailer.nonce, r_watch, *rargv]
+    dump = restore = None
     try:
-        src_opt, rep_opt = await asyncio.gather(
-            source_transport.write_private_file(client_option_file(source, flavor=dtool.flavor), ".cnf"),
-            replica_transport.write_private_file(client_option_file(replica, flavor=ctool.flavor), ".cnf"),
-        )
-        dargv = dump_argv(dtool, src_opt, databases=databases, gtid=gtid)
-        rargv = client_argv(ctool, rep_opt)
-        dname, cname = tool_name(dargv), tool_name(rargv)
-        drun, rrun = dargv, rargv
-        if wire.checked:
-            src_dir, rep_dir = await asyncio.gather(
-                source_transport.make_private_dir("replui-wire-"),
-                replica_transport.make_private_dir("replui-wire-"),
-            )
-            drun = ["sh", "-c", SOURCE_SH, "sh", src_dir, wire.codec.value, *dargv]
-            rrun = ["sh", "-c", REPLICA_SH, "sh", rep_dir, wire.codec.value, *rargv]
         started_both = await asyncio.gather(
-            source_transport.spawn(drun), replica_transport.spawn(rrun, stdin=True), return_exceptions=True
+            source_transport.spawn(drun, stdin=_watch(source_transport) == "watch"),  # for its watcher
+            replica_transport.spawn(rrun, stdin=True),
+            return_exceptions=True,
         )
         dump = started_both[0] if not isinstance(started_both[0], BaseException) else None
         restore = started_both[1] if not isinstance(started_both[1], BaseException) else None
@@ -172,8 +267,12 @@ async def stream_dump(
             if isinstance(failed, BaseException):
                 raise failed  # the finally below stops the one that did start
         assert dump is not None and restore is not None
-        tasks.append(asyncio.ensure_future(pump_lines(dump.stderr, dump_tail, on_line, dname)))
-        tasks.append(asyncio.ensure_future(pump_lines(restore.stderr, restore_tail, on_line, cname)))
+        tasks.append(
+            asyncio.ensure_future(pump_lines(dump.stderr, dump_tail, s_trailer.shown(on_line), dname))
+        )
+        tasks.append(
+            asyncio.ensure_future(pump_lines(restore.stderr, restore_tail, r_trailer.shown(on_line), cname))
+        )
         tasks.append(
             asyncio.ensure_future(restore.stdout.read())
         )  # the client prints nothing; keep the pipe drained
@@ -201,28 +300,31 @@ async def stream_dump(
         )
         tasks.append(relay)
         failure = await drive(relay, dump, restore, cancel)
+        await finish([dump, restore], tasks)
+        sent = got = None
+        if wire.checked:
+            sent, got = s_trailer.take(dump_tail), r_trailer.take(restore_tail)
+            removed["source"] = sent is not None and sent.removed
+            removed["replica"] = got is not None and got.removed
         if failure is not None:
-            await finish([dump, restore], tasks)
             step, rc = failure
             if step == "cancel":
                 raise StreamCancelled()
             if step == "dump":
-                raise StreamError("dump", describe_exit(rc, dump_tail, dname), rc, tail_text(dump_tail))
+                lost = _no_status(dump, source, source_transport, dname)
+                raise StreamError(
+                    "dump", lost or describe_exit(rc, dump_tail, dname), rc, tail_text(dump_tail)
+                )
             if step == "nocoord":
                 raise no_coordinates_error(dname)
-            msg = describe_exit(restore.returncode, restore_tail, cname)
-            if step == "restore-early":
+            lost = _no_status(restore, replica, replica_transport, cname)
+            msg = lost or describe_exit(restore.returncode, restore_tail, cname)
+            if step == "restore-early" and not lost:
                 msg = f"{cname} exited before the end of the dump"
             raise StreamError("restore", msg, restore.returncode, tail_text(restore_tail))
-        await finish([dump, restore], tasks)
         note = ""
-        if wire.checked and src_dir and rep_dir:
-            note = await _compare_ends(
-                wire,
-                (from_source, to_replica),
-                (source.name, source_transport, src_dir),
-                (replica.name, replica_transport, rep_dir),
-            )
+        if wire.checked:
+            note = _compare_ends(wire, (from_source, to_replica), (source.name, sent), (replica.name, got))
         return DumpResult(
             scanner.result(),
             meter.bytes,
@@ -237,27 +339,21 @@ async def stream_dump(
         )
     finally:
         await asyncio.shield(finish([dump, restore], tasks))
-        await asyncio.gather(
-            *([source_transport.remove(src_opt)] if src_opt else []),
-            *([replica_transport.remove(rep_opt)] if rep_opt else []),
-            *([source_transport.remove_tree(src_dir)] if src_dir else []),
-            *([replica_transport.remove_tree(rep_dir)] if rep_dir else []),
-        )
 
 
-async def _compare_ends(
+def _compare_ends(
     wire: Wire,
     jump: tuple[WireMeter, WireMeter],
-    source_end: tuple[str, Transport, str],
-    replica_end: tuple[str, Transport, str],
+    source_end: tuple[str, EndReport | None],
+    replica_end: tuple[str, EndReport | None],
 ) -> str:
     """Check that the source sent what the jump host received, and the replica
     received what the jump host sent (the same bytes, after the preamble it
-    adds); the note for the output. Raises :class:`StreamError` ("restore")
-    when they differ, or an end left no figures."""
-    (name_s, source_t, src_dir), (name_r, replica_t, rep_dir) = source_end, replica_end
+    adds), from each end's report (``(node name, report)``); the note for the
+    output. Raises :class:`StreamError` ("restore") when they differ, or an end
+    left no figures."""
+    (name_s, sent), (name_r, got) = source_end, replica_end
     received, sent_on = jump
-    sent, got = await asyncio.gather(read_report(source_t, src_dir), read_report(replica_t, rep_dir))
     if sent is None or got is None:
         missing = name_s if sent is None else name_r
         raise StreamError("restore", f"{missing} left no count and SHA-256 of the bytes it moved", None, "")

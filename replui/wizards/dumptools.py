@@ -82,6 +82,13 @@ def client_argv(tool: ToolInfo, option_file: str) -> list[str]:
     return [tool.path, defaults_extra_file_arg(option_file), "--batch"]
 
 
+def tool_missing(transport: Transport, names: tuple[str, ...]) -> TransportError:
+    """The error for a host (``transport``'s) that has none of the tools ``names``."""
+    return TransportError(
+        f"none of {', '.join(names)} is installed ({transport.name}); install the MariaDB or MySQL client"
+    )
+
+
 async def _run_capture(transport: Transport, argv: list[str], timeout: float = 30.0) -> tuple[int, str]:
     rc, out, _err = await run_to_end(transport, argv, timeout)
     return rc, out.decode("utf-8", "replace")
@@ -109,8 +116,6 @@ async def find_tool(
         if lines:
             return parse_tool_version(lines[0], lines[1] if len(lines) > 1 else "", default_flavor)
     if not path:
-        raise TransportError(
-            f"none of {', '.join(names)} is installed ({transport.name}); install the MariaDB or MySQL client"
-        )
+        raise tool_missing(transport, names)
     rc, out = await _run_capture(transport, [path, "--version"])
     return parse_tool_version(path, out.splitlines()[0] if out else "", default_flavor)

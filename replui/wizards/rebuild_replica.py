@@ -130,7 +130,10 @@ def build_rebuild_replica_plan(
         checks.server_ids_unique([source, replica]),
         checks.log_bin_on(source),
         *checks.dump_source_checks(source, sst),
-        *checks.remote_tool_checks(source, replica, checks.any_over_ssh(config, source, replica)),
+        *checks.remote_tool_checks(
+            source, replica, checks.any_over_ssh(config, source, replica), via_file=via_file
+        ),
+        *checks.file_space_checks(source, replica, via_file),
     ]
     coords = lambda ctx: ctx.state.coordinates  # noqa: E731
     repoint_note = ""

@@ -7,6 +7,10 @@ file name in binary log index file"): ``stop slave; reset slave;`` re-point,
 Re-pointing at the source's *current* coordinates skips whatever the replica
 had not fetched yet; those notes say so too ("If data is not properly synced
 then dump the database … and restore it"): use ``rebuild-replica`` then.
+
+A node whose replica status is empty because its master.info cannot be read
+(1201) is reset with ``RESET SLAVE ALL`` and pointed again from the position
+it had executed, given ``--source``: :mod:`replui.wizards.reset_metadata`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from replui.wizards.common import (
     WizardError,
     dialect_of,
     identities,
-    need_replica,
+    need_node,
     source_of,
     status_map,
     verify_sql,
@@ -124,7 +128,10 @@ def build_reset_replica_plan(
     statuses: Statuses,
     *,
     node: str | None = None,
+    source: str | None = None,
     to: str | None = None,
+    repl_user: str | None = None,
+    repl_password_env: str | None = None,
     timeout: float = VERIFY_TIMEOUT,
     **_: object,
 ) -> Plan:
@@ -133,14 +140,41 @@ def build_reset_replica_plan(
     SLAVE``, ``RESET SLAVE`` (connection settings kept), ``CHANGE MASTER TO
     MASTER_LOG_FILE, MASTER_LOG_POS``, ``START SLAVE``, verify replication.
     When events were lost the run ends "not verified" and advises a rebuild.
+
+    A reachable ``node`` without replica status (its master.info cannot be
+    read: 1201) gets :func:`replui.wizards.reset_metadata.build_reset_metadata_plan`
+    instead, which needs ``source`` and takes ``repl_user``/``repl_password_env``.
     WizardError when ``node`` is not a replica of a configured source and no
-    ``to`` is given."""
+    ``to`` is given, or ``source`` is not the node it replicates from."""
     sts = status_map(statuses)
-    st, ch = need_replica(config, sts, node, "--node", "use add-replica to set one up")
+    st = need_node(config, sts, node, "--node")
     assert node is not None
-    source = source_of(sts, node)
-    dl = dialect_of(sts, node)
     fixed = parse_coordinates(to) if to else None
+    if st.reachable and channel_of(st) is None:
+        from replui.wizards.reset_metadata import build_reset_metadata_plan
+
+        return build_reset_metadata_plan(
+            config,
+            sts,
+            node=node,
+            source=source,
+            fixed=fixed,
+            repl_user=repl_user,
+            repl_password_env=repl_password_env,
+            timeout=timeout,
+        )
+    ch = channel_of(st)
+    if repl_user or repl_password_env:
+        raise WizardError(
+            f"--repl-user/--repl-password-env are for a node whose master.info cannot be read; {node} shows "
+            "its replica status and keeps its connection settings (RESET SLAVE, not ALL)"
+        )
+    given, source = source, source_of(sts, node)
+    if given and st.reachable and given != source:
+        where = f"{ch.source_host}:{ch.source_port}" if ch is not None else "another source"
+        raise WizardError(f"--source {given}: {node} replicates from {source or where}, not from {given}")
+    source = source or given
+    dl = dialect_of(sts, node)
     if fixed is None and source is None:
         raise WizardError(f"{node}'s source is not a configured node: give --to FILE:POS")
     planned, lost = (

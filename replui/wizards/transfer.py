@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
+import posixpath
 import shlex
 from typing import Any, AsyncIterator, Awaitable, Callable, Generic, TypeVar
 
@@ -23,7 +23,7 @@ from replui.mysql import marker
 from replui.mysql.dialect import Dialect
 from replui.sources import CAUCUS, RAILS_FAILOVER, REPLICATION_ERROR
 from replui.transport.base import TransportError
-from replui.wizards import dumpfile, dumpstream
+from replui.wizards import dumpfile, dumpstream, hostpipe, placement
 from replui.wizards.context import CoordinatesKey, StepContext
 from replui.wizards.guard import guard_failed, identity_guard
 from replui.wizards.mark import CLEAR, set_mark, set_mark_statements
@@ -151,8 +151,16 @@ def _restore_head_preview(
 
 
 def _dump_preview(
-    source_cfg: NodeConfig, replica_cfg: NodeConfig, dl: Dialect, databases: list[str] | None, gtid: bool
+    source_cfg: NodeConfig,
+    replica_cfg: NodeConfig,
+    dl: Dialect,
+    databases: list[str] | None,
+    gtid: bool,
+    where: list[str] | None = None,
 ) -> str:
+    """The dump piped into the client (first line: the dump command), then
+    where each runs as ``-- `` lines: ``where`` (a decided placement's lines),
+    else what the configuration intends (none when both run on this machine)."""
     tool = "mariadb-dump" if dl.is_mariadb else "mysqldump"
     client = "mariadb" if dl.is_mariadb else "mysql"
     dbs = (
@@ -160,13 +168,15 @@ def _dump_preview(
         if databases
         else "--databases -- <in scope>"
     )
+    if where is None:
+        where = placement.intent_lines(source_cfg, replica_cfg, tool, client)
     return (
         f"{tool} --defaults-extra-file=<0600 file: {source_cfg.name}'s user, password ***> "
         f"--single-transaction {' '.join(dl.dump_options(gtid=gtid))} --routines --triggers --events "
         f"--hex-blob --quick {dbs}\n"
         f"  | {client} --defaults-extra-file=<0600 file: {replica_cfg.name}'s user, password ***; "
         "init-command=SET SESSION sql_log_bin=0> --batch"
-    )
+    ) + "".join(f"\n-- {line}" for line in where)
 
 
 async def _begin_restore(
@@ -264,49 +274,75 @@ def stream_step(
     """Destructive, replaces data: mark the rebuild on the replica, then
     stream the source's dump into the replica's client, which first reads the
     identity guard and drops the in-scope databases (``sql_log_bin=0``); the
-    dump's coordinates land in ``ctx.state.coordinates``."""
+    dump's coordinates land in ``ctx.state.coordinates``. Where each tool
+    runs is the pair's :class:`~replui.wizards.placement.Placement` (decided
+    by the pre-flight check, else here before the first byte): relayed
+    through this machine (a tool whose host lacks it runs here through a
+    forward), or host → host on the replica's host (``transfer = "direct"``)."""
 
     async def run(ctx: StepContext) -> AsyncIterator[Event]:
         dbs = ctx.state.in_scope()
-        preamble, rep_cfg = await _begin_restore(ctx, config, source, replica, wizard)
-        yield OutputLine(
-            f"streaming {', '.join(dbs)} from {source} into {replica} (no intermediate file)", "info"
-        )
-        for ln in preamble.splitlines():
-            yield OutputLine(f"{replica} (restore client)> {ln}", "info")
-
-        def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpstream.DumpResult]:
-            return dumpstream.stream_dump(
-                config.node(source),
-                rep_cfg,
-                source_transport=ctx.transport(source),
-                replica_transport=ctx.transport(replica),
-                databases=dbs,
-                gtid=gtid,
-                flavor=dl.flavor.value,
-                on_progress=on_progress,
-                on_line=on_line,
-                cancel=ctx.cancel,
-                estimate_bytes=ctx.state.estimate_bytes or None,
-                restore_preamble=preamble.encode("utf-8"),
-            )
-
+        preamble = restore_preamble(ctx, replica, dbs)  # refuses before anything without a confirmed identity
         try:
-            stream = ToolRun(go)
-            async for ev in stream.events():
-                yield ev
-            res = stream.result
-            c = res.coordinates
-            ctx.state.coordinates = c
-            yield OutputLine(f"dump: {' '.join(res.dump_argv)}", "info")
-            yield OutputLine(f"restore: {' '.join(res.restore_argv)}", "info")
-            yield OutputLine(
-                f"{res.bytes} bytes of SQL in {res.seconds:.1f} s; coordinates from the head of the dump: "
-                f"{c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""),
-                "stdout",
-            )
-            if res.wire_note:
-                yield OutputLine(res.wire_note, "stdout")
+            plc = await placement.placement_for(ctx, source, replica)
+        except placement.PlacementError as exc:
+            raise StepFailed(str(exc)) from None
+        how = "host → host" if not plc.relayed else "no intermediate file"
+        yield OutputLine(f"streaming {', '.join(dbs)} from {source} into {replica} ({how})", "info")
+        for ln in plc.lines():
+            yield OutputLine(ln, "info")
+        try:
+            async with placement.prepared_ends(ctx, plc, source, replica) as ends:
+                await set_mark(ctx, replica, wizard, source, dbs)
+                rep_cfg = ends.replica
+                if not plc.relayed:  # stream_dump writes sql_log_bin=0 into the client's own option file
+                    rep_cfg = await placement.no_binlog_copy(ctx, ends.restore_key, ends.replica)
+                for ln in preamble.splitlines():
+                    yield OutputLine(f"{replica} (restore client)> {ln}", "info")
+
+                def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpstream.DumpResult]:
+                    common: dict[str, Any] = dict(
+                        databases=dbs,
+                        gtid=gtid,
+                        flavor=dl.flavor.value,
+                        on_progress=on_progress,
+                        on_line=on_line,
+                        cancel=ctx.cancel,
+                        estimate_bytes=ctx.state.estimate_bytes or None,
+                        restore_preamble=preamble.encode("utf-8"),
+                    )
+                    if not plc.relayed:
+                        return hostpipe.stream_on_replica_host(
+                            ends.source,
+                            rep_cfg,
+                            transport=ends.replica_transport,
+                            where=plc.restore.host,
+                            **common,
+                        )
+                    return dumpstream.stream_dump(
+                        ends.source,
+                        rep_cfg,
+                        source_transport=ends.source_transport,
+                        replica_transport=ends.replica_transport,
+                        restore_init_command="SET SESSION sql_log_bin=0",
+                        **common,
+                    )
+
+                stream = ToolRun(go)
+                async for ev in stream.events():
+                    yield ev
+                res = stream.result
+                c = res.coordinates
+                ctx.state.coordinates = c
+                yield OutputLine(f"dump: {' '.join(res.dump_argv)}", "info")
+                yield OutputLine(f"restore: {' '.join(res.restore_argv)}", "info")
+                yield OutputLine(
+                    f"{res.bytes} bytes of SQL in {res.seconds:.1f} s; coordinates from the head of the "
+                    f"dump: {c.file}:{c.position}" + (f", GTID {c.gtid}" if c.gtid else ""),
+                    "stdout",
+                )
+                if res.wire_note:
+                    yield OutputLine(res.wire_note, "stdout")
         except (dumpstream.StreamError, TransportError) as exc:
             await _clear_mark_after_guard(ctx, replica, exc)
             raise _fail(exc, replica) from None
@@ -314,11 +350,17 @@ def stream_step(
             await _remove_private(ctx)
 
     def render(ctx: StepContext) -> str:
+        known = ctx.state.placements.get((source, replica))
         return (
             _restore_head_preview(ctx, replica, wizard, source, databases)
             + "\n"
             + _dump_preview(
-                config.node(source), config.node(replica), dl, ctx.state.databases or databases, gtid
+                config.node(source),
+                config.node(replica),
+                dl,
+                ctx.state.databases or databases,
+                gtid,
+                known.lines() if isinstance(known, placement.Placement) else None,
             )
         )
 
@@ -358,6 +400,44 @@ def _copied(ctx: StepContext) -> str:
     return ctx.state.copied
 
 
+async def _drop_dir(ctx: StepContext, node: str, path: str | None) -> None:
+    """Remove a ``--via-file`` directory on ``node``'s host now (best effort: the
+    transport's ``cleanup()`` at the end of the run removes it otherwise)."""
+    if path:
+        try:
+            await ctx.transport(node).remove_tree(path)
+        except Exception:  # noqa: BLE001 - the transport's cleanup() still removes it
+            pass
+
+
+async def _room(ctx: StepContext, node: str, size: int, what: str, exact: bool) -> list[OutputLine]:
+    """The free space in ``node``'s ``work_dir`` on its host before a file of
+    about ``size`` bytes is written there, as output lines (a warning when it
+    looks too small; the write itself decides, see
+    :func:`replui.wizards.diskspace.judge`). Nothing when it cannot be read:
+    the pre-flight check already did."""
+    from replui.units import human_bytes
+    from replui.wizards import diskspace
+
+    try:
+        space = await diskspace.free_space(ctx.transport(node), node, ctx.config.node(node).work_dir)
+    except TransportError:
+        return []
+    free = f"{space.where}: {human_bytes(space.available)} free in {space.directory}"
+    lines = [OutputLine(f"{free} for {what} ({'' if exact else 'about '}{human_bytes(size)})", "info")]
+    if exact and space.available < size:
+        lines.append(
+            OutputLine(
+                f"warning: {what} ({human_bytes(size)}) is larger than the space df reports free there; "
+                "the copy stops at once, naming the host, if the disk fills",
+                "stderr",
+            )
+        )
+    elif not exact and (verdict := diskspace.judge(space, size, 1, what)).warn:
+        lines.append(OutputLine(f"warning: {verdict.warn}", "stderr"))
+    return lines
+
+
 def via_file_steps(
     config: Config,
     source: str,
@@ -367,22 +447,29 @@ def via_file_steps(
     gtid: bool,
     wizard: str = "rebuild-replica",
 ) -> list[Step]:
-    """The runbooks' way: dump into a gzip file (sha256 beside it), copy it
-    (checksum checked), restore from it. Files live in a 0700 directory made
-    by the source's transport (``make_private_dir``): removed after the
-    restore, and by the transport's ``cleanup()`` (:meth:`StepContext.aclose`)
-    on every exit of the run, signals included."""
+    """The runbooks' way, host → this machine → host: dump into a gzip file on
+    the source's host (sha256 beside it), copy it through this machine into
+    the replica's host (sha256 taken on all three and compared), check it
+    again there, restore from it. Each file lives in a 0700 directory made by
+    its host's transport in that node's ``work_dir``
+    (:mod:`replui.wizards.dumpfile`): the source's is removed once the copy
+    is checked, the replica's after the restore, both when a step fails, and
+    by the transports' ``cleanup()`` (:meth:`StepContext.aclose`) on every
+    exit of the run, signals included."""
 
     async def dump(ctx: StepContext) -> AsyncIterator[Event]:
-        d = await ctx.transport(source).make_private_dir("replui-dump-")
+        for line in await _room(ctx, source, ctx.state.estimate_bytes, "the dump file", exact=False):
+            yield line
+        st = ctx.transport(source)
+        d = await st.make_private_dir("replui-dump-")
         ctx.state.dump_dir = d
-        path = os.path.join(d, f"{source}.sql.gz")
+        path = posixpath.join(d, f"{source}.sql.gz")
 
         def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpfile.FileDump]:
             return dumpfile.dump_to_file(
                 config.node(source),
                 path,
-                source_transport=ctx.transport(source),
+                source_transport=st,
                 databases=ctx.state.in_scope(),
                 gtid=gtid,
                 flavor=dl.flavor.value,
@@ -401,88 +488,136 @@ def via_file_steps(
             c = fd.coordinates
             ctx.state.coordinates = c
             yield OutputLine(
-                f"{fd.path}: {fd.compressed_bytes} bytes (from {fd.bytes} bytes of SQL), sha256 "
-                f"{fd.sha256}; coordinates {c.file}:{c.position}",
+                f"{fd.path} on {source}'s host ({fd.host}): {fd.compressed_bytes} bytes (from {fd.bytes} "
+                f"bytes of SQL), sha256 {fd.sha256}; coordinates {c.file}:{c.position}"
+                + (f", GTID {c.gtid}" if c.gtid else ""),
                 "stdout",
             )
-        except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
+        except BaseException as exc:
+            ctx.state.dump_dir = None
+            await asyncio.shield(_drop_dir(ctx, source, d))
+            if not isinstance(exc, Exception):
+                raise
             raise _fail(exc, replica) from None
 
     async def copy(ctx: StepContext) -> AsyncIterator[Event]:
         fd = ctx.state.file_dump
         if ctx.state.dump_dir is None or fd is None:
             raise StepFailed("no dump file to copy (the dump step did not finish)")
-        dst = os.path.join(ctx.state.dump_dir, f"{source}.copy.sql.gz")
+        for line in await _room(ctx, replica, fd.compressed_bytes, "the copy", exact=True):
+            yield line
+        st, rt = ctx.transport(source), ctx.transport(replica)
+        rd = await rt.make_private_dir("replui-copy-")
+        dst = posixpath.join(rd, f"{source}.sql.gz")
 
-        def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[str]:
-            return dumpfile.copy_file(
-                fd.path, dst, sha256=fd.sha256, on_progress=on_progress, cancel=ctx.cancel
+        def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpfile.FileCopy]:
+            return dumpfile.copy_across(
+                fd.path,
+                dst,
+                sha256=fd.sha256,
+                source_transport=st,
+                replica_transport=rt,
+                source_name=source,
+                replica_name=replica,
+                size=fd.compressed_bytes,
+                on_progress=on_progress,
+                on_line=on_line,
+                cancel=ctx.cancel,
             )
 
         try:
             copying = ToolRun(go)
             async for ev in copying.events():
                 yield ev
+            done = copying.result
             ctx.state.copied = dst
-            os.unlink(fd.path)
-            yield OutputLine(f"copied to {dst}; sha256 {copying.result} matches", "stdout")
-        except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
+            yield OutputLine(
+                f"copied {done.bytes} bytes to {dst} on {replica}'s host in {done.seconds:.1f} s; sha256 "
+                f"{done.sha256} on {source}'s host, on this machine and on {replica}'s host, as dumped",
+                "stdout",
+            )
+        except BaseException as exc:
+            await asyncio.shield(_drop_dir(ctx, replica, rd))
+            d, ctx.state.dump_dir = ctx.state.dump_dir, None
+            await asyncio.shield(_drop_dir(ctx, source, d))
+            if not isinstance(exc, Exception):
+                raise
             raise _fail(exc, replica) from None
+        d, ctx.state.dump_dir = ctx.state.dump_dir, None
+        await _drop_dir(ctx, source, d)  # the copy is whole: the source's disk gets its space back
 
     async def restore(ctx: StepContext) -> AsyncIterator[Event]:
-        preamble, rep_cfg = await _begin_restore(ctx, config, source, replica, wizard)
         fd = ctx.state.file_dump
-        for ln in preamble.splitlines():
-            yield OutputLine(f"{replica} (restore client)> {ln}", "info")
-
-        def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpstream.DumpResult]:
-            return dumpfile.restore_from_file(
-                rep_cfg,
-                _copied(ctx),
-                replica_transport=ctx.transport(replica),
-                sha256=fd.sha256,
-                flavor=dl.flavor.value,
-                on_progress=on_progress,
-                on_line=on_line,
-                cancel=ctx.cancel,
-                restore_preamble=preamble.encode("utf-8"),
-            )
-
+        copied = _copied(ctx)
         try:
-            restoring = ToolRun(go)
-            async for ev in restoring.events():
-                yield ev
-            done = restoring.result
-            yield OutputLine(f"restored {done.bytes} bytes of SQL in {done.seconds:.1f} s", "stdout")
-        except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
-            await _clear_mark_after_guard(ctx, replica, exc)
-            raise _fail(exc, replica) from None
+            try:
+                got = await dumpfile.verify_file(
+                    ctx.transport(replica), copied, fd.sha256, replica, cancel=ctx.cancel
+                )
+            except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
+                raise _fail(exc, replica) from None
+            # said at once (a yielded line may be shown after the statements below)
+            ctx.echo(
+                f"{copied} on {replica}'s host: sha256 {got}, as dumped; "
+                f"nothing was written to {replica} before this check"
+            )
+            preamble, rep_cfg = await _begin_restore(ctx, config, source, replica, wizard)
+            for ln in preamble.splitlines():
+                yield OutputLine(f"{replica} (restore client)> {ln}", "info")
+
+            def go(on_progress: OnProgress, on_line: OnLine) -> Awaitable[dumpstream.DumpResult]:
+                return dumpfile.restore_from_file(
+                    rep_cfg,
+                    copied,
+                    replica_transport=ctx.transport(replica),
+                    flavor=dl.flavor.value,
+                    on_progress=on_progress,
+                    on_line=on_line,
+                    cancel=ctx.cancel,
+                    estimate_bytes=fd.bytes or None,
+                    restore_preamble=preamble.encode("utf-8"),
+                )
+
+            try:
+                restoring = ToolRun(go)
+                async for ev in restoring.events():
+                    yield ev
+                done = restoring.result
+                yield OutputLine(f"restored {done.bytes} bytes of SQL in {done.seconds:.1f} s", "stdout")
+            except Exception as exc:  # noqa: BLE001 - any failure becomes the step's one-line reason
+                await _clear_mark_after_guard(ctx, replica, exc)
+                raise _fail(exc, replica) from None
         finally:
             await _remove_private(ctx)
-            d = ctx.state.dump_dir
-            if d:
-                try:
-                    await ctx.transport(source).remove_tree(d)
-                except Exception:  # noqa: BLE001 - the transport's cleanup() removes it at the end of the run
-                    pass
+            ctx.state.copied = None
+            await asyncio.shield(_drop_dir(ctx, replica, posixpath.dirname(copied)))
+            d, ctx.state.dump_dir = ctx.state.dump_dir, None
+            await asyncio.shield(_drop_dir(ctx, source, d))
 
     def render(ctx: StepContext) -> str:
-        return (
-            _restore_head_preview(ctx, replica, wizard, source, databases)
-            + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; "
-            "init-command=SET SESSION sql_log_bin=0> --batch"
-        )
+        return _restore_head_preview(ctx, replica, wizard, source, databases) + "\n" + restore_tail
 
     tool = "mariadb-dump" if dl.is_mariadb else "mysqldump"
     client = "mariadb" if dl.is_mariadb else "mysql"
     dump_cmd = _dump_preview(config.node(source), config.node(replica), dl, databases, gtid).split("\n")[0]
+    src_dir = f"<{source}'s work_dir on its host>/replui-dump-…"
+    rep_dir = f"<{replica}'s work_dir on its host>/replui-copy-…"
+    restore_tail = (
+        f"-- on {replica}'s host, before {replica} is touched: sha256sum {rep_dir}/{source}.sql.gz "
+        "(must equal the dump's)\n"
+        f"gunzip < {rep_dir}/{source}.sql.gz | {client} --defaults-extra-file=<0600 file; "
+        "init-command=SET SESSION sql_log_bin=0> --batch"
+    )
     return [
         Step(
             id="dump-file",
-            title=f"Dump {source} into a compressed file",
-            why=f"As in {RAILS_FAILOVER}: '{tool} --single-transaction --master-data | gzip > file'; "
-            "the sha256 of the file is written beside it.",
-            preview=dump_cmd + " | gzip > <tmpdir>/" + source + ".sql.gz",
+            title=f"Dump {source} into a compressed file on its host",
+            why=f"As in {RAILS_FAILOVER}: '{tool} --single-transaction --master-data | gzip > file', on "
+            f"{source}'s own host; the sha256 of the file is written beside it. The coordinates are read "
+            "from the head of the dump as it is written: a dump without them is stopped at once.",
+            preview=f"{dump_cmd} | gzip > {src_dir}/{source}.sql.gz\n"
+            f"-- on {source}'s host: its sha256 and size taken as it is written, {source}.sql.gz.sha256 "
+            "beside it",
             run=dump,
             target=source,
             destructive=False,
@@ -490,10 +625,13 @@ def via_file_steps(
         ),
         Step(
             id="copy-file",
-            title="Copy the file and check its checksum",
+            title=f"Copy the file from {source}'s host to {replica}'s host and check its checksum",
             why=f"As in {REPLICATION_ERROR}: copy the snapshot to a node with access to the replica "
-            "(scp -3); the sha256 proves the copy is whole.",
-            preview=f"cp <tmpdir>/{source}.sql.gz <tmpdir>/{source}.copy.sql.gz && sha256 check",
+            "(scp -3: through this machine, nothing stored here); the sha256 taken on both hosts and here "
+            "proves the copy is whole. A full disk stops the copy at once.",
+            preview=f"cat {src_dir}/{source}.sql.gz  -- on {source}'s host, through this machine, into\n"
+            f"cat > {rep_dir}/{source}.sql.gz.partial  -- on {replica}'s host; renamed when the sha256 on "
+            "both hosts and here equal the dump's",
             run=copy,
             target=None,
             destructive=False,
@@ -502,14 +640,11 @@ def via_file_steps(
         Step(
             id="restore-file",
             title=f"Replace {replica}'s data from the file",
-            why=f"As in {RAILS_FAILOVER}: 'gunzip < file | mysql'. {replica} is marked as "
-            "being rebuilt until "
-            "the data is verified; the restore client checks it reached the confirmed server, then drops "
-            "the in-scope databases; neither the drop nor the restore is written to its binlog "
-            "(sql_log_bin=0).",
-            preview=_restore_head_preview(None, replica, wizard, source, databases)
-            + f"\ngunzip < <tmpdir>/{source}.copy.sql.gz | {client} --defaults-extra-file=<0600 file; "
-            "init-command=SET SESSION sql_log_bin=0> --batch",
+            why=f"As in {RAILS_FAILOVER}: 'gunzip < file | mysql', on {replica}'s own host, once the file's "
+            f"sha256 is checked there again. {replica} is marked as being rebuilt until the data is "
+            "verified; the restore client checks it reached the confirmed server, then drops the in-scope "
+            "databases; neither the drop nor the restore is written to its binlog (sql_log_bin=0).",
+            preview=_restore_head_preview(None, replica, wizard, source, databases) + "\n" + restore_tail,
             run=restore,
             target=replica,
             destructive=True,

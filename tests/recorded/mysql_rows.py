@@ -7,7 +7,7 @@ and the ``SHOW MASTER STATUS`` / ``SHOW BINARY LOG STATUS`` /
 ``SHOW BINARY LOGS`` pages; the default values follow the manual's example
 output (``Source_Host: 127.0.0.1``, ``Source_Port: 13000``...). Values are typed
 as PyMySQL returns them (ints for numeric columns, None for NULL) unless a row
-says otherwise. The seed 002 rows ("active-active MySQL back in sync after
+says otherwise. The crash runbook's rows ("active-active MySQL back in sync after
 hard crash") carry the coordinates and errors quoted in that write-up.
 """
 
@@ -247,9 +247,9 @@ def as_strings(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v if v is None else str(v)) for k, v in row.items()}
 
 
-# -- MySQL 5.7, seed 002 ---------------------------------------------------------------
+# -- MySQL 5.7, 'active-active MySQL setup back in sync after hard crash' ---------------
 
-_SEED_002_RELAY_ERROR = (
+_CRASH_RELAY_ERROR = (
     "Relay log read failure: Could not parse relay log event entry. The possible reasons are: "
     "the master's binary log is corrupted (you can check this by running 'mysqlbinlog' on the "
     "binary log), the slave's relay log is corrupted (you can check this by running 'mysqlbinlog' "
@@ -258,8 +258,8 @@ _SEED_002_RELAY_ERROR = (
     "names by issuing 'SHOW SLAVE STATUS' on this slave."
 )
 
-#: seed 002 node1: relay log corrupt after a hard power-off; SQL thread stopped.
-MYSQL57_SEED002_NODE1 = make_row(
+#: the crash runbook's node1: relay log corrupt after a hard power-off; SQL thread stopped.
+MYSQL57_CRASHED_PAIR_NODE1 = make_row(
     SLAVE_STATUS_57_COLUMNS,
     Slave_IO_State="Waiting for master to send event",
     Master_Host="node2",
@@ -273,19 +273,19 @@ MYSQL57_SEED002_NODE1 = make_row(
     Slave_IO_Running="Yes",
     Slave_SQL_Running="No",
     Last_Errno=1594,
-    Last_Error=_SEED_002_RELAY_ERROR,
+    Last_Error=_CRASH_RELAY_ERROR,
     Exec_Master_Log_Pos=419130498,
     Seconds_Behind_Master=None,
     Last_SQL_Errno=1594,
-    Last_SQL_Error=_SEED_002_RELAY_ERROR,
+    Last_SQL_Error=_CRASH_RELAY_ERROR,
     Master_Server_Id=2,
     Master_UUID="",
     Slave_SQL_Running_State="",
     Last_SQL_Error_Timestamp="160517 22:14:03",
 )
 
-#: seed 002 node2: the crashed node1's binlog was cut short; IO thread stopped with 1236.
-MYSQL57_SEED002_NODE2 = make_row(
+#: the crash runbook's node2: the crashed node1's binlog was cut short; IO thread stopped with 1236.
+MYSQL57_CRASHED_PAIR_NODE2 = make_row(
     SLAVE_STATUS_57_COLUMNS,
     Slave_IO_State="",
     Master_Host="node1",
@@ -453,3 +453,168 @@ MYSQL84_BINARY_LOG_STATUS = [
 MYSQL84_BINARY_LOGS = [
     make_row(BINARY_LOGS_80_COLUMNS, Log_name="binlog.000007", File_size=197, Encrypted="No")
 ]
+
+# -- every version's own wording --------------------------------------------------------
+#
+# The same error reads differently per version (MySQL "Server Error Message Reference" 5.7 / 8.0 /
+# 8.4; the texts below are the servers' message files): MySQL 5.7 says "master"/"slave" in its
+# thread states and messages and numbers a source's refusal 1236; MySQL 8.0 wraps that refusal in
+# 13114 and a relay log read failure in 13121, and from 8.0.26 says "source"/"replica" in both —
+# in SHOW SLAVE STATUS too, whose column names stay Master_*/Slave_* (8.0.22+ adds
+# Network_Namespace; 8.0.4+ the public key columns).
+
+#: MySQL 8.0.0–8.0.21 SHOW SLAVE STATUS: 5.7's columns plus the caching_sha2_password key columns.
+SLAVE_STATUS_80_COLUMNS = SLAVE_STATUS_57_COLUMNS + ("Master_public_key_path", "Get_master_public_key")
+#: MySQL 8.0.22+ SHOW SLAVE STATUS (the deprecated spelling): legacy names, plus Network_Namespace.
+SLAVE_STATUS_8022_COLUMNS = SLAVE_STATUS_80_COLUMNS + ("Network_Namespace",)
+
+_STATES_57 = {
+    "Slave_IO_State": "Waiting for master to send event",
+    "Slave_SQL_Running_State": "Slave has read all relay log; waiting for more updates",
+}
+_FATAL_57 = "Got fatal error 1236 from master when reading data from binary log: '{}'"
+_FATAL_80 = "Got fatal error 1236 from source when reading data from binary log: '{}'"
+
+
+def make_row_57(columns: tuple[str, ...], **overrides: Any) -> dict[str, Any]:
+    """:func:`make_row` with the thread states in MySQL 5.7 / 8.0.0–8.0.25 wording
+    ("Waiting for master to send event", "Slave has read all relay log; …")."""
+    base = {k: v for k, v in _STATES_57.items() if k in columns}
+    return make_row(columns, **{**base, **overrides})
+
+
+def _io_stopped(errno: int, text: str, **more: Any) -> dict[str, Any]:
+    return dict(
+        Slave_IO_State="",
+        Slave_IO_Running="No",
+        Seconds_Behind_Master=None,
+        Last_IO_Errno=errno,
+        Last_IO_Error=text,
+        Last_IO_Error_Timestamp="240611 10:02:33",
+        **more,
+    )
+
+
+#: MySQL 5.7: the source purged the file (1236 "could not find first log file").
+MYSQL57_PURGED = make_row_57(
+    SLAVE_STATUS_57_COLUMNS,
+    Master_Log_File="mysql-bin.000002",
+    Read_Master_Log_Pos=5123,
+    **_io_stopped(1236, _FATAL_57.format("Could not find first log file name in binary log index file")),
+)
+#: MySQL 5.7: 5.6+'s wording of "impossible position".
+MYSQL57_POSITION_PAST_END = make_row_57(
+    SLAVE_STATUS_57_COLUMNS,
+    Master_Log_File="mysql-bin.000234",
+    Read_Master_Log_Pos=173841457,
+    **_io_stopped(
+        1236, _FATAL_57.format("Client requested master to start replication from position > file size")
+    ),
+)
+#: MySQL 5.7 with GTID auto-positioning: ER_MASTER_HAS_PURGED_REQUIRED_GTIDS in 5.7's words.
+MYSQL57_GTID_PURGED = make_row_57(
+    SLAVE_STATUS_57_COLUMNS,
+    Auto_Position=1,
+    Retrieved_Gtid_Set="",
+    Executed_Gtid_Set=f"{SOURCE_UUID}:1-6",
+    **_io_stopped(
+        1236,
+        _FATAL_57.format(
+            "The slave is connecting using CHANGE MASTER TO MASTER_AUTO_POSITION = 1, but the master has "
+            "purged binary logs containing GTIDs that the slave requires. Replicate the missing transactions "
+            "from elsewhere, or provision a new slave from backup. Consider increasing the master's binary "
+            f"log expiration period. The GTID set sent by the slave is '{SOURCE_UUID}:1-6', and the missing "
+            f"transactions are '{SOURCE_UUID}:7-14'."
+        ),
+    ),
+)
+_COORDINATOR_57 = (
+    "Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: "
+    "Worker 1 failed executing transaction 'ANONYMOUS' at master log mysql-bin.000003, end_log_pos 1340. "
+    "See error log and/or performance_schema.replication_applier_status_by_worker table for more details "
+    "about this failure or others, if any."
+)
+#: MySQL 5.7 multi-threaded replica: the coordinator's message, the worker's 1062 in the errno.
+MYSQL57_COORDINATOR_1062 = make_row_57(
+    SLAVE_STATUS_57_COLUMNS,
+    Slave_SQL_Running="No",
+    Slave_SQL_Running_State="",
+    Seconds_Behind_Master=None,
+    Last_Errno=1062,
+    Last_Error=_COORDINATOR_57,
+    Last_SQL_Errno=1062,
+    Last_SQL_Error=_COORDINATOR_57,
+    Last_SQL_Error_Timestamp="240611 10:02:33",
+)
+
+#: MySQL 8.0.18 (SHOW SLAVE STATUS, before 8.0.26's wording): GTID purged, wrapped in 13114.
+MYSQL8018_GTID_PURGED = make_row_57(
+    SLAVE_STATUS_80_COLUMNS,
+    Auto_Position=1,
+    **_io_stopped(
+        13114,
+        _FATAL_57.format(
+            "Cannot replicate because the master purged required binary logs. Replicate the missing "
+            "transactions from elsewhere, or provision a new slave from backup. Consider increasing the "
+            "master's binary log expiration period. To find the missing transactions, see the master's error "
+            "log or the manual for GTID_SUBTRACT."
+        ),
+    ),
+)
+#: MySQL 8.0.18: caching_sha2_password without TLS or the source's public key (2061).
+MYSQL8018_TLS = make_row_57(
+    SLAVE_STATUS_80_COLUMNS,
+    Slave_IO_State="Connecting to master",
+    Slave_IO_Running="Connecting",
+    Seconds_Behind_Master=None,
+    Last_IO_Errno=2061,
+    Last_IO_Error=(
+        "error connecting to master 'repl@source80:3306' - retry-time: 60 retries: 1 message: "
+        "Authentication plugin 'caching_sha2_password' reported error: Authentication requires secure "
+        "connection."
+    ),
+    Get_master_public_key=0,
+)
+_RELAY_80 = (
+    "Relay log read failure: Could not parse relay log event entry. The possible reasons are: the master's "
+    "binary log is corrupted (you can check this by running 'mysqlbinlog' on the binary log), the slave's "
+    "relay log is corrupted (you can check this by running 'mysqlbinlog' on the relay log), a network "
+    "problem, the server was unable to fetch a keyring key required to open an encrypted relay log file, or "
+    "a bug in the master's or slave's MySQL code. If you want to check the master's binary log or slave's "
+    "relay log, you will be able to know their names by issuing 'SHOW SLAVE STATUS' on this slave."
+)
+#: MySQL 8.0.18: relay log read failure, numbered 13121.
+MYSQL8018_RELAY = make_row_57(
+    SLAVE_STATUS_80_COLUMNS,
+    Slave_SQL_Running="No",
+    Slave_SQL_Running_State="",
+    Seconds_Behind_Master=None,
+    Last_Errno=13121,
+    Last_Error=_RELAY_80,
+    Last_SQL_Errno=13121,
+    Last_SQL_Error=_RELAY_80,
+)
+
+#: MySQL 8.0.36 answering the deprecated SHOW SLAVE STATUS: Master_* columns, 8.0.26+ words.
+MYSQL8036_SLAVE_POSITION_PAST_END = make_row(
+    SLAVE_STATUS_8022_COLUMNS,
+    Master_Log_File="binlog.000012",
+    Read_Master_Log_Pos=48211,
+    **_io_stopped(
+        13114, _FATAL_80.format("Client requested source to start replication from position > file size")
+    ),
+)
+#: MySQL 8.0.36, SHOW SLAVE STATUS: GTID purged in 8.0.26+ words.
+MYSQL8036_SLAVE_GTID_PURGED = make_row(
+    SLAVE_STATUS_8022_COLUMNS,
+    Auto_Position=1,
+    **_io_stopped(
+        13114,
+        _FATAL_80.format(
+            "Cannot replicate because the source purged required binary logs. Replicate the missing "
+            "transactions from elsewhere, or provision a new replica from backup. Consider increasing the "
+            "source's binary log expiration period. The GTID set sent by the replica is "
+            f"'{SOURCE_UUID}:1-20', and the missing transactions are '{SOURCE_UUID}:21-40'."
+        ),
+    ),
+)

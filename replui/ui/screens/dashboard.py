@@ -62,6 +62,7 @@ class DashboardScreen(Screen[None]):
         Binding("r", "app.refresh_now", "Refresh"),
         Binding("e", "errors", "Errors"),
         Binding("l", "error_logs", "Logs", show=False),  # in the help; the footer is full at 80 columns
+        Binding("p", "paste", "Paste", show=False),  # in the help too
         Binding("v", "view", "View"),
         Binding("f", "findings", "Findings"),
         Binding("plus,equals_sign", "findings_size(1)", "Size", key_display="+/-"),
@@ -289,6 +290,12 @@ class DashboardScreen(Screen[None]):
             self.app.push_screen,
             HelpScreen("\n\n".join(texts), title="Error logs — the last lines of each server's log_error"),
         )
+
+    def action_paste(self) -> None:
+        """Status text pasted from elsewhere, read offline (:mod:`replui.ui.screens.paste`)."""
+        from replui.ui.screens.paste import PasteScreen
+
+        self.app.push_screen(PasteScreen())
 
     async def action_view(self) -> None:
         order = [View.AUTO, View.PANES, View.TABLE]

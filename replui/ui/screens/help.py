@@ -32,6 +32,8 @@ Keys
           connection errors)
   l       the last lines of each server's error log (@@log_error), read
           on its host over SSH
+  p       paste status text (SHOW SLAVE STATUS\\G …) from elsewhere and
+          read its findings offline, as replui diagnose does
   v       view: panes / table / by the width
   f       the findings list (↑/↓ to read each finding's advice)
   + / -   findings bigger / smaller (down to hidden)
