@@ -281,11 +281,10 @@ def test_an_sshd_killed_mid_transfer_stops_the_wizard_before_change_master(ssh_l
 async def test_the_dashboard_shows_live_panes_and_runs_rebuild_replica_host_to_jump_to_host(
     ssh_lab, tmp_path
 ):
-    from tui_helpers import confirm_shown, refresh, until
+    from tui_helpers import answer_every_question, refresh
 
     from replui.monitor import Monitor
     from replui.ui.app import ReplUIApp
-    from replui.ui.screens.confirm import ConfirmScreen
     from replui.wizards import catalogue
 
     config = load_config(ssh_lab.write_config(tmp_path / "ssh.toml"))
@@ -303,27 +302,16 @@ async def test_the_dashboard_shows_live_panes_and_runs_rebuild_replica_host_to_j
                 "rebuild-replica", config, list(app.statuses.values()), source="db1", replica="db2"
             )
             screen = app.start_wizard(plan)
-            answered = None
-            while screen.result is None:
-                await until(
-                    pilot,
-                    lambda previous=answered: (
-                        screen.result is not None
-                        or (isinstance(app.screen, ConfirmScreen) and app.screen is not previous)
-                    ),
-                    "a question or the end",
-                    rounds=20000,
-                )
-                if screen.result is not None:
-                    break
-                dialog = await confirm_shown(pilot, app, other_than=answered)
+
+            async def answer(dialog):
                 if dialog.step.replaces_data:
                     dialog.name_input.value = "db2"
                     await pilot.pause()
                     await pilot.click("#confirm-yes")
                 else:
                     await pilot.press("y")
-                answered = dialog
+
+            await answer_every_question(pilot, app, screen, answer)
             assert screen.result.ok, screen.result.message
             assert "verified" in screen.result.message.lower() or "match" in screen.result.message
     finally:

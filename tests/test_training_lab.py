@@ -16,11 +16,11 @@ pytestmark = pytest.mark.lab
 
 
 async def test_a_walkthrough_from_break_to_verified_repair(healthy_lab, tmp_path) -> None:
-    from tui_helpers import confirm_shown, refresh, until
+    from tui_helpers import answer_every_question, refresh, until
 
     from replui.monitor import Monitor
     from replui.ui.app import ReplUIApp
-    from replui.ui.screens.confirm import ConfirmScreen, confirm_kind
+    from replui.ui.screens.confirm import confirm_kind
     from replui.ui.screens.training import TrainingDoneScreen
     from replui.wizards import catalogue
 
@@ -42,23 +42,13 @@ async def test_a_walkthrough_from_break_to_verified_repair(healthy_lab, tmp_path
             )
             screen = app.start_wizard(plan)
             assert screen.teaching
-            kinds, answered = [], None
-            while screen.result is None:
-                await until(
-                    pilot,
-                    lambda previous=answered: (
-                        screen.result is not None
-                        or (isinstance(app.screen, ConfirmScreen) and app.screen is not previous)
-                    ),
-                    "a question or the end",
-                    rounds=20000,
-                )
-                if screen.result is not None:
-                    break
-                dialog = await confirm_shown(pilot, app, other_than=answered)
+            kinds: list[str] = []
+
+            async def answer(dialog):
                 kinds.append(confirm_kind(dialog.step))
                 await pilot.press("y")
-                answered = dialog
+
+            await answer_every_question(pilot, app, screen, answer)
             assert screen.result.ok, screen.result.message
             assert len(kinds) == len(plan.steps)  # every step acknowledged, not only the destructive ones
             assert any("only reads" in k for k in kinds)

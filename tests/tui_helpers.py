@@ -220,3 +220,24 @@ async def start_wizard(app, pilot, fake: FakeRun, transcript_dir) -> WizardScree
         pilot, lambda: app.screen is screen or isinstance(app.screen, ConfirmScreen), "wizard screen shown"
     )
     return screen
+
+
+async def answer_every_question(pilot, app, screen, answer) -> None:
+    """Until the wizard ``screen`` has a result: wait for each new confirm
+    dialog and ``await answer(dialog)`` (which must close it)."""
+    answered = None
+    while screen.result is None:
+        await until(
+            pilot,
+            lambda previous=answered: (
+                screen.result is not None
+                or (isinstance(app.screen, ConfirmScreen) and app.screen is not previous)
+            ),
+            "a question or the end",
+            rounds=20000,
+        )
+        if screen.result is not None:
+            break
+        dialog = await confirm_shown(pilot, app, other_than=answered)
+        await answer(dialog)
+        answered = dialog
