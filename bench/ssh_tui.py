@@ -310,9 +310,13 @@ class Answerer:
     """Answers the confirm dialogs as the operator: ``y``, or the node's name
     then enter where the step replaces data; never cancels a restore."""
 
+    #: Seconds after which a step still awaiting is answered again: keys typed
+    #: before the dialog took the focus went to the screen behind it.
+    RETRY = 3.0
+
     def __init__(self, term: Terminal, watch: Watch) -> None:
         self.term, self.watch = term, watch
-        self.answered: set[int] = set()
+        self.answered: dict[int, float] = {}
         self.last = 0.0
         self.said: list[str] = []
 
@@ -328,13 +332,28 @@ class Answerer:
         if CONFIRM_HELP in fresh and fresh[CONFIRM_HELP] >= max(fresh.values()):
             self._send(b"?", "? (closes a help opened over a confirm dialog)")
             return
-        if not step or step in self.answered or now - since < 0.25:
+        if not step or now - since < 0.25:
+            return
+        again = step in self.answered
+        if again and now - self.answered[step] < self.RETRY:
+            return
+        self.answered[step] = now
+        if again:
+            # the title may still name a step already answered (only its changed cells are repainted), or
+            # the keys came before the dialog had the focus: answer both kinds; on a dialog that asks y the
+            # y closes it, on one that asks the name ctrl+a ctrl+k clears the field first, and on the
+            # wizard screen d … enter toggle the detail twice
+            self._send(b"y", None)
+            time.sleep(0.15)
+            self._send(b"\x01\x0bdb2", None)
+            time.sleep(0.15)
+            self._send(b"\r", f"step {step} or the next: y, then db2 + enter (again)")
             return
         asks = {k: t for k, t in fresh.items() if k in (ASK_YES, ASK_NAME)}
         if not asks:
+            del self.answered[step]
             return
         kind = max(asks, key=lambda k: asks[k])
-        self.answered.add(step)
         if kind == ASK_NAME:
             self._send(b"db2", None)
             time.sleep(0.15)
