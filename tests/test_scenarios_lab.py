@@ -80,6 +80,13 @@ def test_break_finding_repair_check(healthy_lab, name: str) -> None:
     if broken.expected is not None:
         seen = _shows(lab, broken)
         assert seen is None, f"{name}: no {broken.expected}/{broken.errno} on {broken.roles.replica}: {seen}"
+    if broken.expected is not None and broken.repair:  # the repair is the one the finding's advice names
+        named = {
+            f["wizard"]
+            for f in _findings(str(lab.config_path))
+            if f["nodes"][:1] == [broken.roles.replica] and f["code"] == broken.expected
+        }
+        assert named == {broken.repair.split()[0]}, f"{name}: the finding names {named}, not {broken.repair}"
     if broken.name == "master-info-broken":
         with pytest.raises(Exception, match="1201"):
             lab.sql(broken.roles.replica, "START SLAVE")

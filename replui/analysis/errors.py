@@ -92,9 +92,12 @@ BINLOG_PURGED = KnownError(
     "sync; otherwise rebuild {replica} from a dump of {source} taken with its binlog coordinates "
     "(mysqldump --single-transaction --master-data=2) — wizard rebuild-replica. Both repairs are in "
     + RAILS_FAILOVER
+    + "; master⇄master: resync-pair (the other side must be re-pointed too), as in "
+    + MULTI_MASTER
     + ".",
     "rebuild-replica",
     RAILS_FAILOVER,
+    pair_wizard="resync-pair",
     wordings=(
         Wording(
             "Could not find first log file name in binary log index file",
