@@ -597,6 +597,25 @@ def lab_base(ap: argparse.ArgumentParser, directory: str | None, prefix: str) ->
     return base
 
 
+def end_lab(lab: Any, work: Path, base: Path, args: argparse.Namespace, name: str) -> None:
+    """Tear the bench's lab down and remove its directories, unless ``--keep``
+    (then say how to reach it); ``args.dir`` given: that directory stays."""
+    if args.keep:
+        if lab is not None:
+            log(f"lab kept: ssh -F {lab.ssh_config_path} db1; replui --config {work / 'replui.toml'}")
+        return
+    from replui.lab.server import LabError
+
+    if lab is not None:
+        try:
+            lab.down(purge=True)
+        except LabError as exc:
+            print(f"{name}: stopping the lab: {exc}", file=sys.stderr)
+    shutil.rmtree(work, ignore_errors=True)
+    if not args.dir:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def stop_on_sigterm(name: str) -> None:
     """SIGTERM raises SystemExit(143), so the ``finally`` blocks tear the lab down."""
 
@@ -720,17 +739,7 @@ def _run(args: argparse.Namespace, base: Path) -> int:
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the teardown short
         t0 = time.monotonic()
-        if not args.keep:
-            if lab is not None:
-                try:
-                    lab.down(purge=True)
-                except LabError as exc:
-                    print(f"bench.ssh: stopping the lab: {exc}", file=sys.stderr)
-            shutil.rmtree(work, ignore_errors=True)
-            if not args.dir:
-                shutil.rmtree(base, ignore_errors=True)
-        elif lab is not None:
-            log(f"lab kept: ssh -F {lab.ssh_config_path} db1; replui --config {work / 'replui.toml'}")
+        end_lab(lab, work, base, args, "bench.ssh")
         timer.add("lab down" if not args.keep else "(lab kept)", time.monotonic() - t0)
         if timer.phases:
             total = time.monotonic() - t_all

@@ -63,6 +63,7 @@ if str(ROOT) not in sys.path:
 
 from bench.ssh import (  # noqa: E402
     Timer,
+    end_lab,
     grow_dataset,
     lab_base,
     load_average,
@@ -628,17 +629,7 @@ def _run(args: argparse.Namespace, base: Path) -> int:
             except OSError:
                 pass
             term.stop()
-        if not args.keep:
-            if lab is not None:
-                try:
-                    lab.down(purge=True)
-                except LabError as exc:
-                    print(f"bench.ssh_tui: stopping the lab: {exc}", file=sys.stderr)
-            shutil.rmtree(work, ignore_errors=True)
-            if not args.dir:
-                shutil.rmtree(base, ignore_errors=True)
-        elif lab is not None:
-            log(f"lab kept: ssh -F {lab.ssh_config_path} db1; replui --config {work / 'replui.toml'}")
+        end_lab(lab, work, base, args, "bench.ssh_tui")
 
 
 if __name__ == "__main__":
