@@ -1,5 +1,6 @@
-"""Facts read on a database host over SSH, where they help a repair: the
-tail of the server's error log.
+"""Facts read on a database host, where they help a repair: the tail of the
+server's error log, over SSH, or from this machine's own files when the
+server runs here (its ``@@hostname`` is this machine's).
 
 The log's place is the server's own answer (``@@global.log_error``, relative
 paths under ``@@global.datadir``, as the MariaDB and MySQL manuals' "Error
@@ -10,8 +11,10 @@ raises: a fact that cannot be read comes back as a line saying why.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import shlex
+import socket
 from typing import TYPE_CHECKING
 
 from replui.config import NodeConfig
@@ -23,6 +26,10 @@ if TYPE_CHECKING:
 LOG_LINES = 40
 #: Seconds allowed for reading it over SSH.
 LOG_TIMEOUT = 15.0
+#: Bytes of the log's end read by :func:`error_log_end` (64 KiB).
+END_BYTES = 65536
+#: Seconds allowed for :func:`error_log_end` over SSH (it runs within a poll).
+END_TIMEOUT = 5.0
 
 
 def error_log_path(client: "NodeClient") -> tuple[str | None, str]:
@@ -76,3 +83,55 @@ def error_log_tail(node: NodeConfig, client: "NodeClient", lines: int = LOG_LINE
     if rc != 0:
         return f"{node.name}: {path} on {target.host} cannot be read: {text or f'exit status {rc}'}"
     return f"{node.name}: the last {lines} lines of {path} on {target.host}\n{text}"
+
+
+def error_log_end(
+    node: NodeConfig, client: "NodeClient", server_hostname: str | None, nbytes: int = END_BYTES
+) -> tuple[str | None, str | None, str]:
+    """``(path, text, why)``: the last ``nbytes`` bytes of ``node``'s error
+    log, decoded as UTF-8 (bad bytes replaced). Read over SSH on the node's
+    host (``tail -c``, :data:`END_TIMEOUT` seconds) when it has one, else from
+    this machine's file system when ``server_hostname`` (the server's
+    ``@@hostname``) is this machine's host name: a server on another machine
+    reached through a loopback port forward is never mistaken for a local
+    one. ``text`` is None when the log cannot be read, and ``why`` then says
+    why. Blocking (for the poller's worker thread); never raises."""
+    from replui.mysql.client import NodeError
+
+    try:
+        path, why = error_log_path(client)
+    except NodeError as exc:
+        return None, None, f"cannot ask the server where its error log is: {exc.message}"
+    if path is None:
+        return None, None, why
+    target = node.ssh_target
+    if target is None:
+        here = socket.gethostname()
+        if not server_hostname or server_hostname != here:
+            return (
+                path,
+                None,
+                (
+                    f"the server runs on {server_hostname or 'another host'}, not on this machine ({here}), "
+                    "and replui has no SSH access to its host"
+                ),
+            )
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(max(0, os.fstat(fh.fileno()).st_size - nbytes))
+                return path, fh.read(nbytes).decode("utf-8", "replace"), ""
+        except OSError as exc:
+            return path, None, f"{path}: {exc.strerror or exc}"
+    from replui.transport.base import TransportError
+    from replui.transport.ssh import SshTransport
+    from replui.transport.sshhub import hub
+
+    command = f"tail -c {int(nbytes)} -- {shlex.quote(path)}"
+    try:
+        transport = SshTransport(target)
+        rc, out = hub().run(transport.run_command(command, timeout=END_TIMEOUT), END_TIMEOUT + 2)
+    except (TransportError, TimeoutError) as exc:
+        return path, None, f"{path} on {target.host}: {exc}"
+    if rc != 0:
+        return path, None, f"{path} on {target.host} cannot be read: {out.strip() or f'exit status {rc}'}"
+    return path, out, ""

@@ -192,6 +192,34 @@ class UnknownHostKey:
         return self.host if self.port in (None, 22) else f"[{self.host}]:{self.port}"
 
 
+class LogVerdict(str, Enum):
+    """What a node's error log says about its replication metadata
+    (:class:`MetadataLog`)."""
+
+    FAILED = "failed"
+    """Since the server last started, it logged that it could not read its metadata."""
+    CLEAN = "clean"
+    """The log was read and says nothing of the kind since the last start."""
+    UNREAD = "unread"
+    """The log could not be read from here (``why`` says so)."""
+
+
+@dataclass(frozen=True)
+class MetadataLog:
+    """The error-log evidence about a node whose replica status is empty but
+    which has applied replicated transactions (MariaDB ``@@gtid_slave_pos``
+    not empty): either its replica settings were removed on purpose, or its
+    connection metadata (``master.info``) cannot be read, which only the
+    error log says without starting anything. ``path`` is the log as the
+    node's host sees it; ``line`` the failure line (``FAILED`` only); ``why``
+    the reason it was not read (``UNREAD`` only)."""
+
+    verdict: LogVerdict
+    path: str | None = None
+    line: str = ""
+    why: str = ""
+
+
 @dataclass(frozen=True)
 class NodeStatus:
     """Everything collected from one server in one poll.
@@ -257,6 +285,10 @@ class NodeStatus:
     #: Set when the node could not be reached because its SSH host offered a
     #: key not yet known (the TUI asks whether to trust it).
     unknown_host_key: UnknownHostKey | None = None
+    #: What the error log says of the replication metadata, read only for a node
+    #: with no replica status that has applied replicated transactions; None when
+    #: not read (a replica, a node that never replicated, canned statuses).
+    metadata_log: MetadataLog | None = None
 
     @property
     def is_replica(self) -> bool:

@@ -28,7 +28,16 @@ sql_error, io_thread_stopped, sql_thread_stopped, io_thread_connecting,
 coordinates_impossible, coordinates_behind, coordinates_caught_up,
 server_id_duplicate, server_id_zero, log_bin_off, log_replica_updates_off,
 writable_replica, lag_high, lag_unknown, external_source, replica_delayed,
-replication_ok, status_incomplete.
+replication_ok, status_incomplete, replica_metadata_unusable,
+replica_unconfigured.
+
+A node with no replica status that has applied replicated transactions
+(MariaDB ``@@gtid_slave_pos``) either had its replica settings removed on
+purpose or cannot read its ``master.info``; the collector reads its error log
+(:class:`~replui.model.MetadataLog`): a failure logged since the last start
+gives ``replica_metadata_unusable`` (critical, 1201, the repair
+'Fail over MySQL and Rails' gives), a log that cannot be read gives
+``replica_unconfigured`` (ok: what to look at), a clean log nothing.
 """
 
 from __future__ import annotations
@@ -38,7 +47,8 @@ from typing import Iterable, Protocol, Sequence
 
 from replui.analysis import errors as E
 from replui.analysis.topology import Topology, build_topology
-from replui.model import Channel, Finding, NodeStatus, Severity
+from replui.model import Channel, Finding, LogVerdict, NodeStatus, Severity
+from replui.mysql.gtid import parse_mariadb_gtid_pos
 from replui.sources import (
     CAUCUS,
     CRASH_RESYNC,
@@ -71,6 +81,8 @@ CODES = (
     "coordinates_caught_up",
     "replication_ok",
     "status_incomplete",
+    "replica_metadata_unusable",
+    "replica_unconfigured",
 )
 #: Node-level field names (NodeStatus attributes, and the source's SHOW MASTER STATUS File/Position).
 NODE_FIELDS = frozenset(
@@ -243,6 +255,7 @@ def analyse(
             out.append(_unreachable(s))
             continue
         out += _node_findings(s, topo)
+        out += _metadata_findings(s, statuses)
         for ch in s.channels:
             out += _channel_findings(s, ch, topo, by_name, lag_warning, lag_critical)
     out += _duplicate_ids(statuses)
@@ -372,6 +385,59 @@ def _node_findings(s: NodeStatus, topo: Topology) -> list[Finding]:
             )
         )
     return out
+
+
+def last_source(s: NodeStatus, statuses: Sequence[NodeStatus]) -> str | None:
+    """The configured node ``s`` last applied replicated transactions from:
+    the one whose ``server_id`` wrote the GTID of ``s``'s own domain in its
+    ``@@gtid_slave_pos`` (else of its only domain); None when unknown."""
+    try:
+        pos = parse_mariadb_gtid_pos(s.gtid_slave_pos)
+    except ValueError:
+        return None
+    if not pos:
+        return None
+    domain = s.gtid_domain_id if s.gtid_domain_id in pos else (next(iter(pos)) if len(pos) == 1 else None)
+    if domain is None:
+        return None
+    server_id = pos[domain][0]
+    names = [o.name for o in statuses if o.name != s.name and o.reachable and o.server_id == server_id]
+    return names[0] if len(names) == 1 else None
+
+
+def _metadata_findings(s: NodeStatus, statuses: Sequence[NodeStatus]) -> list[Finding]:
+    log = s.metadata_log
+    if log is None or s.channels or log.verdict is LogVerdict.CLEAN:
+        return []
+    source = last_source(s, statuses)
+    applied = f"it has applied replicated transactions up to {s.gtid_slave_pos} (@@gtid_slave_pos" + (
+        f", written by {source})" if source else ")"
+    )
+    if log.verdict is LogVerdict.FAILED:
+        return [
+            Finding(
+                CRIT,
+                "replica_metadata_unusable",
+                (s.name, source) if source else (s.name,),
+                f"{s.name} shows no replica status although {applied}, and its error log ({log.path}) "
+                f"says since the server started: {log.line}",
+                E.advice_for(E.MASTER_INFO, replica=s.name, source=source or "SOURCE"),
+                wizard=E.MASTER_INFO.wizard,
+                errno=1201,
+            )
+        ]
+    return [
+        Finding(
+            OK,
+            "replica_unconfigured",
+            (s.name,),
+            f"{s.name} replicates from nobody, but {applied}. Its error log could not be read ({log.why}).",
+            f"If {s.name} was promoted or detached on purpose, nothing is wrong. Otherwise its replica "
+            f"settings were removed or its master.info cannot be read: on {s.name}, START SLAVE tells which "
+            "(1200: nothing configured; 1201: unusable metadata, repaired by replui wizard reset-replica "
+            f"--node {s.name} --source {source or 'SOURCE'}).",
+        )
+    ]
 
 
 def _channel_findings(

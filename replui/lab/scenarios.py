@@ -452,11 +452,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "master-info-broken",
         "the replica's connection metadata unusable → 1201 on START SLAVE",
-        None,
+        "replica_metadata_unusable",
         1201,
         "reset-replica --node {replica} --source {source}",
         (
-            "Does {replica} still show replica status? What does START SLAVE say there?",
+            "Does {replica} still show replica status? What does its error log say (the finding quotes it)?",
             "Where does {replica} keep its source's host, user and position (master.info)?",
             "Reset {replica}'s replica settings and point it again (wizard reset-replica --source {source}).",
         ),

@@ -7,7 +7,11 @@ statement of the server's dialect, — when ``log_bin`` is on — the binlog
 status statement and ``SHOW BINARY LOGS``, and one primary-key read of the
 rebuild mark (:data:`replui.mysql.marker.READ_MARK`) — and, only when a
 multi-threaded replica's coordinator stopped, one read of its failed workers
-(:data:`replui.mysql.workers.WORKER_ERRORS_SQL`). It never raises: a node
+(:data:`replui.mysql.workers.WORKER_ERRORS_SQL`). A node whose replica status
+is empty although it has applied replicated transactions (MariaDB
+``@@gtid_slave_pos``) also gets the end of its error log read
+(:func:`metadata_log`, at most every :data:`METADATA_LOG_SECONDS`), the only
+place an unusable ``master.info`` shows without starting anything. It never raises: a node
 it cannot reach comes back as ``NodeStatus(reachable=False, error=..., errno=...)``.
 A statement refused for a missing privilege (e.g. ``SHOW BINARY LOGS`` without
 ``REPLICATION CLIENT``/``BINLOG MONITOR``) leaves that part empty and is noted
@@ -24,8 +28,10 @@ import dataclasses
 import time
 from typing import Any, Callable, Iterable, Mapping
 
+from replui import hostfacts
+from replui.analysis.errorlog import metadata_failure
 from replui.config import NodeConfig
-from replui.model import BinlogCoordinates, BinlogFile, Channel, Flavor, NodeStatus
+from replui.model import BinlogCoordinates, BinlogFile, Channel, Flavor, LogVerdict, MetadataLog, NodeStatus
 from replui.mysql import marker, workers
 from replui.mysql.client import NodeClient, NodeError
 from replui.mysql.dialect import (
@@ -38,6 +44,10 @@ from replui.mysql.dialect import (
 
 ER_NO_BINARY_LOGGING = 1381
 _DIALECT_KEY = "dialect"
+_METADATA_LOG_KEY = "metadata_log"
+#: Seconds an error-log reading stays valid for the same ``@@gtid_slave_pos`` (the
+#: client's cache, and so the reading, is dropped when the connection is reopened).
+METADATA_LOG_SECONDS = 30.0
 
 # canonical field -> candidate columns (first present wins); covers MySQL
 # SHOW SLAVE STATUS, MySQL 8.0.22+ SHOW REPLICA STATUS and MariaDB.
@@ -351,6 +361,27 @@ def read_rebuild_mark(client: NodeClient) -> marker.RebuildMark | None:
     return marker.parse_mark(rows[0] if rows else None)
 
 
+def metadata_log(client: NodeClient, node: NodeConfig, status: NodeStatus) -> MetadataLog:
+    """What ``node``'s error log says of its replication metadata since the
+    server last started (:func:`replui.analysis.errorlog.metadata_failure`
+    over its last :data:`replui.hostfacts.END_BYTES` bytes), for a node with no
+    replica status. Kept in ``client.cache`` for :data:`METADATA_LOG_SECONDS`
+    while ``status.gtid_slave_pos`` stays the same. Blocking; never raises."""
+    now = time.monotonic()
+    cached = client.cache.get(_METADATA_LOG_KEY)
+    if cached is not None and cached[1] == status.gtid_slave_pos and now - cached[0] < METADATA_LOG_SECONDS:
+        result: MetadataLog = cached[2]
+        return result
+    path, text, why = hostfacts.error_log_end(node, client, status.hostname)
+    if text is None:
+        result = MetadataLog(LogVerdict.UNREAD, path, why=why)
+    else:
+        line = metadata_failure(text)
+        result = MetadataLog(LogVerdict.FAILED if line else LogVerdict.CLEAN, path, line=line or "")
+    client.cache[_METADATA_LOG_KEY] = (now, status.gtid_slave_pos, result)
+    return result
+
+
 def collect_status(
     client: NodeClient,
     node: NodeConfig,
@@ -394,6 +425,7 @@ def collect_status(
             ([], dialect),
         )
         replica_rows, dialect = rows_and_dialect
+        replica_status_read = not warnings
         if any(workers.shows_coordinator(r) for r in replica_rows):  # the failed worker has the cause
             failed = optional(workers.WORKER_ERRORS_SQL, lambda: client.query(workers.WORKER_ERRORS_SQL), [])
             replica_rows = workers.merge_worker_errors(replica_rows, failed)
@@ -441,6 +473,9 @@ def collect_status(
             poll_finished=poll_finished,
             rebuild_mark=mark,
         )
-        return dataclasses.replace(status, reached_via=getattr(client, "route", None))
+        evidence = None
+        if replica_status_read and not status.channels and status.gtid_slave_pos:
+            evidence = metadata_log(client, node, status)
+        return dataclasses.replace(status, reached_via=getattr(client, "route", None), metadata_log=evidence)
     except Exception as exc:  # noqa: BLE001 - never raise to the poller
         return _unreachable(node, exc, collected_at, time.perf_counter() - started, poll_started, monotonic())
