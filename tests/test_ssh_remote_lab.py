@@ -369,6 +369,24 @@ def test_the_error_log_tail_is_read_on_the_servers_host(ssh_lab, tmp_path):
     assert "ready for connections" in body or "mariadbd" in body.lower()
 
 
+def test_a_replica_reset_on_purpose_has_its_error_log_read_over_ssh_and_no_finding(ssh_lab, tmp_path):
+    """db2 detached with RESET SLAVE ALL (as after a promotion): its status is empty but it applied
+    db1's transactions, so the poll reads its error log on its host, finds the reset, and says nothing."""
+    from replui.analysis.findings import analyse
+    from replui.model import LogVerdict
+
+    config = load_config(ssh_lab.write_config(tmp_path / "ssh.toml"))
+    ssh_lab.sql("db2", ["STOP SLAVE", "RESET SLAVE ALL"])
+    try:
+        db1, db2 = poll_once(config)
+        assert not db2.channels and db2.gtid_slave_pos
+        assert db2.metadata_log is not None and db2.metadata_log.verdict is LogVerdict.CLEAN, db2.metadata_log
+        assert db2.metadata_log.path and db2.metadata_log.path.startswith("/")
+        assert not [f for f in analyse([db1, db2]) if f.nodes[0] == "db2"]
+    finally:
+        ssh_lab.repoint()
+
+
 def test_a_hung_ssh_host_delays_no_other_node(ssh_lab, tmp_path):
     import threading
 

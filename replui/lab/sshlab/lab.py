@@ -228,6 +228,12 @@ class SshLab(SshLabAccess):
             self.write_config(self.config_path)
         self._helpers.clear()
 
+    def repoint(self, timeout: float = 60.0) -> None:
+        """Point every replica at its source again and wait until replication runs
+        (after a test or a scenario reset a replica). Raises LabError."""
+        self._point_all()
+        self.wait_replication_running(timeout)
+
     def _point_all(self) -> None:
         """Point every replica at its source's database-network address and start it."""
         servers.point_all(self._mysql, self.edges, {name: self.mysql_address(name) for name in self.names})
