@@ -11,6 +11,7 @@ import pytest
 from replui.config import load_config
 from replui.lab.scenarios import BreakOptions
 from replui.training import TrainingSession
+from replui.ui.widgets.training_banner import banner_text
 
 pytestmark = pytest.mark.lab
 
@@ -22,6 +23,7 @@ async def test_a_walkthrough_from_break_to_verified_repair(healthy_lab, tmp_path
     from replui.ui.app import ReplUIApp
     from replui.ui.screens.confirm import confirm_kind
     from replui.ui.screens.training import TrainingDoneScreen
+    from replui.ui.widgets.training_banner import TrainingBanner
     from replui.wizards import catalogue
 
     session = TrainingSession.begin(healthy_lab.dir, "crash-truncated-binlog", options=BreakOptions(seed=5))
@@ -35,8 +37,14 @@ async def test_a_walkthrough_from_break_to_verified_repair(healthy_lab, tmp_path
             assert app.sub_title == "training: crash-truncated-binlog"
             codes = {(f.code, f.errno) for f in app.findings if f.nodes[:1] == ("node2",)}
             assert ("io_error", 1236) in codes
+            banner = app.dashboard.query_one(TrainingBanner)
+            assert str(banner.render()).startswith(
+                " TRAINING crash-truncated-binlog │ h hint 0/3 · c check │ "
+            )
             await pilot.press("h")
             assert len(session.hints_shown) == 1
+            banner.refresh_text()
+            assert "h hint 1/3" in str(banner.render())
             plan = catalogue.build_plan(
                 "repoint", config, list(app.statuses.values()), node="node2", next_binlog=True
             )
@@ -59,6 +67,7 @@ async def test_a_walkthrough_from_break_to_verified_repair(healthy_lab, tmp_path
                 pilot, lambda: isinstance(app.screen, TrainingDoneScreen), "the end of the session", 20000
             )
             text = "\n".join(app.screen.lines)
+            assert "✔ repaired in" in banner_text(session)
     finally:
         monitor.close()
     assert "Verdict: healthy" in text

@@ -68,8 +68,8 @@ class ReplUIApp(App[None]):
     CSS_PATH = ["app.tcss", "dashboard.tcss", "wizard.tcss", "confirm.tcss", "picker.tcss", "dialogs.tcss"]
     TITLE = "replui"
     BINDINGS = [
-        Binding("h", "hint", "Hint"),
-        Binding("c", "check_training", "Check"),
+        Binding("h", "hint", "Hint", show=False),  # the training banner names h and c
+        Binding("c", "check_training", "Check", show=False),
         Binding("t", "next_theme", "Theme"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
@@ -129,7 +129,12 @@ class ReplUIApp(App[None]):
                 self._record(self._poll_blocking(name))
             self.findings = self._analyse()
         self.dashboard = DashboardScreen(
-            self.config, self.statuses, self.findings, self.read_at, clock=lambda: self.clock()
+            self.config,
+            self.statuses,
+            self.findings,
+            self.read_at,
+            clock=lambda: self.clock(),
+            training=self.training,
         )
         self.push_screen(self.dashboard)
         self._announce_training()

@@ -32,10 +32,12 @@ from replui.ui.widgets.findings_list import FindingsList
 from replui.ui.widgets.footer import KeyFooter
 from replui.ui.widgets.header import DashboardHeader, freshness_summary
 from replui.ui.widgets.node_pane import NodePane, placeholder
+from replui.ui.widgets.training_banner import TrainingBanner
 
 if TYPE_CHECKING:  # replui.ui.app imports this module
     from textual import getters
 
+    from replui.training import TrainingSession
     from replui.ui.app import ReplUIApp
 
 #: Narrowest a side-by-side pane may be (cells): a 21-cell label, a mark and a binlog file name.
@@ -79,8 +81,11 @@ class DashboardScreen(Screen[None]):
         findings: list[Finding],
         read_at: dict[str, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        training: "TrainingSession | None" = None,
     ) -> None:
         super().__init__(id="dashboard")
+        #: The walkthrough under way (``replui train``): a banner line names it.
+        self.training = training
         self.config = config
         self.names = [n.name for n in config.nodes]
         self.statuses = dict(statuses)
@@ -130,6 +135,8 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield DashboardHeader()
+        if self.training is not None:
+            yield TrainingBanner(self.training)
         slots = channel_slots(self._known())
         interval = self.config.poll_interval
         with ScrollableContainer(id="panes"):
