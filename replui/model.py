@@ -119,7 +119,9 @@ class Channel:
     files; ``seconds_behind_source`` is ``None`` when the server reports NULL
     (a stopped thread) — unknown, never 0. ``io_running`` keeps the server's
     word (``"Yes"``, ``"No"``, ``"Connecting"``, ``"Preparing"``); ``sql_running``
-    likewise (``"Yes"``/``"No"``). Errnos are 0 when there is no error.
+    likewise (``"Yes"``/``"No"``); either is ``""`` when unknown (a pasted fragment
+without the column). Errnos are 0 when there is no error and None when unknown
+(a paste without ``Last_IO_Errno``), never 0 for "not shown".
     ``sql_delay`` is the configured ``MASTER_DELAY`` (``SQL_Delay``, seconds;
     None when the server does not report it); ``sql_remaining_delay`` the
     seconds left before the event now waiting is applied (``SQL_Remaining_Delay``;
@@ -143,10 +145,10 @@ class Channel:
     io_state: str = ""
     sql_state: str = ""
     seconds_behind_source: int | None = None
-    last_io_errno: int = 0
+    last_io_errno: int | None = 0
     last_io_error: str = ""
     last_io_error_timestamp: str = ""
-    last_sql_errno: int = 0
+    last_sql_errno: int | None = 0
     last_sql_error: str = ""
     last_sql_error_timestamp: str = ""
     source_server_id: int | None = None
