@@ -112,22 +112,22 @@ LEGACY_LABELS: Mapping[str, str] = {
 @dataclass(frozen=True)
 class Channel:
     """One replication channel of a replica, normalised from one row of
-    ``SHOW SLAVE STATUS`` / ``SHOW REPLICA STATUS`` / ``SHOW ALL SLAVES STATUS``.
+        ``SHOW SLAVE STATUS`` / ``SHOW REPLICA STATUS`` / ``SHOW ALL SLAVES STATUS``.
 
-    ``name`` is ``""`` for the default channel (MySQL ``Channel_Name``, MariaDB
-    ``Connection_name``). Positions are byte offsets in the *source's* binlog
-    files; ``seconds_behind_source`` is ``None`` when the server reports NULL
-    (a stopped thread) — unknown, never 0. ``io_running`` keeps the server's
-    word (``"Yes"``, ``"No"``, ``"Connecting"``, ``"Preparing"``); ``sql_running``
-    likewise (``"Yes"``/``"No"``); either is ``""`` when unknown (a pasted fragment
-without the column). Errnos are 0 when there is no error and None when unknown
-(a paste without ``Last_IO_Errno``), never 0 for "not shown".
-    ``sql_delay`` is the configured ``MASTER_DELAY`` (``SQL_Delay``, seconds;
-    None when the server does not report it); ``sql_remaining_delay`` the
-    seconds left before the event now waiting is applied (``SQL_Remaining_Delay``;
-    None when NULL: no event is waiting on the delay).
-    ``labels`` maps each canonical field name to the server's own column name.
-    ``raw`` is the row as the server returned it, values as strings.
+        ``name`` is ``""`` for the default channel (MySQL ``Channel_Name``, MariaDB
+        ``Connection_name``). Positions are byte offsets in the *source's* binlog
+        files; ``seconds_behind_source`` is ``None`` when the server reports NULL
+        (a stopped thread) — unknown, never 0. ``io_running`` keeps the server's
+        word (``"Yes"``, ``"No"``, ``"Connecting"``, ``"Preparing"``); ``sql_running``
+        likewise (``"Yes"``/``"No"``); either is ``""`` when unknown (a pasted fragment
+    without the column). Errnos are 0 when there is no error and None when unknown
+    (a paste without ``Last_IO_Errno``), never 0 for "not shown".
+        ``sql_delay`` is the configured ``MASTER_DELAY`` (``SQL_Delay``, seconds;
+        None when the server does not report it); ``sql_remaining_delay`` the
+        seconds left before the event now waiting is applied (``SQL_Remaining_Delay``;
+        None when NULL: no event is waiting on the delay).
+        ``labels`` maps each canonical field name to the server's own column name.
+        ``raw`` is the row as the server returned it, values as strings.
     """
 
     name: str = ""
