@@ -6,8 +6,8 @@ the wizard the advice names (CLI, ``--yes``), then ``replui lab check`` exits 0:
   source, hostile names and passwords included;
 - master.info unreadable (``START SLAVE``/``CHANGE MASTER`` fail with 1201, the
   replica status is empty): ``reset-replica --source`` resets and re-points
-  it without a dump, and ``add-replica`` clears it before the data is
-  replaced instead of failing at ``CHANGE MASTER`` after it.
+  it without a dump, and ``add-replica`` and ``rebuild-replica`` clear it
+  before the data is replaced instead of failing at ``CHANGE MASTER`` after it.
 """
 
 from __future__ import annotations
@@ -125,6 +125,23 @@ def test_add_replica_clears_unreadable_master_info_before_replacing_the_data(hea
     break_lab(lab, "master-info-broken", BreakOptions(seed=5))
     assert lab.replica_status("node2") is None
     assert wizard(lab, "add-replica", "--source", "node1", "--replica", "node2") == 0
+    out = capsys.readouterr().out
+    assert "cannot be read" in out and "1201" in out
+    assert out.index("RESET SLAVE ALL") < out.index("DROP DATABASE IF EXISTS")
+    assert_lab_healthy(lab)
+
+
+def test_rebuild_replica_clears_unreadable_master_info_before_replacing_the_data(
+    healthy_lab, monkeypatch, capsys
+):
+    """rebuild-replica onto a node with no replica status (given the account with --repl-user):
+    without the probe and the reset it replaced node2's data, then failed at CHANGE MASTER with 1201."""
+    lab = healthy_lab
+    break_lab(lab, "master-info-broken", BreakOptions(seed=8))
+    assert lab.replica_status("node2") is None
+    monkeypatch.setenv(PW_VAR, lab.repl_password)
+    argv = ["--source", "node1", "--replica", "node2", "--repl-user", "repl", "--repl-password-env", PW_VAR]
+    assert wizard(lab, "rebuild-replica", *argv) == 0, capsys.readouterr().out[-3000:]
     out = capsys.readouterr().out
     assert "cannot be read" in out and "1201" in out
     assert out.index("RESET SLAVE ALL") < out.index("DROP DATABASE IF EXISTS")

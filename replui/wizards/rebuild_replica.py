@@ -29,6 +29,7 @@ from replui.wizards.common import (
     verify_sql,
 )
 from replui.wizards.mark import clear_mark_step
+from replui.wizards.metadata import metadata_check, reset_metadata_step
 from replui.wizards.plan import VERIFY_TIMEOUT, Plan, Step
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
 from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
@@ -92,6 +93,9 @@ def build_rebuild_replica_plan(
     not replicate from S, ``repl_user`` and ``repl_password_env`` (the name
     of an environment variable holding the password) give the credentials,
     and the plan says R is re-pointed (from its current source, if any).
+    When R has no replica status, a pre-flight ``START SLAVE`` probe asks
+    whether its metadata can be read and a previewed ``RESET SLAVE ALL``
+    runs before the data is replaced (:mod:`replui.wizards.metadata`).
     WizardError for unknown nodes or S == R."""
     sts = status_map(statuses)
     sst = need_node(config, sts, source, "--source")
@@ -123,6 +127,8 @@ def build_rebuild_replica_plan(
             start_replica(dl),
         ),
     ]
+    if ch is None:  # no replica status: an unreadable master.info would refuse CHANGE MASTER after the data
+        steps.append(reset_metadata_step(replica, dl))
     steps += transfer_plan_steps(config, sts, source, replica, dbs, via_file, gtid)
     pre = [
         checks.reachable(source, replica),
@@ -135,6 +141,8 @@ def build_rebuild_replica_plan(
         ),
         *checks.file_space_checks(source, replica, via_file),
     ]
+    if ch is None:
+        pre.insert(2, metadata_check(replica, reset_step="reset-metadata"))
     coords = lambda ctx: ctx.state.coordinates  # noqa: E731
     repoint_note = ""
     if current == source or not repl_user:
