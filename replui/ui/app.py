@@ -70,7 +70,7 @@ class ReplUIApp(App[None]):
     BINDINGS = [
         Binding("h", "hint", "Hint", show=False),  # the training banner names h and c
         Binding("c", "check_training", "Check", show=False),
-        Binding("t", "next_theme", "Theme"),
+        Binding("t", "next_theme", "Theme", show=False),  # in the help; the footer is full at 80 columns
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
