@@ -66,6 +66,24 @@ async def test_a_node_that_is_not_a_replica_is_padded_to_the_same_height():
         assert n1.row("ch0-last_sql_error").region.y == n2.row("ch0-last_sql_error").region.y
 
 
+async def test_a_node_whose_master_info_cannot_be_read_says_so_instead_of_not_a_replica():
+    from replui.model import LogVerdict, MetadataLog
+
+    mon = static_monitor(canned.healthy_pair)
+    line = "2026-11-22 10:13:01 0 [ERROR] Error reading master configuration"
+    log = MetadataLog(LogVerdict.FAILED, "/var/log/mysql/error.log", line=line)
+    with_status(mon, "node1", channels=(), gtid_slave_pos="0-2-100", gtid_domain_id=0, metadata_log=log)
+    app = make_app(mon)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert (
+            app.dashboard.pane("node1").row("ch0-heading").row.label
+            == "Replica: master.info unreadable (1201)"
+        )
+        [f] = [f for f in app.findings if f.code == "replica_metadata_unusable"]
+        assert f.nodes == ("node1", "node2") and line in f.message
+
+
 async def test_1062_marks_last_sql_errno_as_error_and_lists_the_finding():
     app = make_app(canned.broken_pair_1062)
     async with app.run_test(size=SIZE) as pilot:

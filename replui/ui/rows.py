@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from replui.model import Channel, Finding, NodeStatus, Severity
+from replui.model import Channel, Finding, LogVerdict, NodeStatus, Severity
 from replui.units import human_bytes
 
 
@@ -209,6 +209,16 @@ def source_names(s: NodeStatus, others: Sequence[NodeStatus]) -> list[str | None
     return [match_source(c, s, others)[0] if others else None for c in s.channels]
 
 
+def no_channel_note(s: NodeStatus) -> str:
+    """What a reachable node without replica status is: "not a replica", or
+    "master.info unreadable (1201)" when its error log says so
+    (:class:`~replui.model.MetadataLog`)."""
+    log = s.metadata_log
+    if log is not None and log.verdict is LogVerdict.FAILED:
+        return "master.info unreadable (1201)"
+    return "not a replica"
+
+
 def pane_rows(s: NodeStatus, slots: int, others: Sequence[NodeStatus] = ()) -> list[Row]:
     """All rows of ``s``'s pane with ``slots`` channel sections (>= 1); each
     channel's source is named when it is one of ``others`` (the latest
@@ -220,7 +230,7 @@ def pane_rows(s: NodeStatus, slots: int, others: Sequence[NodeStatus] = ()) -> l
         if i < len(channels):
             rows += channel_rows(i, channels[i], source_name=names[i])
         else:
-            note = "" if i or not s.reachable else "Replica: not a replica"
+            note = "" if i or not s.reachable else f"Replica: {no_channel_note(s)}"
             rows += channel_rows(i, None, note)
     return rows + identity_rows(s)
 

@@ -60,12 +60,12 @@ def heading_label(key: str) -> str:
 
 def heading_cell(row: Row) -> str:
     """A node's cell on a heading row: what differs between nodes (the channel's
-    name, "not a replica", "binlog off"), not the heading the label says."""
+    name, "not a replica" or why not, "binlog off"), not the heading the label says."""
     if row.key == "source_heading":
         return "binlog off" if "off" in row.label else ""
     if row.channel is not None:
         return f"'{row.channel}'" if row.channel else "default"
-    return "not a replica" if row.label else ""
+    return row.label.removeprefix("Replica: ") if row.label else ""
 
 
 class CompareTable(DataTable[Text]):
