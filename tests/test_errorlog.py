@@ -11,7 +11,11 @@ from replui.analysis.errorlog import LINE_LIMIT, metadata_failure
 from replui.analysis.findings import analyse, last_source
 from replui.model import LogVerdict, MetadataLog, Severity
 
-STARTED = "2026-11-22 10:13:01 0 [Note] /usr/sbin/mariadbd: ready for connections."
+STARTED = (
+    "2026-11-22 10:27:11 0 [Note] Starting MariaDB 10.11.19-MariaDB-0+deb12u1-log source revision "
+    "5843d8475120241667a7ce0f8a1abb6c9b43a273 server_uid hggI50gtZMFziSjYptSHO8qhe3I= as process 25619"
+)
+READY = "2026-11-22 10:27:11 0 [Note] /usr/sbin/mariadbd: ready for connections."
 READ_FAILED = "2026-11-22 10:13:01 0 [ERROR] Error reading master configuration"
 INIT_FAILED = "2026-11-22 10:13:01 0 [ERROR] Failed to initialize the master info structure"
 DELETED = "2026-11-22 10:15:07 25 [Note] Deleted Master_info file '/var/lib/mysql/master.info'."
@@ -33,8 +37,15 @@ MYSQL80_FAILED = (
     "table, consider deleting it."
 )
 MYSQL80_STARTED = (
+    "2023-03-01T10:00:01.000000Z 0 [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld 8.0.36) starting "
+    "as process 1"
+)
+MYSQL80_READY = (
     "2023-03-01T10:00:01.000000Z 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. "
     "Version: '8.0.36'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306"
+)
+MYSQL57_STARTED = (
+    "2019-03-01T10:00:00.000000Z 0 [Note] /usr/sbin/mysqld (mysqld 5.7.44-log) starting as process 1 ..."
 )
 MYSQL80_CONNECTED = (
     "2023-03-01T10:05:00.000000Z 12 [System] [MY-010562] [Repl] Replica I/O thread for channel '': "
@@ -47,7 +58,8 @@ def log(*lines: str) -> str:
 
 
 def test_a_failure_since_the_last_start_counts() -> None:
-    assert metadata_failure(log(STARTED, READ_FAILED, INIT_FAILED)) == INIT_FAILED
+    # as the lab's MariaDB logs a start with an unreadable master.info: the failure before "ready"
+    assert metadata_failure(log(STARTED, READ_FAILED, INIT_FAILED, READY)) == INIT_FAILED
     assert metadata_failure(log(READ_FAILED)) == READ_FAILED  # a tail that starts after the start-up line
 
 
@@ -63,6 +75,8 @@ def test_mysql_wordings() -> None:
     assert metadata_failure(log(MYSQL57_FAILED)) == MYSQL57_FAILED
     assert metadata_failure(log(MYSQL80_FAILED)) == MYSQL80_FAILED
     assert metadata_failure(log(MYSQL80_FAILED, MYSQL80_STARTED)) is None
+    assert metadata_failure(log(MYSQL80_STARTED, MYSQL80_FAILED, MYSQL80_READY)) == MYSQL80_FAILED
+    assert metadata_failure(log(MYSQL57_FAILED, MYSQL57_STARTED)) is None
     assert metadata_failure(log(MYSQL80_STARTED, MYSQL80_FAILED, MYSQL80_CONNECTED)) is None
 
 

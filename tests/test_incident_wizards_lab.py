@@ -131,6 +131,26 @@ def test_add_replica_clears_unreadable_master_info_before_replacing_the_data(hea
     assert_lab_healthy(lab)
 
 
+def test_the_dashboard_reads_an_unreadable_master_info_from_the_error_log_after_a_restart(healthy_lab):
+    """A server started with an unreadable master.info logs the failure *before* 'ready for
+    connections' and nothing after it until someone runs START SLAVE: the finding must still show."""
+    from replui.analysis.findings import analyse
+    from replui.config import load_config
+    from replui.monitor import poll_once
+
+    lab = healthy_lab
+    break_lab(lab, "master-info-broken", BreakOptions(seed=9))
+    lab.stop_node("node2")
+    lab.start_node("node2", wait_replication=False)
+    statuses = poll_once(load_config(lab.config_path))
+    found = [(f.code, f.errno, f.wizard, f.nodes) for f in analyse(statuses) if f.nodes[0] == "node2"]
+    assert ("replica_metadata_unusable", 1201, "reset-replica", ("node2", "node1")) in found, found
+    assert wizard(lab, "reset-replica", "--node", "node2", "--source", "node1") == 0
+    assert_lab_healthy(lab)
+    statuses = poll_once(load_config(lab.config_path))
+    assert not [f for f in analyse(statuses) if f.code.startswith("replica_")]
+
+
 def test_rebuild_replica_clears_unreadable_master_info_before_replacing_the_data(
     healthy_lab, monkeypatch, capsys
 ):

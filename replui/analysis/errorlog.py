@@ -17,7 +17,10 @@ and at each ``START SLAVE``:
   "Error reading source configuration".
 
 A failure counts only when nothing after it in the log shows the metadata
-replaced or working: a start-up ("ready for connections", both families),
+replaced or working: the server starting again (MariaDB 10.4+ "Starting
+MariaDB … as process N", older servers and MySQL "… (mysqld 8.0.36) starting
+as process N"; not "ready for connections", which a server with an
+unreadable ``master.info`` logs *after* the failure),
 ``RESET SLAVE ALL`` (MariaDB: "Deleted Master_info file"), a ``CHANGE MASTER
 TO`` ("'CHANGE MASTER TO executed'", MySQL 5.7 "… FOR CHANNEL '' executed",
 8.0.23+ "'CHANGE REPLICATION SOURCE TO FOR CHANNEL '' executed'") or a
@@ -39,7 +42,7 @@ METADATA_FAILURE = re.compile(
 )
 #: A line after which earlier failures no longer count (see above).
 METADATA_SETTLED = re.compile(
-    r"ready for connections"
+    r"\bstarting\b.*\bas process \d+"
     r"|Deleted Master_info file"
     r"|'CHANGE (?:MASTER|REPLICATION SOURCE) TO[^']*executed'"
     r"|(?:Slave|Replica) SQL thread\b[^,]*\binitialized"
