@@ -36,14 +36,37 @@ CONFIG = parse_config(
 
 def test_no_check_is_added_when_both_nodes_run_their_commands_here():
     local = parse_config('[[nodes]]\nname = "a"\n\n[[nodes]]\nname = "b"\n', check_paths=False)
-    assert checks.remote_tool_checks("a", "b", checks.any_over_ssh(local, "a", "b")) == []
+    assert checks.remote_tool_checks("a", "b", checks.tools_checked_ahead(local, "a", "b")) == []
+
+
+def test_direct_transfer_on_a_node_without_ssh_is_checked_before_anything_runs():
+    """transfer = "direct" on a replica without SSH: its host is this machine, which must have both
+    tools and reach the source's replication address, checked before the first change."""
+    local = parse_config(
+        '[[nodes]]\nname = "a"\nhost = "10.0.0.1"\n\n[[nodes]]\nname = "b"\ntransfer = "direct"\n',
+        check_paths=False,
+    )
+    assert checks.tools_checked_ahead(local, "a", "b")
+    assert not checks.tools_checked_ahead(local, "b", "a")  # a relays: nothing to ask
+    (check,) = checks.remote_tool_checks("a", "b", checks.tools_checked_ahead(local, "a", "b"))
+
+    async def go():
+        ctx = StepContext(config=local, statuses={})
+        ctx.transports["b"] = BareHost("b")
+        try:
+            return await check.evaluate(ctx)
+        finally:
+            await ctx.aclose()
+
+    result = asyncio.run(go())
+    assert not result.ok and 'transfer = "direct"' in result.reason and "lacks" in result.reason
 
 
 def test_a_dump_tool_missing_on_the_source_host_is_refused_before_anything_runs():
     # the runbooks' file way runs the dump on the source's host; the stream hands it to the jump host
     # instead (tests/test_placement.py)
     (check,) = checks.remote_tool_checks(
-        "db1", "db2", checks.any_over_ssh(CONFIG, "db1", "db2"), via_file=True
+        "db1", "db2", checks.tools_checked_ahead(CONFIG, "db1", "db2"), via_file=True
     )
 
     async def go():

@@ -181,13 +181,21 @@ def dump_source_checks(source: str, status: NodeStatus | None) -> list[Check]:
     return [no_mysql_gtid_dump(source)]
 
 
-def any_over_ssh(config: Any, *names: str) -> bool:
-    """Whether any of the nodes ``names`` of ``config`` runs its commands over SSH."""
-    return any(config.node(n).uses_ssh for n in names)
+def tools_checked_ahead(config: Any, source: str, replica: str) -> bool:
+    """Whether the copy from ``source`` to ``replica`` runs a tool anywhere but
+    here against both nodes, so that :func:`remote_tool_checks` must decide
+    where before anything changes: either node runs its commands over SSH, or
+    the replica's ``transfer = "direct"`` makes its own host (this machine,
+    without SSH) dump the source at its replication address."""
+    from replui.config_ssh import Transfer
+
+    rcfg = config.node(replica)
+    return bool(config.node(source).uses_ssh or rcfg.uses_ssh or rcfg.transfer is Transfer.DIRECT)
 
 
-def remote_tool_checks(source: str, replica: str, uses_ssh: bool, *, via_file: bool = False) -> list[Check]:
-    """When either node runs its commands on its own host over SSH, decide
+def remote_tool_checks(source: str, replica: str, needed: bool, *, via_file: bool = False) -> list[Check]:
+    """When either node runs its commands on its own host over SSH, or the
+    replica asks for ``transfer = "direct"`` (:func:`tools_checked_ahead`), decide
     before anything changes where the dump and the restore run
     (:mod:`replui.wizards.placement`) and check those hosts have what they
     need: the dump tool and the client (a host that lacks its tool hands it to
@@ -199,8 +207,8 @@ def remote_tool_checks(source: str, replica: str, uses_ssh: bool, *, via_file: b
     ``ctx.state.placements`` and its reason says which host runs which tool.
     ``via_file``: the dump and the restore run on the nodes' own hosts (the
     runbooks' file way has no fallback). Nothing to check (an empty list)
-    when both run on this machine."""
-    if not uses_ssh:
+    when ``needed`` is False (both run on this machine)."""
+    if not needed:
         return []
 
     async def strict(ctx: StepContext) -> CheckResult:

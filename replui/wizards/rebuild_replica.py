@@ -137,7 +137,7 @@ def build_rebuild_replica_plan(
         checks.log_bin_on(source),
         *checks.dump_source_checks(source, sst),
         *checks.remote_tool_checks(
-            source, replica, checks.any_over_ssh(config, source, replica), via_file=via_file
+            source, replica, checks.tools_checked_ahead(config, source, replica), via_file=via_file
         ),
         *checks.file_space_checks(source, replica, via_file),
     ]

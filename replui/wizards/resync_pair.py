@@ -188,7 +188,7 @@ def build_resync_pair_plan(
         checks.log_bin_on(a),
         checks.log_bin_on(b),
         *checks.dump_source_checks(a, sts.get(a)),
-        *checks.remote_tool_checks(a, b, checks.any_over_ssh(config, a, b), via_file=via_file),
+        *checks.remote_tool_checks(a, b, checks.tools_checked_ahead(config, a, b), via_file=via_file),
         *checks.file_space_checks(a, b, via_file),
         checks.coordinates_present(coords, "the dump", before="change-master", needs=(data_step,)),
         checks.source_has_binlog(a, coords, before="change-master", needs=(data_step,)),
