@@ -87,6 +87,10 @@ def test_break_finding_repair_check(healthy_lab, name: str) -> None:
             if f["nodes"][:1] == [broken.roles.replica] and f["code"] == broken.expected
         }
         assert named == {broken.repair.split()[0]}, f"{name}: the finding names {named}, not {broken.repair}"
+    detect = scenario(name).detect_for(broken.roles)
+    if detect:  # no finding shows it: the wizard that does names what differs
+        out = _cli("wizard", *detect.split(), "--config", str(lab.config_path), "--yes")
+        assert out.returncode == 1 and "the data differs on" in out.stdout, out.stdout[-3000:]
     if broken.name == "master-info-broken":
         with pytest.raises(Exception, match="1201"):
             lab.sql(broken.roles.replica, "START SLAVE")

@@ -69,6 +69,7 @@ CASES = {
     ),
     "resync-pair": (canned.broken_pair_1062, {"authoritative": "node1", "other": "node2"}),
     "add-replica": (canned.chain_three, {"source": "a", "replica": "c"}),
+    "compare-data": (canned.healthy_pair, {"source": "node1", "replica": "node2"}),
 }
 
 
@@ -193,6 +194,20 @@ def ctx_for(scenario, **values) -> StepContext:
         setattr(ctx.state, key, value)
     ctx.state.offline = True
     return ctx
+
+
+async def test_compare_data_refuses_a_replica_whose_sql_thread_does_not_run():
+    from replui.wizards.compare_data import sql_thread_runs
+
+    res = await sql_thread_runs("node2").evaluate(ctx_for(canned.broken_pair_1062()))
+    assert not res.ok and "error 1062" in res.reason and "repair that first" in res.reason
+    cfg, sts = canned.healthy_pair()
+    stopped = [replace(s, channels=(replace(s.channels[0], sql_running="No"),)) for s in sts]
+    res = await sql_thread_runs("node2").evaluate(ctx_for((cfg, stopped)))
+    assert not res.ok and "Slave_SQL_Running is No" in res.reason and "start it first" in res.reason
+    assert (await sql_thread_runs("node2").evaluate(ctx_for(canned.healthy_pair()))).ok
+    with pytest.raises(WizardError, match="both node1"):
+        build_plan("compare-data", cfg, sts, source="node1", replica="node1")
 
 
 async def test_refuses_when_the_target_is_the_source():

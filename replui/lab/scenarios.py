@@ -103,7 +103,9 @@ class Scenario:
     with ``{source}``/``{replica}`` ("" when it is fixed by hand: the hints
     say how), ``pair_repair`` the one for a master⇄master lab when it
     differs; ``pair_only`` when it needs master⇄master; ``hints`` are
-    templates too, easiest last; ``origin`` the runbook it comes from."""
+    templates too, easiest last; ``origin`` the runbook it comes from;
+    ``detect`` the wizard command that shows a break no finding shows (a
+    template too; "" when the dashboard shows it)."""
 
     name: str
     summary: str
@@ -115,6 +117,11 @@ class Scenario:
     pair_only: bool = False
     origin: str = ""
     pair_repair: str = ""
+    detect: str = ""
+
+    def detect_for(self, roles: Roles) -> str:
+        """:attr:`detect` with the nodes filled in ("" when there is none)."""
+        return self.detect.format(source=roles.source, replica=roles.replica)
 
     def repair_for(self, topology: str, roles: Roles) -> str:
         """The wizard command line (after ``replui wizard``) in a lab of
@@ -484,12 +491,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         "resync-pair --authoritative {source} --other {replica}",
         (
             "Every thread runs and nothing is behind — is the data the same on both sides?",
-            "Compare the tables on both sides: CHECKSUM TABLE shop.orders, shop.customers.",
+            "Compare the tables on both sides at one binlog position: wizard compare-data --source {source} "
+            "--replica {replica} (CHECKSUM TABLE on each).",
             "Make {replica} a copy of {source} again (wizard resync-pair).",
         ),
         _pair_drift,
         pair_only=True,
         origin="'Fixing MySQL Multi-Master Replication'",
+        detect="compare-data --source {source} --replica {replica}",
     ),
     Scenario(
         "replica-lag",

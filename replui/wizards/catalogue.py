@@ -314,6 +314,27 @@ WIZARDS: tuple[Wizard, ...] = (
         "replui.wizards.heartbeat:build_heartbeat_plan",
         lambda p: {"source": p.source or p.subject},
     ),
+    Wizard(
+        "compare-data",
+        "checksum every table of a replica and its source at one binlog position; name each that differs",
+        (
+            Option("source", "the source node (only read)", required=True, metavar="NODE"),
+            Option(
+                "replica",
+                "the replica compared with it (its SQL thread is held at one position, then started again)",
+                required=True,
+                metavar="NODE",
+            ),
+            Option(
+                "databases",
+                "comma-separated databases to compare (default: every user database)",
+                metavar="LIST",
+            ),
+            _timeout(),
+        ),
+        "replui.wizards.compare_data:build_compare_data_plan",
+        lambda p: {"source": p.source, "replica": p.subject},
+    ),
 )
 NAMES: tuple[str, ...] = tuple(w.name for w in WIZARDS)
 
