@@ -64,6 +64,7 @@ snapshots: install
 
 bench: deps
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.poll
 	$(BIN)/python -m bench.tui
 	$(BIN)/python -m bench.ssh
 	$(BIN)/python -m bench.ssh_tui
