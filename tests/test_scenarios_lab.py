@@ -14,6 +14,7 @@ import time
 import pytest
 
 from replui.lab import load
+from replui.lab import replication as rep
 from replui.lab.check import check_lab
 from replui.lab.scenarios import SCENARIOS, BreakOptions, Broken, break_lab, scenario
 from replui.lab.server import LabError
@@ -111,6 +112,27 @@ def test_break_finding_repair_check(healthy_lab, name: str) -> None:
     verdict = check_lab(lab)
     assert verdict.healthy, f"{name}: {verdict.problems}"
     assert _cli("lab", "check", "--dir", str(lab.dir)).returncode == 0
+
+
+def test_lab_check_waits_for_a_replica_that_is_reconnecting(healthy_lab) -> None:
+    """A source just restarted: its replica retries every MASTER_CONNECT_RETRY seconds and shows
+    error 2003 meanwhile. The check waits for it (as for catching up) instead of failing at once."""
+    lab = healthy_lab
+    retry = ["STOP SLAVE", "CHANGE MASTER TO MASTER_CONNECT_RETRY={}", "START SLAVE"]
+    lab.sql("node1", [retry[0], retry[1].format(4), retry[2]])
+    try:
+        lab.stop_node("node2")
+
+        def noticed() -> bool:
+            return int(str((lab.replica_status("node1") or {}).get("Last_IO_Errno") or 0)) == 2003
+
+        rep.wait_for(noticed, 30, "node1 seeing node2 gone")
+        lab.start_node("node2", wait_replication=False)
+        verdict = check_lab(lab)
+        assert verdict.healthy, verdict.problems
+    finally:
+        lab.sql("node1", [retry[0], retry[1].format(1), retry[2]])
+        lab.wait_replication_running()
 
 
 def test_replica_lag_shows_then_ends(healthy_lab, tmp_path) -> None:

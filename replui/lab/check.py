@@ -3,7 +3,8 @@
 Healthy means: every server runs; server ids are distinct; every replica's
 IO and SQL threads run without an error and it has executed its source's
 binlog up to the source's current position (waited for up to ``wait``
-seconds: a replica that just reconnected still catches up); every table of
+seconds: a replica still retrying a source that just came back, or that just
+reconnected and catches up); every table of
 every user database has the same ``CHECKSUM TABLE`` on every node, and no
 table exists on some nodes only. Anything else is named, one line each.
 """
@@ -19,7 +20,7 @@ from replui.lab import load
 if TYPE_CHECKING:
     from replui.lab.lab import Lab
 
-#: Seconds ``check`` waits for replicas to catch up before it calls them behind.
+#: Seconds ``check`` waits for replicas to reconnect and catch up before it calls them broken or behind.
 CATCH_UP_WAIT = 15.0
 
 
@@ -51,6 +52,21 @@ def channel_problem(lab: Lab, replica: str, source: str) -> str | None:
         if row.get(thread) != "Yes":
             return f"{replica}: {thread} is {row.get(thread)}"
     return None
+
+
+def reconnecting(lab: Lab, replica: str) -> bool:
+    """Whether ``replica``'s IO thread is retrying its source (``Slave_IO_Running``
+    ``Connecting`` with a client error 2xxx, such as 2003 while the source
+    restarts) while its SQL thread runs without error: it heals by itself
+    within ``MASTER_CONNECT_RETRY`` seconds of the source answering again."""
+    row = lab.replica_status(replica) or {}
+    io_errno = int(str(row.get("Last_IO_Errno") or 0))
+    return (
+        row.get("Slave_IO_Running") == "Connecting"
+        and 2000 <= io_errno < 3000
+        and row.get("Slave_SQL_Running") == "Yes"
+        and not int(str(row.get("Last_SQL_Errno") or 0))
+    )
 
 
 def _behind(lab: Lab, replica: str, source: str) -> str | None:
@@ -97,15 +113,15 @@ def check_lab(lab: Lab, wait: float = CATCH_UP_WAIT) -> Verdict:
         if sid in ids:
             v.problems.append(f"{n} and {ids[sid]} have the same server_id {sid}")
         ids.setdefault(sid, n)
-    broken = False
-    for replica, source in lab.edges:
-        problem = channel_problem(lab, replica, source)
-        if problem:
-            v.problems.append(problem)
-            broken = True
-    if broken:
-        return v
     deadline = time.monotonic() + wait
+    while True:  # a replica retrying a source that just came back is waited for, like catching up
+        failing = [(r, p) for r, s in lab.edges if (p := channel_problem(lab, r, s))]
+        if not failing or time.monotonic() >= deadline or not all(reconnecting(lab, r) for r, _ in failing):
+            break
+        time.sleep(0.5)
+    if failing:
+        v.problems += [p for _, p in failing]
+        return v
     behind: list[str] = []
     while True:
         behind = [b for r, s in lab.edges if (b := _behind(lab, r, s))]
