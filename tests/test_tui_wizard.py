@@ -856,6 +856,8 @@ def every_plan():
         ("set-repl-password", canned.healthy_pair, {"node": "node2", "repl_password_env": "REPLUI_TEST_PW"}),
         ("create-repl-user", canned.healthy_pair, {"node": "node2", "repl_password_env": "REPLUI_TEST_PW"}),
         ("reset-replica", canned.healthy_pair, {"node": "node2", "source": "node1"}),
+        ("compare-data", canned.healthy_pair, {"source": "node1", "replica": "node2"}),
+        ("rebuild-replica", canned.healthy_pair, {"source": "node1", "replica": "node2"}),
     ]
     plans = []
     for name, scenario, options in cases:
@@ -864,6 +866,9 @@ def every_plan():
             sts = [replace(s, channels=()) if s.name == "c" else s for s in sts]
         if name == "reset-replica" and "source" in options:  # master.info unreadable: no replica status
             sts = [replace(s, channels=()) if s.name == options["node"] else s for s in sts]
+        if name == "rebuild-replica" and scenario is canned.healthy_pair:  # no status: the metadata reset
+            sts = [replace(s, channels=()) if s.name == options["replica"] else s for s in sts]
+            options = {**options, "repl_user": "repl", "repl_password_env": "REPLUI_TEST_PW"}
         plans.append(build_plan(name, cfg, sts, **options))
     assert {p.wizard for p in plans} == set(NAMES)
     return plans
