@@ -141,6 +141,8 @@ def test_a_source_host_without_the_dump_tool_is_dumped_from_the_jump_host_throug
         assert out.returncode == 0, out.stdout[-4000:] + out.stderr
         assert "mariadb-dump runs on the jump host against db1 through ssh" in out.stdout
         assert "mariadb runs on db2's host" in out.stdout
+        assert "bytes on the wire from the jump host (dumping db1)" in out.stdout  # not "from db1"
+        assert "bytes on the wire from db1" not in out.stdout
         assert "verified: all 2 tables are identical on db1 and db2" in out.stdout
         assert checksums(ssh_lab, "db1") == checksums(ssh_lab, "db2")
         assert_nothing_left(before, out.stdout)

@@ -324,7 +324,12 @@ async def _stream(
             raise StreamError("restore", msg, restore.returncode, tail_text(restore_tail))
         note = ""
         if wire.checked:
-            note = _compare_ends(wire, (from_source, to_replica), (source.name, sent), (replica.name, got))
+            note = _compare_ends(
+                wire,
+                (from_source, to_replica),
+                (_end_label(source, source_transport, "dumping"), sent),
+                (_end_label(replica, replica_transport, "restoring into"), got),
+            )
         return DumpResult(
             scanner.result(),
             meter.bytes,
@@ -339,6 +344,16 @@ async def _stream(
         )
     finally:
         await asyncio.shield(finish([dump, restore], tasks))
+
+
+def _end_label(node: NodeConfig, transport: Transport, doing: str) -> str:
+    """Who ran ``node``'s end of the wire, for messages: the node's name, or
+    "the jump host (dumping db1)" (``doing`` "dumping") when the node's host
+    is reached over SSH but its tool fell back to this machine
+    (:mod:`replui.wizards.placement`)."""
+    if transport.name == "local" and node.uses_ssh:
+        return f"the jump host ({doing} {node.name})"
+    return node.name
 
 
 def _compare_ends(
