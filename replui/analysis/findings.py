@@ -414,13 +414,15 @@ def _metadata_findings(s: NodeStatus, statuses: Sequence[NodeStatus]) -> list[Fi
         f", written by {source})" if source else ")"
     )
     if log.verdict is LogVerdict.FAILED:
+        where = f"its error log ({log.path}) says since the server started" if log.path else "the paste says"
         return [
             Finding(
                 CRIT,
                 "replica_metadata_unusable",
                 (s.name, source) if source else (s.name,),
-                f"{s.name} shows no replica status although {applied}, and its error log ({log.path}) "
-                f"says since the server started: {log.line}",
+                f"{s.name} shows no replica status"
+                + (f" although {applied}" if s.gtid_slave_pos else "")
+                + f", and {where}: {log.line}",
                 E.advice_for(E.MASTER_INFO, replica=s.name, source=source or "SOURCE"),
                 wizard=E.MASTER_INFO.wizard,
                 errno=1201,

@@ -19,6 +19,7 @@ from typing import Iterable
 from replui.model import NodeStatus
 from replui.paste.build import build_node
 from replui.paste.clean import split_nodes
+from replui.paste.evidence import Evidence, metadata_evidence
 from replui.paste.layouts import read_rows
 from replui.paste.model import PasteError, Row, Skipped, Statement
 
@@ -40,6 +41,7 @@ class _NodeParts:
     port: int | None = None
     rows: list[Row] = field(default_factory=list)
     places: list[tuple[str, int, int]] = field(default_factory=list)
+    evidence: Evidence = field(default_factory=Evidence)
 
 
 def read_pastes(texts: Iterable[tuple[str, str]]) -> Pasted:
@@ -55,10 +57,15 @@ def read_pastes(texts: Iterable[tuple[str, str]]) -> Pasted:
         sources.append("stdin" if path == "-" else path)
         for node in nodes:
             reading = read_rows(node)
-            skipped += reading.skipped
-            if node.implicit and not reading.rows and len(nodes) > 1:
+            evidence = metadata_evidence(node)
+            skipped += [s for s in reading.skipped if s.text.strip() != evidence.failure]
+            if node.implicit and not reading.rows and not evidence.any and len(nodes) > 1:
                 continue  # prose before the first "-- node" line
             part = parts.setdefault(node.name, _NodeParts())
+            part.evidence = Evidence(
+                part.evidence.replica_empty or evidence.replica_empty,
+                evidence.failure or part.evidence.failure,
+            )
             part.host = node.host or part.host
             part.port = node.port or part.port
             part.rows += reading.rows
@@ -68,7 +75,7 @@ def read_pastes(texts: Iterable[tuple[str, str]]) -> Pasted:
         raise PasteError(", ".join(sources) or "stdin", None, "nothing to read: the text is empty")
     statuses = []
     for name, part in parts.items():
-        status, unread = build_node(name, part.host, part.port, part.rows, part.places)
+        status, unread = build_node(name, part.host, part.port, part.rows, part.places, part.evidence)
         statuses.append(status)
         skipped += unread
     return Pasted(statuses, skipped)

@@ -16,11 +16,12 @@ import dataclasses
 from typing import Any, Iterable
 
 from replui.config import NodeConfig
-from replui.model import Channel, Flavor, NodeStatus
+from replui.model import Channel, Flavor, LogVerdict, MetadataLog, NodeStatus
 from replui.mysql.dialect import DEFAULT_MARIADB_VERSION, Dialect, dialect_at, dialect_from_variables
 from replui.mysql.status import build_status
 from replui.mysql.workers import merge_worker_errors
 from replui.paste import columns as C
+from replui.paste.evidence import Evidence
 from replui.paste.model import PasteError, Row, Skipped, Statement
 
 DEFAULT_PORT = 3306
@@ -156,6 +157,7 @@ def build_node(
     port: int | None,
     rows: list[Row],
     places: list[tuple[str, int, int]],
+    evidence: Evidence | None = None,
 ) -> tuple[NodeStatus, list[Skipped]]:
     """Node ``name``'s rows (in paste order) -> its :class:`NodeStatus` and the rows no
     statement claims (returned as skipped lines). ``host``/``port`` as given on its
@@ -186,7 +188,8 @@ def build_node(
             var_rows.append(values)
         elif row.statement is Statement.WORKERS:
             workers.setdefault(_channel_name(values), []).append(values)
-    if not (replica or binlog or files or var_rows or workers):
+    evidence = evidence or Evidence()
+    if not (replica or binlog or files or var_rows or workers or evidence.any):
         source, first, _ = places[0]
         raise PasteError(
             source,
@@ -211,5 +214,8 @@ def build_node(
         channels=tuple(_unknown_columns(ch) for ch in status.channels),
         error="no live connection: status read from pasted text",
         reached_via=f"pasted text ({where})",
+        metadata_log=MetadataLog(LogVerdict.FAILED, line=evidence.failure)
+        if evidence.failure and not status.channels
+        else None,
     )
     return status, skipped

@@ -56,6 +56,8 @@ _NOISE = re.compile(
     r"|-{3,}\s*|Bye\s*|Rows\s+matched:.*|Warning\s+\(Code\s+\d+\):.*|Warnings:\s*\d+\s*|```.*|~~~.*)$",
     re.IGNORECASE,
 )
+#: The client's "Empty set (0.00 sec)": a statement that returned no row.
+EMPTY_SET = re.compile(r"^\s*Empty\s+set\b", re.IGNORECASE)
 _ROW_BREAK = re.compile(r"^\s*\*{3,}\s*\d+\.\s*row\s*\*{3,}\s*$", re.IGNORECASE)
 _ELISION = re.compile(
     r"^\s*(?:\.{1,}|…+|<\s*(?:\.{2,}|…|snip|snipped)\s*>|\[\s*(?:\.{2,}|…|snip|snipped)\s*\]"
@@ -178,7 +180,8 @@ def _clean_line(source: str, number: int, line: str, statement_open: bool) -> Li
         rest = m.group("rest")
         return Line(source, number, rest, LineKind.STATEMENT, statement_in(rest))
     if not line.strip() or _NOISE.match(line):
-        return Line(source, number, "", LineKind.BLANK)
+        # "Empty set" keeps its text: after SHOW SLAVE STATUS it says the node has no replica status
+        return Line(source, number, line.strip() if EMPTY_SET.match(line) else "", LineKind.BLANK)
     if _ROW_BREAK.match(line):
         return Line(source, number, line.strip(), LineKind.ROW_BREAK)
     if _ELISION.match(line):
