@@ -81,3 +81,34 @@ def test_a_dump_tool_missing_on_the_source_host_is_refused_before_anything_runs(
     result = asyncio.run(go())
     assert not result.ok
     assert "none of mariadb-dump, mysqldump is installed (ssh:db1.internal)" in result.reason
+
+
+class CountingHost(LocalTransport):
+    """This machine standing in for an SSH host (named like one), counting the commands it runs."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = f"ssh:{name}"
+        self.commands = 0
+
+    async def spawn(self, argv, *, stdin=False, env=None, cwd=None):
+        self.commands += 1
+        return await super().spawn(argv, stdin=stdin, env=env, cwd=cwd)
+
+
+def test_the_pre_flight_asks_each_host_once():
+    """Where each tool runs and which wire tools each end has: one command per host, not one per question."""
+    (check,) = checks.remote_tool_checks("db1", "db2", checks.tools_checked_ahead(CONFIG, "db1", "db2"))
+    hosts = {"db1": CountingHost("db1.internal"), "db2": CountingHost("db2.internal")}
+
+    async def go():
+        ctx = StepContext(config=CONFIG, statuses={})
+        ctx.transports.update(hosts)
+        try:
+            return await check.evaluate(ctx)
+        finally:
+            await ctx.aclose()
+
+    result = asyncio.run(go())
+    assert result.ok, result.reason
+    assert {n: h.commands for n, h in hosts.items()} == {"db1": 1, "db2": 1}

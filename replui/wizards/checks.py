@@ -237,7 +237,7 @@ def remote_tool_checks(source: str, replica: str, needed: bool, *, via_file: boo
                 ends = {placement.Runs.JUMP_HOST: placement.jump_transport(ctx)}
                 s = ends.get(plc.dump.runs) or ctx.transport(source)
                 r = ends.get(plc.restore.runs) or ctx.transport(replica)
-                await choose_wire(s, r, source, replica)
+                await choose_wire(s, r, source, replica, ctx.state.wire_tools)
             else:
                 host, port = ctx.config.node(source).source_address
                 reached = await reach_check(replica, host, port).evaluate(ctx)

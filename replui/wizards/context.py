@@ -40,6 +40,9 @@ class RunState:
     #: Where the dump and the restore of each ``(source, replica)`` stream run
     #: (a ``placement.Placement``, decided by the pre-flight check or the ``stream`` step).
     placements: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: The wire tools each remote host has, by transport name (``placement.probe``
+    #: learns them with the dump tool or client, so ``wire.choose_wire`` need not ask again).
+    wire_tools: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Private option files to remove, as ``(node, path)``.
     private_files: list[tuple[str, str]] = field(default_factory=list)
     #: Replicas a verify step saw running and caught up.

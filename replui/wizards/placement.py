@@ -28,7 +28,7 @@ import contextlib
 import dataclasses
 import enum
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable
 
 from replui.config import MysqlVia, NodeConfig, Transfer
 from replui.transport.base import Transport, TransportError
@@ -277,15 +277,33 @@ async def _found(transport: Transport, names: tuple[str, ...]) -> str | None:
         return None
 
 
+async def _asked(ctx: StepContext, node: str, names: tuple[str, ...]) -> str | None:
+    """The path of the first of ``names`` on ``node``'s host (None: none, or the host
+    cannot be asked), asked with its wire tools in one command
+    (:func:`replui.wizards.wireend.probe_host`); those are kept in
+    ``ctx.state.wire_tools`` for :func:`replui.wizards.wire.choose_wire`."""
+    from replui.wizards.wireend import probe_host
+
+    transport = ctx.transport(node)
+    try:
+        found = await probe_host(node, transport, names)
+    except TransportError:
+        return None
+    ctx.state.wire_tools[transport.name] = found.have
+    return found.tool.path if found.tool is not None else None
+
+
 async def probe(ctx: StepContext, source: NodeConfig, replica: NodeConfig) -> ToolFacts:
     """Ask the hosts that may run a tool which they have: the source's and the
     replica's hosts over SSH (their dump tool, their client; the replica's
     dump tool too with ``transfer = "direct"``) and this machine. One remote
-    command per question, all at once."""
+    command per question, all at once; a host that relays the stream is asked
+    its wire tools in the same command (:func:`_asked`)."""
     import asyncio
 
+    direct = replica.transfer is Transfer.DIRECT
     asks: list[tuple[str | None, Tool, tuple[str, ...]]] = []
-    if replica.transfer is Transfer.DIRECT:
+    if direct:
         asks += [(replica.name, Tool.DUMP, DUMP_TOOLS), (replica.name, Tool.CLIENT, CLIENT_TOOLS)]
     else:
         if source.uses_ssh:
@@ -293,12 +311,13 @@ async def probe(ctx: StepContext, source: NodeConfig, replica: NodeConfig) -> To
         if replica.uses_ssh:
             asks.append((replica.name, Tool.CLIENT, CLIENT_TOOLS))
         asks += [(None, Tool.DUMP, DUMP_TOOLS), (None, Tool.CLIENT, CLIENT_TOOLS)]
-    results = await asyncio.gather(
-        *(
-            _found(ctx.transport(node) if node is not None else jump_transport(ctx), names)
-            for node, _tool, names in asks
-        )
-    )
+
+    def ask(node: str | None, names: tuple[str, ...]) -> Awaitable[str | None]:
+        if node is None:
+            return _found(jump_transport(ctx), names)
+        return _found(ctx.transport(node), names) if direct else _asked(ctx, node, names)
+
+    results = await asyncio.gather(*(ask(node, names) for node, _tool, names in asks))
     facts = ToolFacts()
     for (node, tool, _names), path in zip(asks, results, strict=True):
         if node is None:

@@ -35,7 +35,7 @@ import hashlib
 import secrets
 import zlib
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Mapping, Protocol
 
 from replui.transport.base import Transport, TransportError, run_to_end
 
@@ -223,15 +223,28 @@ def decide_wire(
     return Wire(Codec.NONE, True, f"no compression: {hosts} share neither zstd nor gzip")
 
 
-async def choose_wire(source: Transport, replica: Transport, source_name: str, replica_name: str) -> Wire:
+async def choose_wire(
+    source: Transport,
+    replica: Transport,
+    source_name: str,
+    replica_name: str,
+    known: Mapping[str, frozenset[str]] | None = None,
+) -> Wire:
     """The :class:`Wire` for a dump from ``source``'s host to ``replica``'s (the
     nodes' names for messages): both local: none, unchecked. Otherwise each
-    host is asked which wire tools it has (one command each, at the same time)
-    and :func:`decide_wire` decides. Raises :class:`TransportError` naming the
-    host that lacks a tool the check needs."""
+    host is asked which wire tools it has (one command each, at the same time;
+    none for a host in ``known``, by transport name) and :func:`decide_wire`
+    decides. Raises :class:`TransportError` naming the host that lacks a tool
+    the check needs."""
     if source.name == "local" and replica.name == "local":
         return Wire(Codec.NONE, False, "both ends on this machine: no compression")
-    have_s, have_r = await asyncio.gather(host_tools(source), host_tools(replica))
+
+    async def have(transport: Transport) -> set[str] | frozenset[str]:
+        if known is not None and transport.name in known:
+            return known[transport.name]
+        return await host_tools(transport)
+
+    have_s, have_r = await asyncio.gather(have(source), have(replica))
     return decide_wire(((source_name, source, have_s), (replica_name, replica, have_r)))
 
 
