@@ -10,6 +10,9 @@ thread stops with 1062 — and saves, at each size:
 * ``docs/screenshot-wizard-confirm-WxH.svg``: ``rebuild-replica`` node2 from
   node1 at its first question (the answer is no: nothing is changed).
 
+Then it heals the lab and saves ``docs/screenshot-training-80x24.svg``: ``replui
+train master-info-broken`` (node2's master.info overwritten), its first hint asked.
+
 The lab is stopped and removed afterwards.
 """
 
@@ -70,6 +73,29 @@ async def shoot(config: Path, size: tuple[int, int]) -> None:
         monitor.close()
 
 
+async def shoot_training(lab_dir: Path, config: Path, size: tuple[int, int]) -> None:
+    from replui.lab.scenarios import BreakOptions
+    from replui.training import TrainingSession
+
+    w, h = size
+    session = TrainingSession.begin(lab_dir, "master-info-broken", options=BreakOptions(seed=3))
+    monitor = Monitor(load_config(config))
+    app = ReplUIApp(monitor, theme="dark", poll=True, training=session)
+    try:
+        async with app.run_test(size=size) as pilot:
+            await until(
+                pilot,
+                lambda: any(f.code == "replica_metadata_unusable" for f in app.findings),
+                "the finding about node2",
+            )
+            await pilot.pause(22)  # the welcome note goes
+            await pilot.press("h")
+            await pilot.pause(1.0)
+            app.save_screenshot(f"screenshot-training-{w}x{h}.svg", str(OUT))
+    finally:
+        monitor.close()
+
+
 def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="replui-shots-"))
     lab = None
@@ -79,6 +105,9 @@ def main() -> int:
         for size in SIZES:
             asyncio.run(shoot(lab.config_path, size))
             print(f"saved the {size[0]}x{size[1]} screenshots in {OUT.name}/")
+        lab.heal()
+        asyncio.run(shoot_training(lab.dir, lab.config_path, (80, 24)))
+        print(f"saved the training screenshot in {OUT.name}/")
         return 0
     finally:
         if lab is not None:

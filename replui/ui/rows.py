@@ -211,11 +211,11 @@ def source_names(s: NodeStatus, others: Sequence[NodeStatus]) -> list[str | None
 
 def no_channel_note(s: NodeStatus) -> str:
     """What a reachable node without replica status is: "not a replica", or
-    "master.info unreadable (1201)" when its error log says so
+    "master.info unreadable" when its error log says so
     (:class:`~replui.model.MetadataLog`)."""
     log = s.metadata_log
     if log is not None and log.verdict is LogVerdict.FAILED:
-        return "master.info unreadable (1201)"
+        return "master.info unreadable"
     return "not a replica"
 
 
