@@ -268,3 +268,23 @@ def test_a_stale_unreachable_route_does_not_stop_the_next_lab(tmp_path):
         assert f"metric {net.ROUTE_METRIC + k}" not in routes
     finally:
         subprocess.run(["ip", "route", "del", *stale], capture_output=True, check=False)
+
+
+def test_a_lab_id_is_free_again_once_released():
+    """Lab ids are letters after the process id: a long test session must get them back."""
+    from replui.lab.sshlab import net
+
+    taken = []
+    try:
+        while True:
+            try:
+                taken.append(net.reserve_id())
+            except LabError as exc:
+                assert "26" in str(exc)
+                break
+        assert taken, "no id could be reserved"
+        net.release_id(taken[-1])
+        assert net.reserve_id() == taken[-1]
+    finally:
+        for lab_id in taken:
+            net.release_id(lab_id)

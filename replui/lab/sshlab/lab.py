@@ -295,3 +295,4 @@ class SshLab(SshLabAccess):
         self.timings["down"] = round(time.monotonic() - t0, 3)
         if errors:
             raise LabError("ssh lab down: " + "; ".join(errors))
+        net.release_id(self.lab_id)

@@ -76,8 +76,8 @@ def namespaces() -> list[str]:
 
 
 def reserve_id() -> str:
-    """A lab id ``rl<pid><letter>`` no namespace here and no earlier lab of this
-    process uses; LabError after 26 labs in one process."""
+    """A lab id ``rl<pid><letter>`` no namespace here and no running lab of this
+    process uses (:func:`release_id` frees it); LabError when 26 are in use."""
     taken = {m.group(1) for ns in namespaces() if (m := _NS_RE.match(ns))}
     with _used_ids_lock:
         for letter in "abcdefghijklmnopqrstuvwxyz":
@@ -85,7 +85,13 @@ def reserve_id() -> str:
             if lab_id not in taken and lab_id not in _used_ids:
                 _used_ids.add(lab_id)
                 return lab_id
-    raise LabError("too many SSH labs in this process (26)")
+    raise LabError("too many SSH labs running in this process (26)")
+
+
+def release_id(lab_id: str) -> None:
+    """Let a later lab of this process use ``lab_id`` again (its namespaces are gone)."""
+    with _used_ids_lock:
+        _used_ids.discard(lab_id)
 
 
 def _link_index(veth: str) -> int | None:
