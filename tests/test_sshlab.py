@@ -288,3 +288,14 @@ def test_a_lab_id_is_free_again_once_released():
     finally:
         for lab_id in taken:
             net.release_id(lab_id)
+
+
+def test_a_key_generation_that_hangs_is_a_lab_error(tmp_path):
+    import subprocess
+
+    from replui.lab.sshlab import sshd
+
+    proc = subprocess.Popen(["sleep", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with pytest.raises(LabError, match="did not end within 0.2 s"):
+        sshd.finish_keygen(proc, tmp_path / "key", timeout=0.2)
+    assert proc.poll() is not None  # killed, not left running

@@ -58,9 +58,15 @@ def keygen(key: Path, comment: str) -> subprocess.Popen[bytes]:
     )
 
 
-def finish_keygen(proc: subprocess.Popen[bytes], key: Path) -> None:
-    """Wait (60 s at most) for :func:`keygen` of ``key``; LabError when it failed."""
-    _, err = proc.communicate(timeout=60)
+def finish_keygen(proc: subprocess.Popen[bytes], key: Path, timeout: float = 60.0) -> None:
+    """Wait (``timeout`` seconds at most) for :func:`keygen` of ``key``; LabError
+    when it failed or did not end in time (it is killed then)."""
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise LabError(f"ssh-keygen -f {key} did not end within {timeout:g} s") from None
     if proc.returncode != 0:
         raise LabError(f"ssh-keygen -f {key} exited {proc.returncode}: {procs.tail(err)}")
 
@@ -191,12 +197,16 @@ def wait_listening(h: SshHost, popen: subprocess.Popen[bytes], timeout: float) -
 
 def kill_listener(p: Proc) -> list[tuple[int, int | None]]:
     """SIGKILL the sshd listener ``p`` alone and wait (10 s) until it is gone;
-    returns its descendants (open sessions, left running) as ``(pid, start)``."""
+    returns its descendants (open sessions, left running) as ``(pid, start)``.
+    LabError when it does not go."""
     if not p.alive():
         return []
     sessions = [(pid, procs.start_time(pid)) for pid in procs.descendants(p.pid)]
     procs.kill(p.pid)
     if p.popen is not None:
-        p.popen.wait(timeout=10)
+        try:
+            p.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            raise LabError(f"sshd {p.pid} survived SIGKILL for 10 s") from None
     procs.wait_gone([(p.pid, p.start)], 10)
     return sessions
