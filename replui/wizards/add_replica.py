@@ -44,7 +44,7 @@ from replui.wizards.metadata import metadata_check, reset_metadata_step
 from replui.wizards.plan import VERIFY_TIMEOUT, Check, CheckResult, Plan, Step
 from replui.wizards.rebuild_replica import data_step_id, parse_databases, transfer_plan_steps
 from replui.wizards.sql import Literal, Statement, create_replication_user, start_replica, stop_replica
-from replui.wizards.steps import Make, sql_step, stop_step, verify_step
+from replui.wizards.steps import Make, sql_step, start_step, stop_step, verify_step
 from replui.wizards.transfer import point_step, scope_step
 from replui.wizards.verify_data import verify_data_step
 
@@ -315,13 +315,7 @@ def build_add_replica_plan(
         reset_metadata_step(replica, sr),
         *transfer_plan_steps(config, sts, source, replica, dbs, via_file, False, wizard="add-replica"),
         point_step(replica, source, sr, host=src_host, port=src_port, user=user, password=pw),
-        sql_step(
-            "start",
-            f"Start replication on {replica}",
-            f"'start slave; show slave status\\G', as in {CAUCUS}, section V.",
-            replica,
-            lambda ctx, lit: [start_replica(sr)],
-        ),
+        start_step(replica, sr, f"'start slave; show slave status\\G', as in {CAUCUS}, section V."),
         verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
         verify_data_step(replica, source, sr, ss, timeout=timeout),
         clear_mark_step(replica),

@@ -46,8 +46,8 @@ from replui.wizards.common import (
 )
 from replui.wizards.context import StepContext
 from replui.wizards.plan import VERIFY_TIMEOUT, Check, CheckResult, Event, OutputLine, Plan, Step, StepFailed
-from replui.wizards.sql import MASK, offline_literal, show_replica_status, start_replica
-from replui.wizards.steps import sql_step, status_step, verify_step
+from replui.wizards.sql import MASK, offline_literal, show_replica_status
+from replui.wizards.steps import start_step, status_step, verify_step
 
 
 @dataclass
@@ -264,12 +264,8 @@ def build_create_repl_user_plan(
         ),
         read_accounts_step(source, node, user, host, found),
         create_user_step(node, source, dl, password, user, found),
-        sql_step(
-            "start",
-            f"Start replication on {node}",
-            "The SQL thread runs the statement that failed again, now that the account exists.",
-            node,
-            lambda ctx, lit: [start_replica(dl)],
+        start_step(
+            node, dl, "The SQL thread runs the statement that failed again, now that the account exists."
         ),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     )

@@ -32,7 +32,7 @@ from replui.wizards.mark import clear_mark_step
 from replui.wizards.metadata import metadata_check, reset_metadata_step
 from replui.wizards.plan import VERIFY_TIMEOUT, Plan, Step
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
-from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
+from replui.wizards.steps import start_step, status_step, stop_step, verify_step
 from replui.wizards.transfer import SEEDS, point_step, scope_step, stream_step, via_file_steps
 from replui.wizards.verify_data import verify_data_step
 
@@ -193,13 +193,7 @@ def build_rebuild_replica_plan(
     ]
     steps += [
         point,
-        sql_step(
-            "start",
-            f"Start replication on {replica}",
-            f"'start slave;', as in {RAILS_FAILOVER}.",
-            replica,
-            lambda ctx, lit: [start_replica(dl)],
-        ),
+        start_step(replica, dl, f"'start slave;', as in {RAILS_FAILOVER}."),
         verify_step(replica, source, timeout=timeout, **verify_sql(sts, replica, source)),
         verify_data_step(replica, source, dl, dialect_of(sts, source), timeout=timeout),
         clear_mark_step(replica),

@@ -42,7 +42,7 @@ from replui.wizards.sql import (
     start_replica,
     stop_replica,
 )
-from replui.wizards.steps import info_step, sql_step, status_step, stop_step, verify_step
+from replui.wizards.steps import info_step, sql_step, start_step, status_step, stop_step, verify_step
 
 SEED = CRASH_RESYNC
 
@@ -183,13 +183,7 @@ def build_repoint_plan(
             node,
             make,
         ),
-        sql_step(
-            "start",
-            f"Start replication on {node}",
-            f"'start slave;', as in {SEED}.",
-            node,
-            lambda ctx, lit: [start_replica(dl)],
-        ),
+        start_step(node, dl, f"'start slave;', as in {SEED}."),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     )
     pre = [checks.is_replica(node)]

@@ -30,7 +30,7 @@ from replui.wizards.metadata import metadata_check, reset_metadata_step
 from replui.wizards.plan import Event, OutputLine, Plan, Step, StepFailed
 from replui.wizards.relayinfo import read_executed_coordinates
 from replui.wizards.sql import show_replica_status, start_replica, stop_replica
-from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
+from replui.wizards.steps import sql_step, start_step, status_step, stop_step, verify_step
 from replui.wizards.transfer import point_step
 
 SEED = RAILS_FAILOVER
@@ -145,13 +145,7 @@ def build_reset_metadata_plan(
             why=f"CHANGE MASTER TO {source}'s address, the account and the coordinates found before the "
             f"reset, as in {SEED}.",
         ),
-        sql_step(
-            "start",
-            f"Start replication on {node}",
-            f"'start slave;', as in {SEED}.",
-            node,
-            lambda ctx, lit: [start_replica(dl)],
-        ),
+        start_step(node, dl, f"'start slave;', as in {SEED}."),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     ]
     pre = [

@@ -44,7 +44,7 @@ from replui.wizards.sql import (
     start_replica,
     stop_replica,
 )
-from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
+from replui.wizards.steps import sql_step, start_step, status_step, stop_step, verify_step
 
 SEED = RAILS_FAILOVER
 
@@ -267,13 +267,7 @@ def build_reset_replica_plan(
             if fixed
             else "coordinates as seen when the plan was built; chosen again when the run starts",
         ),
-        sql_step(
-            "start",
-            f"Start replication on {node}",
-            f"'start slave;', as in {SEED}.",
-            node,
-            lambda ctx, lit: [start_replica(dl)],
-        ),
+        start_step(node, dl, f"'start slave;', as in {SEED}."),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     ]
     pre = [checks.is_replica(node)]

@@ -25,7 +25,7 @@ from replui.wizards.common import (
 )
 from replui.wizards.plan import VERIFY_TIMEOUT, Plan
 from replui.wizards.sql import change_source, show_replica_status, start_replica, stop_replica
-from replui.wizards.steps import sql_step, status_step, stop_step, verify_step
+from replui.wizards.steps import sql_step, start_step, status_step, stop_step, verify_step
 
 
 def build_set_repl_password_plan(
@@ -79,13 +79,7 @@ def build_set_repl_password_plan(
             node,
             lambda ctx, lit: [change_source(dl, password=pw, literal=lit)],
         ),
-        sql_step(
-            "start",
-            f"Start replication on {node}",
-            "The IO thread logs in again with the new password.",
-            node,
-            lambda ctx, lit: [start_replica(dl)],
-        ),
+        start_step(node, dl, "The IO thread logs in again with the new password."),
         verify_step(node, source, timeout=timeout, **verify_sql(sts, node, source)),
     )
     summary = (

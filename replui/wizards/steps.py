@@ -12,11 +12,12 @@ import time
 from typing import AsyncIterator, Callable, Sequence
 
 from replui.model import BinlogCoordinates, Channel, NodeStatus
+from replui.mysql.dialect import Dialect
 from replui.sources import CRASH_RESYNC, REPLICATION_ERROR
 from replui.wizards.checks import channel_of
 from replui.wizards.context import StepContext
 from replui.wizards.plan import VERIFY_TIMEOUT, Event, OutputLine, Step, StepFailed
-from replui.wizards.sql import Literal, Statement, offline_literal
+from replui.wizards.sql import Literal, Statement, offline_literal, start_replica
 
 Make = Callable[["StepContext | None", Literal], Sequence[Statement]]
 
@@ -67,6 +68,12 @@ def sql_step(
         undo=undo,
         leaves=leaves,
     )
+
+
+def start_step(node: str, dl: Dialect, why: str) -> Step:
+    """Destructive: ``START SLAVE`` (``START REPLICA`` on MySQL 8.0.22+) on
+    ``node``, step id ``start``; ``why`` says why and where it comes from."""
+    return sql_step("start", f"Start replication on {node}", why, node, lambda ctx, lit: [start_replica(dl)])
 
 
 def stop_step(
