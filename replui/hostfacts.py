@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from replui.config import NodeConfig
 
 if TYPE_CHECKING:
+    from replui.config_ssh import SshTarget
     from replui.mysql.client import NodeClient
 
 #: Lines of the error log shown.
@@ -69,20 +70,11 @@ def error_log_tail(node: NodeConfig, client: "NodeClient", lines: int = LOG_LINE
         return f"{node.name}: cannot ask the server where its error log is: {exc}"
     if path is None:
         return f"{node.name}: {why}"
-    from replui.transport.base import TransportError
-    from replui.transport.ssh import SshTransport
-    from replui.transport.sshhub import hub
-
-    transport = SshTransport(target)
-    command = f"tail -n {int(lines)} -- {shlex.quote(path)} 2>&1"
-    try:
-        rc, out = hub().run(transport.run_command(command, timeout=LOG_TIMEOUT), LOG_TIMEOUT + 5)
-    except (TransportError, TimeoutError) as exc:
-        return f"{node.name}: {path} on {target.host}: {exc}"
-    text = out.rstrip("\n")
-    if rc != 0:
-        return f"{node.name}: {path} on {target.host} cannot be read: {text or f'exit status {rc}'}"
-    return f"{node.name}: the last {lines} lines of {path} on {target.host}\n{text}"
+    text, why = _tail_on_host(target, path, f"-n {int(lines)}", LOG_TIMEOUT)
+    if text is None:
+        return f"{node.name}: {why}"
+    body = text.rstrip("\n")
+    return f"{node.name}: the last {lines} lines of {path} on {target.host}\n{body}"
 
 
 def error_log_end(
@@ -122,16 +114,23 @@ def error_log_end(
                 return path, fh.read(nbytes).decode("utf-8", "replace"), ""
         except OSError as exc:
             return path, None, f"{path}: {exc.strerror or exc}"
+    text, why = _tail_on_host(target, path, f"-c {int(nbytes)}", END_TIMEOUT)
+    return path, text, why
+
+
+def _tail_on_host(target: "SshTarget", path: str, amount: str, timeout: float) -> tuple[str | None, str]:
+    """``(text, why)``: ``tail AMOUNT -- PATH`` run on ``target`` over SSH
+    (``timeout`` seconds); text None when it failed, and ``why`` then names the
+    file, the host and the cause. Never raises."""
     from replui.transport.base import TransportError
     from replui.transport.ssh import SshTransport
     from replui.transport.sshhub import hub
 
-    command = f"tail -c {int(nbytes)} -- {shlex.quote(path)}"
+    command = f"tail {amount} -- {shlex.quote(path)}"
     try:
-        transport = SshTransport(target)
-        rc, out = hub().run(transport.run_command(command, timeout=END_TIMEOUT), END_TIMEOUT + 2)
+        rc, out = hub().run(SshTransport(target).run_command(command, timeout=timeout), timeout + 5)
     except (TransportError, TimeoutError) as exc:
-        return path, None, f"{path} on {target.host}: {exc}"
+        return None, f"{path} on {target.host}: {exc}"
     if rc != 0:
-        return path, None, f"{path} on {target.host} cannot be read: {out.strip() or f'exit status {rc}'}"
-    return path, out, ""
+        return None, f"{path} on {target.host} cannot be read: {out.strip() or f'exit status {rc}'}"
+    return out, ""
